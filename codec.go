@@ -1,0 +1,69 @@
+package rtkit
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// decodePayload checks, validates and decodes one incoming payload into In.
+// Every failure is a VALIDATION_ERROR the client may see.
+func decodePayload[In any](ts *typeSchema, v any) (In, *Error) {
+	var in In
+	if e := checkShape(v); e != nil {
+		return in, e
+	}
+	if v == nil && ts.empty {
+		return in, nil // an event without payload: emit("ping", ack)
+	}
+	if e := ts.validate(v); e != nil {
+		return in, e
+	}
+	if ts.empty {
+		return in, nil
+	}
+	// The payload was decoded into map/slice/float64 by the Socket.IO
+	// parser; a JSON round trip turns it into In with encoding/json's exact
+	// rules (time.Time, TextUnmarshalers, embedded structs).
+	b, err := json.Marshal(v)
+	if err == nil {
+		err = json.Unmarshal(b, &in)
+	}
+	if err != nil {
+		// The schema admitted something Go cannot hold (an integer beyond
+		// int64, say): still the client's payload at fault.
+		return in, &Error{Code: CodeValidation, Message: "invalid payload", Details: []ErrorDetail{{Message: "value does not fit the expected type"}}}
+	}
+	return in, nil
+}
+
+// encodePayload encodes an outgoing value and, when validate is set,
+// checks it against its schema. A failure is the server's bug, reported as
+// a plain error for the operator's log.
+func encodePayload(ts *typeSchema, v any, validate bool) (json.RawMessage, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", ts.goType, err)
+	}
+	if !validate {
+		return b, nil
+	}
+	var generic any
+	if err := json.Unmarshal(b, &generic); err != nil {
+		return nil, fmt.Errorf("re-read %s: %w", ts.goType, err)
+	}
+	if e := ts.validate(generic); e != nil {
+		return nil, &outboundError{goType: ts.goType.String(), details: e.Details}
+	}
+	return b, nil
+}
+
+// outboundError reports a value the server was about to send that does not
+// match its own contract.
+type outboundError struct {
+	goType  string
+	details []ErrorDetail
+}
+
+func (e *outboundError) Error() string {
+	return fmt.Sprintf("rtkit: outgoing %s does not match its schema: %v", e.goType, e.details)
+}

@@ -1,0 +1,248 @@
+package rtkit
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/zishang520/socket.io/servers/socket/v3"
+)
+
+// mount wires n into the Socket.IO namespace raw. Called once by Server.Mount.
+func (n *Namespace) mount(srv *Server, raw socket.Namespace) {
+	n.srv = srv
+	n.raw = raw
+	for _, o := range srv.cfg.nsOptions {
+		// Server-wide options go first: prepend what they add.
+		tmp := &Namespace{name: n.name}
+		o.applyNamespace(tmp)
+		n.connectFns = append(tmp.connectFns, n.connectFns...)
+		n.middleware = append(tmp.middleware, n.middleware...)
+		n.onConnect = append(tmp.onConnect, n.onConnect...)
+		n.onDisconnect = append(tmp.onDisconnect, n.onDisconnect...)
+	}
+	for _, h := range n.handlers {
+		h.run = chain(arity(h.typed), n.middleware)
+	}
+	n.unknown = chain(func(context.Context, *Socket, *Request) (json.RawMessage, error) {
+		return nil, NewError(CodeUnknownEvent, "unknown event")
+	}, n.middleware)
+
+	raw.Use(n.handshake)
+	_ = raw.On("connection", func(args ...any) {
+		if rs, ok := args[0].(*socket.Socket); ok {
+			n.connected(rs)
+		}
+	})
+}
+
+// arity refuses more than one payload argument before the typed handler.
+func arity(h HandlerFunc) HandlerFunc {
+	return func(ctx context.Context, s *Socket, req *Request) (json.RawMessage, error) {
+		if req.argc > 1 {
+			return nil, &Error{Code: CodeValidation, Message: "invalid payload",
+				Details: []ErrorDetail{{Message: fmt.Sprintf("expected one payload argument, got %d", req.argc)}}}
+		}
+		return h(ctx, s, req)
+	}
+}
+
+// handshake is the Socket.IO namespace middleware: it runs rtkit's
+// connection middleware and refuses the connection with a coded
+// connect_error.
+func (n *Namespace) handshake(raw *socket.Socket, next func(*socket.ExtendedError)) {
+	srv := n.srv
+	if srv.closing.Load() {
+		next(connectError(NewError(CodeUnavailable, "server is shutting down")))
+		return
+	}
+	ctx, cancel := context.WithCancelCause(srv.baseCtx)
+	s := &Socket{raw: raw, ns: n, hs: newHandshake(raw), ctx: ctx, cancel: cancel}
+	for _, fn := range n.connectFns {
+		c, err := n.runConnect(fn, s)
+		if err != nil {
+			cancel(err)
+			pub, unexpected := publicError(err)
+			if unexpected {
+				srv.log.Error("rtkit: connection middleware failed", "namespace", n.name, "err", err)
+			} else {
+				srv.log.Debug("rtkit: connection refused", "namespace", n.name, "code", pub.Code, "err", err)
+			}
+			next(connectError(pub))
+			return
+		}
+		if c != nil {
+			s.ctx = c
+		}
+	}
+	n.pending.Store(raw, s)
+	// A connection that closes before it joins the namespace never fires
+	// "connection": forget it then.
+	if conn := raw.Conn(); conn != nil {
+		_ = conn.Once("close", func(...any) {
+			if n.pending.CompareAndDelete(raw, s) {
+				cancel(ErrDisconnected)
+			}
+		})
+	}
+	next(nil)
+}
+
+func (n *Namespace) runConnect(fn ConnectFunc, s *Socket) (ctx context.Context, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			n.srv.log.Error("rtkit: connection middleware panicked", "namespace", n.name,
+				"panic", r, "stack", string(debug.Stack()))
+			err = NewError(CodeInternal, internalMessage)
+		}
+	}()
+	return fn(s.ctx, s)
+}
+
+// connectError builds the connect_error payload: always with non-nil data,
+// which the Go client needs to see the message at all.
+func connectError(e *Error) *socket.ExtendedError {
+	return socket.NewExtendedError(e.Message, map[string]any{"code": string(e.Code)})
+}
+
+// connected runs on the socket's queue once the socket joined the namespace.
+func (n *Namespace) connected(raw *socket.Socket) {
+	v, ok := n.pending.LoadAndDelete(raw)
+	if !ok {
+		raw.Disconnect(true) // cannot happen: every connection passes handshake
+		return
+	}
+	s := v.(*Socket)
+	n.sockets.Store(raw.Id(), s)
+	_ = raw.On("disconnect", func(args ...any) {
+		reason, _ := firstString(args)
+		n.sockets.CompareAndDelete(raw.Id(), s)
+		s.cancel(ErrDisconnected)
+		for _, fn := range n.onDisconnect {
+			n.safely("disconnect hook", func() { fn(s, reason) })
+		}
+	})
+	raw.Use(func(args []any, _ func(error)) {
+		// Runs on the connection's reader; hand the event to the socket's
+		// queue so that handlers run one at a time, in order. The
+		// library's own listeners are never used.
+		raw.Enqueue(func() { n.dispatch(s, args) })
+	})
+	if raw.Recovered() {
+		s.recheckRooms(s.ctx)
+	}
+	for _, aj := range n.autoJoins {
+		for _, room := range aj(s.ctx, s) {
+			if err := s.Join(s.ctx, room); err != nil {
+				n.srv.log.Warn("rtkit: auto-join refused by room policy",
+					"namespace", n.name, "socket", s.ID(), "room", room, "err", err)
+			}
+		}
+	}
+	for _, fn := range n.onConnect {
+		n.safely("connect hook", func() { fn(s.ctx, s) })
+	}
+}
+
+func firstString(args []any) (string, bool) {
+	if len(args) == 0 {
+		return "", false
+	}
+	s, ok := args[0].(string)
+	return s, ok
+}
+
+func (n *Namespace) safely(what string, fn func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			n.srv.log.Error("rtkit: "+what+" panicked", "namespace", n.name, "panic", r,
+				"stack", string(debug.Stack()))
+		}
+	}()
+	fn()
+}
+
+// dispatch handles one incoming event on the socket's queue.
+func (n *Namespace) dispatch(s *Socket, args []any) {
+	var ack socket.Ack
+	if k := len(args); k > 0 {
+		if a, ok := args[k-1].(socket.Ack); ok {
+			ack, args = a, args[:k-1]
+		}
+	}
+	if len(args) == 0 {
+		return // the parser never produces this
+	}
+	name, _ := args[0].(string)
+	req := &Request{HasAck: ack != nil, argc: len(args) - 1}
+	if req.argc > 0 {
+		req.Payload = args[1]
+	}
+	h := n.unknown
+	if e, ok := n.handlers[name]; ok {
+		req.Event, h = e.info, e.run
+	} else {
+		if len(name) > maxEventNameLen {
+			name = name[:maxEventNameLen]
+		}
+		req.Event = &EventInfo{Namespace: n.name, Name: name}
+	}
+	if !n.srv.enter() {
+		n.reply(s, ack, req.Event.Name, nil, NewError(CodeUnavailable, "server is shutting down"))
+		return
+	}
+	defer n.srv.leave()
+	data, err := n.call(h, s, req)
+	n.reply(s, ack, req.Event.Name, data, err)
+}
+
+// call runs h and turns a panic into INTERNAL.
+func (n *Namespace) call(h HandlerFunc, s *Socket, req *Request) (data json.RawMessage, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			n.srv.log.Error("rtkit: handler panicked", "namespace", n.name, "event", req.Event.Name,
+				"socket", s.ID(), "panic", r, "stack", string(debug.Stack()))
+			data, err = nil, NewError(CodeInternal, internalMessage)
+		}
+	}()
+	return h(s.ctx, s, req)
+}
+
+var (
+	successPrefix = []byte(`{"success":true,"data":`)
+	successEmpty  = json.RawMessage(`{"success":true}`)
+)
+
+type failureEnvelope struct {
+	Success bool      `json:"success"`
+	Error   wireError `json:"error"`
+}
+
+// reply sends the outcome of one event: the acknowledgement envelope when
+// the client asked for one, otherwise the "error" event on failure.
+func (n *Namespace) reply(s *Socket, ack socket.Ack, event string, data json.RawMessage, err error) {
+	if err == nil {
+		if ack == nil {
+			return
+		}
+		if data == nil {
+			ack([]any{successEmpty}, nil)
+			return
+		}
+		env := make([]byte, 0, len(successPrefix)+len(data)+1)
+		env = append(append(append(env, successPrefix...), data...), '}')
+		ack([]any{json.RawMessage(env)}, nil)
+		return
+	}
+	pub, unexpected := publicError(err)
+	if unexpected {
+		n.srv.log.Error("rtkit: handler failed", "namespace", n.name, "event", event,
+			"socket", s.ID(), "err", err)
+	}
+	if ack != nil {
+		ack([]any{failureEnvelope{Error: pub.wire("")}}, nil)
+		return
+	}
+	_ = s.raw.Emit("error", pub.wire(event))
+}

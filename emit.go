@@ -1,0 +1,163 @@
+package rtkit
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/zishang520/socket.io/servers/socket/v3"
+)
+
+// Target is where Emit sends an event: a *Socket, a *Namespace (every
+// socket in it), or a room selection from Namespace.To.
+type Target interface {
+	selection() (*Namespace, *socket.BroadcastOperator, *Socket)
+}
+
+// Rooms selects the sockets in any of a set of rooms, minus those in any
+// excluded room. A socket in several selected rooms gets one copy. Rooms
+// values are immutable: Except returns a new one.
+type Rooms struct {
+	ns     *Namespace
+	rooms  []string
+	except []string
+}
+
+// To selects the sockets in any of rooms.
+func (n *Namespace) To(rooms ...string) Rooms {
+	return Rooms{ns: n, rooms: append([]string(nil), rooms...)}
+}
+
+// Except returns the selection without the sockets in any of rooms.
+func (r Rooms) Except(rooms ...string) Rooms {
+	return Rooms{ns: r.ns, rooms: r.rooms, except: append(append([]string(nil), r.except...), rooms...)}
+}
+
+func (r Rooms) selection() (*Namespace, *socket.BroadcastOperator, *Socket) {
+	if r.ns.raw == nil {
+		return r.ns, nil, nil
+	}
+	op := r.ns.raw.To(toRooms(r.rooms)...)
+	if len(r.except) > 0 {
+		op = op.Except(toRooms(r.except)...)
+	}
+	return r.ns, op, nil
+}
+
+func (n *Namespace) selection() (*Namespace, *socket.BroadcastOperator, *Socket) {
+	if n.raw == nil {
+		return n, nil, nil
+	}
+	return n, n.raw.Except(), nil
+}
+
+func (s *Socket) selection() (*Namespace, *socket.BroadcastOperator, *Socket) {
+	return s.ns, nil, s
+}
+
+func toRooms(rs []string) []socket.Room {
+	out := make([]socket.Room, len(rs))
+	for i, r := range rs {
+		out[i] = socket.Room(r)
+	}
+	return out
+}
+
+// prepare checks that ev may be emitted on ns and encodes (and validates)
+// the payload once.
+func prepare(ns *Namespace, d *eventDesc, payload any) (json.RawMessage, error) {
+	if d == nil {
+		return nil, errors.New("rtkit: Emit: zero Event")
+	}
+	if ns.emits[d.name] != d {
+		return nil, fmt.Errorf("%w: %s on %s (declare it with rtkit.Emits)", ErrNotDeclared, d.name, ns.name)
+	}
+	if ns.srv == nil {
+		return nil, fmt.Errorf("%w: %s", ErrNotMounted, ns.name)
+	}
+	if ns.srv.closed.Load() {
+		return nil, ErrServerClosed
+	}
+	b, err := encodePayload(d.in, payload, !d.noOutbound && !ns.srv.cfg.noOutbound)
+	if err != nil {
+		ns.srv.log.Error("rtkit: emitted payload breaks its contract", "namespace", ns.name, "event", d.name, "err", err)
+		return nil, err
+	}
+	return b, nil
+}
+
+// Emit sends a server → client event to t: a socket, a namespace, or rooms.
+// The payload is validated (unless turned off) and encoded once, whatever
+// the number of recipients. It returns an error wrapping ErrNotDeclared if
+// ev was not declared with Emits on the target's namespace, ErrNotMounted
+// before the namespace is mounted, and an error describing the offending
+// fields if payload does not match the event's schema; nothing is sent
+// then. Emit is safe for concurrent use.
+func Emit[In, Out any](t Target, ev Event[In, Out], payload In) error {
+	ns, op, s := t.selection()
+	b, err := prepare(ns, ev.d, payload)
+	if err != nil {
+		return err
+	}
+	if s != nil {
+		return s.raw.Emit(ev.d.name, b)
+	}
+	return op.Emit(ev.d.name, b)
+}
+
+// EmitWithAck sends a server → client event to one socket and waits for
+// the client's acknowledgement, validated against Out's schema. It returns
+// a TIMEOUT *Error when ctx ends first (the server's ack timeout applies
+// when ctx has no deadline), ErrDisconnected if the socket goes away, and a
+// VALIDATION_ERROR *Error when the client's answer does not match Out.
+func EmitWithAck[In, Out any](ctx context.Context, s *Socket, ev Event[In, Out], payload In) (Out, error) {
+	var zero Out
+	b, err := prepare(s.ns, ev.d, payload)
+	if err != nil {
+		return zero, err
+	}
+	if ev.d.out == nil {
+		return zero, fmt.Errorf("rtkit: EmitWithAck: event %s is declared without acknowledgement (NoAck)", ev.d.name)
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.ns.srv.cfg.ackTimeout)
+		defer cancel()
+	}
+	answer := make(chan []any, 1)
+	// The socket's Timeout modifier is not safe for concurrent use; the
+	// context is the timer, and an answer after it is dropped.
+	err = s.raw.Emit(ev.d.name, b, socket.Ack(func(args []any, _ error) {
+		select {
+		case answer <- args:
+		default:
+		}
+	}))
+	if err != nil {
+		return zero, err
+	}
+	select {
+	case args := <-answer:
+		var v any
+		if len(args) > 0 {
+			v = args[0]
+		}
+		out, verr := decodePayload[Out](ev.d.out, v)
+		if verr != nil {
+			return zero, verr
+		}
+		return out, nil
+	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return zero, NewError(CodeTimeout, "no acknowledgement before the deadline").WithCause(ctx.Err())
+		}
+		return zero, ctx.Err()
+	case <-s.ctx.Done():
+		return zero, ErrDisconnected
+	}
+}
+
+// defaultAckTimeout applies to EmitWithAck without a deadline.
+const defaultAckTimeout = 10 * time.Second

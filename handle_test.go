@@ -1,0 +1,76 @@
+package rtkit_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rtkit-go/rtkit"
+	"github.com/rtkit-go/rtkit/rtkittest"
+)
+
+func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// logBuffer captures the server log, to check what the operator sees.
+type logBuffer struct {
+	mu  chan struct{}
+	buf strings.Builder
+}
+
+func newLogBuffer() *logBuffer { return &logBuffer{mu: make(chan struct{}, 1)} }
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu <- struct{}{}
+	defer func() { <-l.mu }()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu <- struct{}{}
+	defer func() { <-l.mu }()
+	return l.buf.String()
+}
+
+func startTest(t *testing.T, opts ...rtkit.ServerOption) (*rtkittest.Server, *logBuffer) {
+	t.Helper()
+	logs := newLogBuffer()
+	srv := rtkit.NewServer(append([]rtkit.ServerOption{rtkit.WithLogger(slog.New(slog.NewTextHandler(logs, nil)))}, opts...)...)
+	srv.Mount(newTestNamespace())
+	return rtkittest.Start(t, srv), logs
+}
+
+func ctx5(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func TestValidCallGetsTypedAck(t *testing.T) {
+	ts, _ := startTest(t)
+	c := ts.Dial(t, "/test")
+	out, err := rtkittest.Call(ctx5(t), c, evSubscribe, SubscribeIn{Channel: "news"})
+	require.Nil(t, err)
+	assert.Equal(t, SubscribeOut{Channel: "news", Joined: true}, out)
+
+	id := uuid.New()
+	up, err := rtkittest.Call(ctx5(t), c, evUpdate, UpdateIn{DocID: id, Title: "t", Revision: 4, UpdatedAt: time.Now().UTC()})
+	require.Nil(t, err)
+	assert.Equal(t, UpdateOut{DocID: id, Revision: 5}, up)
+}
+
+func TestAckEnvelopeOnTheWire(t *testing.T) {
+	ts, _ := startTest(t)
+	c := ts.Dial(t, "/test")
+	env, err := rtkittest.CallRaw(ctx5(t), c, "subscribe", map[string]any{"channel": "a"})
+	require.Nil(t, err)
+	assert.True(t, env.Success)
+	assert.JSONEq(t, `{"channel":"a","joined":true}`, string(env.Data))
+	assert.Nil(t, env.Error)
+}

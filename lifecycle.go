@@ -1,0 +1,110 @@
+package rtkit
+
+import (
+	"context"
+	"time"
+
+	"github.com/zishang520/socket.io/servers/socket/v3"
+)
+
+// Shutdown stops the server in the order that loses nothing:
+//
+//  1. new connections and new events are refused (UNAVAILABLE);
+//  2. handlers already running finish (until ctx ends);
+//  3. sockets are disconnected in batches, so that clients do not all
+//     reconnect elsewhere at the same instant;
+//  4. the Socket.IO server and the adapter are closed.
+//
+// Call it before http.Server.Shutdown: websocket connections are hijacked
+// and invisible to the http.Server. Shutdown returns ctx's error if the
+// handlers did not finish in time (the rest still happens). Calling it
+// again returns nil at once.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.inflightMu.Lock()
+	already := s.closing.Swap(true)
+	s.inflightMu.Unlock()
+	if already {
+		return nil
+	}
+	drained := make(chan struct{})
+	go func() {
+		s.inflight.Wait()
+		close(drained)
+	}()
+	var err error
+	select {
+	case <-drained:
+	case <-ctx.Done():
+		err = ctx.Err()
+		s.log.Warn("rtkit: shutdown: handlers still running at the deadline")
+	}
+
+	for _, n := range s.mounted() {
+		var batch []*socket.Socket
+		n.sockets.Range(func(_, v any) bool {
+			batch = append(batch, v.(*Socket).raw)
+			if len(batch) >= s.cfg.disconnectBatch {
+				disconnectAll(batch)
+				batch = batch[:0]
+				pause(ctx)
+			}
+			return true
+		})
+		disconnectAll(batch)
+	}
+	s.closed.Store(true)
+	done := make(chan struct{})
+	s.io.Close(func(error) { close(done) })
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+	}
+	s.cancelBase()
+	if cerr := s.cfg.adapter.Close(ctx); cerr != nil && err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func disconnectAll(batch []*socket.Socket) {
+	for _, rs := range batch {
+		rs.Disconnect(true)
+	}
+}
+
+// pause spaces disconnect batches a little, unless the deadline is near.
+func pause(ctx context.Context) {
+	t := time.NewTimer(20 * time.Millisecond)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// Health is a snapshot of the server's state, for health endpoints.
+type Health struct {
+	// Status is "ok", "degraded" (adapter unhealthy) or "shutting_down".
+	Status string `json:"status"`
+	// Sockets counts connected sockets per namespace.
+	Sockets map[string]int `json:"sockets"`
+	// Adapter is the adapter's own report.
+	Adapter AdapterState `json:"adapter"`
+}
+
+// Health reports connected sockets per namespace and the adapter's state.
+func (s *Server) Health(ctx context.Context) Health {
+	h := Health{Status: "ok", Sockets: map[string]int{}, Adapter: s.cfg.adapter.State(ctx)}
+	for _, n := range s.mounted() {
+		count := 0
+		n.sockets.Range(func(_, _ any) bool { count++; return true })
+		h.Sockets[n.name] = count
+	}
+	switch {
+	case s.closing.Load():
+		h.Status = "shutting_down"
+	case !h.Adapter.Healthy:
+		h.Status = "degraded"
+	}
+	return h
+}

@@ -1,0 +1,148 @@
+package rtkit
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/zishang520/socket.io/servers/socket/v3"
+)
+
+// Namespace is a Socket.IO namespace with typed events. Build it once at
+// start-up (NewNamespace, Handle, Emits, room options), then Mount it on a
+// Server. Registration is not safe for concurrent use and must finish
+// before Mount; everything else (emits, socket operations) is.
+type Namespace struct {
+	name        string
+	description string
+
+	handlers   map[string]*handlerEntry
+	emits      map[string]*eventDesc
+	order      []specEntry // registration order, for Spec
+	rooms      []*roomPolicy
+	autoJoins  []autoJoin
+	connectFns []ConnectFunc
+	middleware []Middleware
+
+	onConnect    []func(context.Context, *Socket)
+	onDisconnect []func(*Socket, string)
+
+	// set by Mount
+	srv      *Server
+	raw      socket.Namespace
+	unknown  HandlerFunc
+	sockets  sync.Map // socket.SocketId → *Socket, connected sockets
+	pending  sync.Map // *socket.Socket → *Socket, between handshake and connection
+}
+
+type specEntry struct {
+	desc     *eventDesc
+	incoming bool
+}
+
+type handlerEntry struct {
+	info  *EventInfo
+	typed HandlerFunc // validate, decode, call, encode
+	run   HandlerFunc // typed wrapped in middleware, set by Mount
+}
+
+// NewNamespace returns a namespace named name ("/notifications"). It panics
+// if the name does not start with "/".
+func NewNamespace(name string, opts ...NamespaceOption) *Namespace {
+	if !strings.HasPrefix(name, "/") {
+		panic(fmt.Sprintf("rtkit: NewNamespace: name %q must start with \"/\"", name))
+	}
+	n := &Namespace{
+		name:     name,
+		handlers: map[string]*handlerEntry{},
+		emits:    map[string]*eventDesc{},
+	}
+	for _, o := range opts {
+		o.applyNamespace(n)
+	}
+	return n
+}
+
+// Name returns the namespace name.
+func (n *Namespace) Name() string { return n.name }
+
+func (n *Namespace) panicf(format string, args ...any) {
+	panic(fmt.Sprintf("rtkit: namespace %s: "+format, append([]any{n.name}, args...)...))
+}
+
+// register checks what Handle and Emits have in common.
+func (n *Namespace) register(d *eventDesc, verb string) {
+	if d == nil {
+		n.panicf("%s: zero Event (declare it with NewEvent)", verb)
+	}
+	if n.srv != nil {
+		n.panicf("event %s: %s after Mount", d.name, verb)
+	}
+	if err := d.schemas(); err != nil {
+		n.panicf("event %s: %v", d.name, err)
+	}
+}
+
+// Handle registers the handler of a client → server event. The payload is
+// validated against In's schema and decoded before fn runs; fn's Out is
+// validated (unless turned off) and sent as {"success":true,"data":Out} to
+// a client that asked for an acknowledgement. An error from fn is sent as
+// {"success":false,"error":{…}}, or as the "error" event when the client
+// asked for no acknowledgement.
+//
+// Handlers of one socket run one at a time, in arrival order; ctx is
+// cancelled when the socket disconnects. Handle panics if the event is
+// already handled on n, if its types cannot be described by a JSON Schema,
+// or if n is already mounted.
+func Handle[In, Out any](n *Namespace, ev Event[In, Out], fn func(ctx context.Context, s *Socket, in In) (Out, error)) {
+	n.register(ev.d, "Handle")
+	d := ev.d
+	if _, dup := n.handlers[d.name]; dup {
+		n.panicf("event %s registered twice", d.name)
+	}
+	if fn == nil {
+		n.panicf("event %s: nil handler", d.name)
+	}
+	info := &EventInfo{Namespace: n.name, Name: d.name, Declared: true, desc: d}
+	n.handlers[d.name] = &handlerEntry{info: info, typed: typedHandler(n, d, fn)}
+	n.order = append(n.order, specEntry{desc: d, incoming: true})
+}
+
+// Emits declares a server → client event on n: Emit and EmitWithAck accept
+// it for this namespace only, and the docs list it. It panics if the event
+// is already declared on n, if its types cannot be described by a JSON
+// Schema, or if n is already mounted.
+func Emits[In, Out any](n *Namespace, ev Event[In, Out]) {
+	n.register(ev.d, "Emits")
+	if _, dup := n.emits[ev.d.name]; dup {
+		n.panicf("event %s declared twice with Emits", ev.d.name)
+	}
+	n.emits[ev.d.name] = ev.d
+	n.order = append(n.order, specEntry{desc: ev.d, incoming: false})
+}
+
+// typedHandler wraps fn once into the untyped form.
+func typedHandler[In, Out any](n *Namespace, d *eventDesc, fn func(context.Context, *Socket, In) (Out, error)) HandlerFunc {
+	return func(ctx context.Context, s *Socket, req *Request) (json.RawMessage, error) {
+		in, verr := decodePayload[In](d.in, req.Payload)
+		if verr != nil {
+			return nil, verr
+		}
+		out, err := fn(ctx, s, in)
+		if err != nil {
+			return nil, err
+		}
+		if d.out == nil { // NoAck
+			return nil, nil
+		}
+		b, err := encodePayload(d.out, out, !d.noOutbound && !n.srv.cfg.noOutbound)
+		if err != nil {
+			n.srv.log.Error("rtkit: handler returned an acknowledgement that breaks its contract",
+				"namespace", n.name, "event", d.name, "err", err)
+			return nil, &Error{Code: CodeInternal, Message: internalMessage, cause: err}
+		}
+		return b, nil
+	}
+}

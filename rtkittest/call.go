@@ -1,0 +1,184 @@
+package rtkittest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/rtkit-go/rtkit"
+	"github.com/zishang520/socket.io/servers/socket/v3"
+	"github.com/zishang520/socket.io/v3/pkg/types"
+)
+
+// Envelope is the acknowledgement envelope rtkit answers events with.
+type Envelope struct {
+	Success bool            `json:"success"`
+	Data    json.RawMessage `json:"data,omitempty"`
+	Error   *WireError      `json:"error,omitempty"`
+}
+
+// WireError is an error as it travels: in an Envelope, or as the payload of
+// the "error" event (then Event names the failed event).
+type WireError struct {
+	Code         rtkit.Code          `json:"code"`
+	Message      string              `json:"message"`
+	Event        string              `json:"event,omitempty"`
+	Details      []rtkit.ErrorDetail `json:"details,omitempty"`
+	RetryAfterMs int64               `json:"retryAfterMs,omitempty"`
+}
+
+// AsError converts w into the *rtkit.Error it was made from.
+func (w *WireError) AsError() *rtkit.Error {
+	e := rtkit.NewError(w.Code, w.Message)
+	e.Details = w.Details
+	return e
+}
+
+// Call emits ev with payload in and waits for the acknowledgement: the
+// typed data on success, or the server's error. When ctx ends first it
+// returns a TIMEOUT error; a reply that is not an rtkit envelope is an
+// INTERNAL error describing it.
+func Call[In, Out any](ctx context.Context, c *Client, ev rtkit.Event[In, Out], in In) (Out, *rtkit.Error) {
+	var out Out
+	env, err := CallRaw(ctx, c, ev.Name(), in)
+	if err != nil {
+		return out, err
+	}
+	if !env.Success {
+		if env.Error == nil {
+			return out, rtkit.NewError(rtkit.CodeInternal, "rtkittest: failure envelope without error")
+		}
+		return out, env.Error.AsError()
+	}
+	if len(env.Data) > 0 {
+		if jerr := json.Unmarshal(env.Data, &out); jerr != nil {
+			return out, rtkit.Errorf(rtkit.CodeInternal, "rtkittest: ack data does not decode into %T: %v", out, jerr)
+		}
+	}
+	return out, nil
+}
+
+// CallRaw emits event with args as they are (any JSON-encodable values,
+// []byte for binary attachments) and waits for the acknowledgement
+// envelope. Tests use it to send what a typed client never would.
+func CallRaw(ctx context.Context, c *Client, event string, args ...any) (*Envelope, *rtkit.Error) {
+	reply := make(chan []any, 1)
+	ack := socket.Ack(func(a []any, _ error) {
+		select {
+		case reply <- a:
+		default:
+		}
+	})
+	if err := c.raw.Emit(event, append(args, ack)...); err != nil {
+		return nil, rtkit.Errorf(rtkit.CodeInternal, "rtkittest: emit: %v", err)
+	}
+	select {
+	case a := <-reply:
+		if len(a) == 0 {
+			return nil, rtkit.NewError(rtkit.CodeInternal, "rtkittest: empty acknowledgement")
+		}
+		var env Envelope
+		if err := roundTrip(a[0], &env); err != nil {
+			return nil, rtkit.Errorf(rtkit.CodeInternal, "rtkittest: acknowledgement is not an envelope: %v", err)
+		}
+		return &env, nil
+	case <-ctx.Done():
+		return nil, rtkit.NewError(rtkit.CodeTimeout, "rtkittest: no acknowledgement before the deadline")
+	}
+}
+
+// Send emits ev without asking for an acknowledgement, as a client that
+// passes no callback does. Failures then arrive as the "error" event: see
+// ListenErrors.
+func Send[In, Out any](c *Client, ev rtkit.Event[In, Out], in In) error {
+	return c.raw.Emit(ev.Name(), in)
+}
+
+func roundTrip(v any, into any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, into)
+}
+
+// Inbox collects the emissions of one server → client event, decoded.
+type Inbox[T any] struct {
+	ch chan Received[T]
+}
+
+// Received is one emission: the decoded payload, or why it did not decode.
+type Received[T any] struct {
+	Value T
+	Err   error
+}
+
+// Next waits for the next emission.
+func (b *Inbox[T]) Next(ctx context.Context) (T, error) {
+	select {
+	case r := <-b.ch:
+		return r.Value, r.Err
+	case <-ctx.Done():
+		var zero T
+		return zero, fmt.Errorf("rtkittest: nothing received: %w", ctx.Err())
+	}
+}
+
+// Len returns how many emissions are waiting to be read.
+func (b *Inbox[T]) Len() int { return len(b.ch) }
+
+// inboxSize bounds what an Inbox buffers; beyond it, emissions are dropped
+// and Next reports it.
+const inboxSize = 4096
+
+func listen[T any](c *Client, event string, answer func(T) (any, bool)) *Inbox[T] {
+	b := &Inbox[T]{ch: make(chan Received[T], inboxSize)}
+	var mu sync.Mutex
+	_ = c.raw.On(types.EventName(event), func(args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		var ack socket.Ack
+		if k := len(args); k > 0 {
+			if a, ok := args[k-1].(socket.Ack); ok {
+				ack, args = a, args[:k-1]
+			}
+		}
+		var r Received[T]
+		if len(args) == 0 {
+			r.Err = fmt.Errorf("rtkittest: %s arrived without payload", event)
+		} else {
+			// With connection state recovery on, a trailing offset string
+			// follows the payload: only args[0] is the payload.
+			r.Err = roundTrip(args[0], &r.Value)
+		}
+		if ack != nil && answer != nil && r.Err == nil {
+			if v, ok := answer(r.Value); ok {
+				ack([]any{v}, nil)
+			}
+		}
+		select {
+		case b.ch <- r:
+		default:
+		}
+	})
+	return b
+}
+
+// Listen starts collecting ev's emissions to c. Call it before whatever
+// triggers them.
+func Listen[In, Out any](c *Client, ev rtkit.Event[In, Out]) *Inbox[In] {
+	return listen[In](c, ev.Name(), nil)
+}
+
+// Answer starts collecting ev's emissions to c and acknowledges each with
+// fn's result, as a client answering EmitWithAck does.
+func Answer[In, Out any](c *Client, ev rtkit.Event[In, Out], fn func(In) Out) *Inbox[In] {
+	return listen[In](c, ev.Name(), func(in In) (any, bool) { return fn(in), true })
+}
+
+// ListenErrors collects the "error" events rtkit sends when an event sent
+// without acknowledgement fails.
+func ListenErrors(c *Client) *Inbox[WireError] {
+	return listen[WireError](c, "error", nil)
+}

@@ -1,0 +1,160 @@
+package rtkittest
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	sioc "github.com/zishang520/socket.io/clients/socket/v3"
+	"github.com/zishang520/socket.io/v3/pkg/types"
+)
+
+// Client is a Socket.IO client connected to one namespace. Its methods are
+// safe for concurrent use.
+type Client struct {
+	raw  *sioc.Socket
+	once sync.Once
+}
+
+// DialOption configures Dial.
+type DialOption func(*sioc.Options)
+
+// WithAuth sets the handshake auth object (the client's io(url, {auth})).
+func WithAuth(auth map[string]any) DialOption {
+	return func(o *sioc.Options) { o.SetAuth(auth) }
+}
+
+// WithHeader adds HTTP headers to the handshake request.
+func WithHeader(h http.Header) DialOption {
+	return func(o *sioc.Options) { o.SetExtraHeaders(h) }
+}
+
+// WithPolling makes the client start with HTTP long-polling and upgrade,
+// as browsers do; the default is websocket only.
+func WithPolling() DialOption {
+	return func(o *sioc.Options) {
+		o.SetTransports(types.NewSet(sioc.Polling, sioc.WebSocket))
+	}
+}
+
+// WithReconnection lets the client reconnect on its own after a dropped
+// connection (off by default), retrying quickly.
+func WithReconnection() DialOption {
+	return func(o *sioc.Options) {
+		o.SetReconnection(true)
+		o.SetReconnectionDelay(50)
+		o.SetReconnectionDelayMax(200)
+	}
+}
+
+// ConnectError is the refusal a server sent as connect_error.
+type ConnectError struct {
+	Message string
+	// Code is data.code, rtkit's error code ("UNAUTHORIZED", …).
+	Code string
+}
+
+func (e *ConnectError) Error() string {
+	return fmt.Sprintf("rtkittest: connection refused: %s (%s)", e.Message, e.Code)
+}
+
+// Dial connects to namespace on s and fails the test if the connection is
+// refused or takes more than 5 seconds. The client is closed when the test
+// ends.
+func (s *Server) Dial(tb testing.TB, namespace string, opts ...DialOption) *Client {
+	tb.Helper()
+	c, err := s.TryDial(tb, namespace, opts...)
+	if err != nil {
+		tb.Fatalf("rtkittest: dial %s: %v", namespace, err)
+	}
+	return c
+}
+
+// TryDial is Dial that returns the refusal instead of failing the test: a
+// *ConnectError when the server sent connect_error.
+func (s *Server) TryDial(tb testing.TB, namespace string, opts ...DialOption) (*Client, error) {
+	tb.Helper()
+	o := sioc.DefaultOptions()
+	o.SetTransports(types.NewSet(sioc.WebSocket))
+	o.SetForceNew(true)
+	o.SetReconnection(false)
+	o.SetTimeout(5 * time.Second)
+	if p := s.RT.Path(); p != "/socket.io/" {
+		o.SetPath(strings.TrimSuffix(p, "/"))
+	}
+	for _, f := range opts {
+		f(o)
+	}
+	raw, err := sioc.Connect(s.URL+namespace, o)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{raw: raw}
+	tb.Cleanup(c.Close)
+	result := make(chan error, 1)
+	_ = raw.Once("connect", func(...any) { result <- nil })
+	_ = raw.Once("connect_error", func(args ...any) {
+		var err error = errors.New("rtkittest: connect_error without detail")
+		if len(args) > 0 {
+			if e, ok := args[0].(error); ok {
+				err = e
+			}
+		}
+		var xe *types.ExtendedError
+		if errors.As(err, &xe) {
+			ce := &ConnectError{Message: xe.Message}
+			if m, ok := xe.Data.(map[string]any); ok {
+				ce.Code, _ = m["code"].(string)
+			}
+			err = ce
+		}
+		select {
+		case result <- err:
+		default:
+		}
+	})
+	if raw.Connected() {
+		return c, nil
+	}
+	select {
+	case err := <-result:
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		return c, nil
+	case <-time.After(5 * time.Second):
+		c.Close()
+		return nil, errors.New("rtkittest: no connect within 5s")
+	}
+}
+
+// Raw returns the underlying zishang520 client socket, for what the typed
+// helpers do not cover (raw emits, dropping the transport).
+func (c *Client) Raw() *sioc.Socket { return c.raw }
+
+// ID returns the socket id the server assigned.
+func (c *Client) ID() string { return c.raw.Id() }
+
+// Connected reports whether the client is connected now.
+func (c *Client) Connected() bool { return c.raw.Connected() }
+
+// DropTransport closes the underlying connection as a network failure
+// would, so that a client dialled WithReconnection reconnects and can
+// recover its session.
+func (c *Client) DropTransport() {
+	if e := c.raw.Io().Engine(); e != nil {
+		e.Close()
+	}
+}
+
+// Close disconnects the client. It is safe to call more than once.
+func (c *Client) Close() {
+	c.once.Do(func() {
+		c.raw.Disconnect()
+	})
+}

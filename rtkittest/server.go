@@ -1,0 +1,67 @@
+// Package rtkittest runs rtkit servers and typed clients over 127.0.0.1 for
+// tests, the way net/http/httptest does for HTTP handlers.
+//
+// Start serves an *rtkit.Server on an ephemeral loopback port; Dial
+// connects the zishang520 Go Socket.IO client to one of its namespaces;
+// Call, Listen and their relatives speak rtkit's wire conventions with the
+// same Event values the server uses, so a test reads like the code a client
+// author would write.
+package rtkittest
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/rtkit-go/rtkit"
+)
+
+// Server is an rtkit server listening on 127.0.0.1.
+type Server struct {
+	// URL is the base URL ("http://127.0.0.1:PORT"), without path.
+	URL string
+	// RT is the rtkit server being served.
+	RT *rtkit.Server
+
+	http *http.Server
+	done chan struct{}
+}
+
+// Start serves srv on an ephemeral port of 127.0.0.1 and shuts it down (the
+// rtkit server first, then the HTTP server) when the test ends.
+func Start(tb testing.TB, srv *rtkit.Server) *Server {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatalf("rtkittest: listen: %v", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(srv.Path(), srv.Handler())
+	s := &Server{
+		URL:  "http://" + ln.Addr().String(),
+		RT:   srv,
+		http: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second},
+		done: make(chan struct{}),
+	}
+	go func() {
+		defer close(s.done)
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			tb.Errorf("rtkittest: serve: %v", err)
+		}
+	}()
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// Close shuts the rtkit server down, then the HTTP server, and waits for
+// both. It is safe to call more than once.
+func (s *Server) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = s.RT.Shutdown(ctx)
+	_ = s.http.Shutdown(ctx)
+	<-s.done
+}

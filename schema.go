@@ -1,0 +1,158 @@
+package rtkit
+
+import (
+	"bytes"
+	"encoding"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/invopop/jsonschema"
+	validator "github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// typeSchema is the reflected and compiled JSON Schema of one payload type.
+// It is built once, at registration, and read-only afterwards, so it is safe
+// for concurrent use.
+type typeSchema struct {
+	goType   reflect.Type
+	raw      json.RawMessage // the schema document, for Spec
+	compiled *validator.Schema
+	// empty is true for struct{} and NoAck: the payload carries nothing.
+	empty bool
+}
+
+var (
+	textMarshaler = reflect.TypeFor[encoding.TextMarshaler]()
+	timeType      = reflect.TypeFor[time.Time]()
+	noAckType     = reflect.TypeFor[NoAck]()
+	schemaSeq     atomic.Uint64
+)
+
+// buildSchema reflects t into a JSON Schema document and compiles it. It
+// returns an error (never panics) so that the caller can name the event.
+func buildSchema(t reflect.Type) (ts *typeSchema, err error) {
+	defer func() {
+		// invopop panics on types it cannot represent (chan, func, complex).
+		if r := recover(); r != nil {
+			ts, err = nil, fmt.Errorf("cannot reflect a JSON Schema from %s: %v", t, r)
+		}
+	}()
+	r := &jsonschema.Reflector{
+		Anonymous:      true,
+		ExpandedStruct: true,
+		Namer:          newNamer(),
+		Mapper:         mapType,
+	}
+	s := r.ReflectFromType(t)
+	raw, err := json.Marshal(s)
+	if err != nil {
+		return nil, fmt.Errorf("encode schema of %s: %w", t, err)
+	}
+	compiled, err := compileSchema(raw)
+	if err != nil {
+		return nil, fmt.Errorf("compile schema of %s: %w", t, err)
+	}
+	return &typeSchema{
+		goType:   t,
+		raw:      raw,
+		compiled: compiled,
+		empty:    t == noAckType || (t.Kind() == reflect.Struct && t.NumField() == 0),
+	}, nil
+}
+
+// compileSchema compiles one schema document with format assertion on and
+// rtkit's date-time format, which accepts exactly what time.Time decodes.
+func compileSchema(raw []byte) (*validator.Schema, error) {
+	doc, err := validator.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
+	c := validator.NewCompiler()
+	c.DefaultDraft(validator.Draft2020)
+	c.AssertFormat()
+	c.RegisterFormat(&validator.Format{Name: "date-time", Validate: validateDateTime})
+	url := fmt.Sprintf("mem:///rtkit/%d.json", schemaSeq.Add(1))
+	if err := c.AddResource(url, doc); err != nil {
+		return nil, err
+	}
+	return c.Compile(url)
+}
+
+// validateDateTime accepts what time.Time's UnmarshalJSON accepts: RFC 3339
+// with an upper-case T and Z, no leap seconds. The stock format is more
+// lenient, which would let a payload pass validation and then fail decoding.
+func validateDateTime(v any) error {
+	s, ok := v.(string)
+	if !ok {
+		return nil // formats apply to strings only
+	}
+	if _, err := time.Parse(time.RFC3339Nano, s); err != nil {
+		return fmt.Errorf("not an RFC 3339 date-time")
+	}
+	return nil
+}
+
+// mapType gives schemas to the types invopop gets wrong by default.
+func mapType(t reflect.Type) *jsonschema.Schema {
+	if t == timeType {
+		return nil // invopop: {"type":"string","format":"date-time"}
+	}
+	// TextMarshalers (uuid.UUID, netip.Addr, …) travel as JSON strings,
+	// whatever their Go representation. Types with their own JSONSchema
+	// method keep it.
+	if t.Implements(textMarshaler) || reflect.PointerTo(t).Implements(textMarshaler) {
+		if _, ok := t.MethodByName("JSONSchema"); ok {
+			return nil
+		}
+		s := &jsonschema.Schema{Type: "string"}
+		if t.Name() == "UUID" {
+			s.Format = "uuid"
+		}
+		return s
+	}
+	// Unsigned integers: without a minimum, -5 passes the schema and then
+	// fails to decode.
+	switch t.Kind() {
+	case reflect.Uint, reflect.Uint64, reflect.Uintptr:
+		return &jsonschema.Schema{Type: "integer", Minimum: "0"}
+	case reflect.Uint8:
+		return &jsonschema.Schema{Type: "integer", Minimum: "0", Maximum: "255"}
+	case reflect.Uint16:
+		return &jsonschema.Schema{Type: "integer", Minimum: "0", Maximum: "65535"}
+	case reflect.Uint32:
+		return &jsonschema.Schema{Type: "integer", Minimum: "0", Maximum: "4294967295"}
+	}
+	return nil
+}
+
+var typeArgPath = regexp.MustCompile(`[A-Za-z0-9_.\-]*/`)
+
+// newNamer returns a Namer for one reflection: generic type names become
+// valid JSON Pointer tokens (Envelope[pkg/x.Author] → Envelope_x.Author), and
+// when two different types share a name (same name in two packages) the
+// second one is qualified by its package path instead of silently getting
+// the first one's schema.
+func newNamer() func(reflect.Type) string {
+	seen := map[string]reflect.Type{}
+	return func(t reflect.Type) string {
+		name := cleanTypeName(t.Name())
+		if name == "" {
+			return ""
+		}
+		if prev, ok := seen[name]; ok && prev != t {
+			name = cleanTypeName(strings.ReplaceAll(t.PkgPath(), "/", "_")) + "." + name
+		}
+		seen[name] = t
+		return name
+	}
+}
+
+func cleanTypeName(s string) string {
+	s = typeArgPath.ReplaceAllString(s, "")
+	return strings.NewReplacer("[", "_", "]", "", ",", "_", " ", "", "*", "Ptr", "/", "_", "~", "_").Replace(s)
+}

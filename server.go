@@ -1,0 +1,180 @@
+package rtkit
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	engine "github.com/zishang520/socket.io/servers/engine/v3"
+	"github.com/zishang520/socket.io/servers/engine/v3/transports"
+	"github.com/zishang520/socket.io/servers/socket/v3"
+	"github.com/zishang520/socket.io/v3/pkg/types"
+)
+
+// Server serves typed namespaces over Socket.IO. Create it with NewServer,
+// Mount namespaces, serve Handler on an http.Server, and call Shutdown
+// before shutting that http.Server down. Its methods are safe for
+// concurrent use.
+type Server struct {
+	cfg     serverConfig
+	log     *slog.Logger
+	io      *socket.Server
+	handler http.Handler
+
+	baseCtx    context.Context
+	cancelBase context.CancelFunc
+
+	mu         sync.Mutex
+	namespaces []*Namespace
+
+	// in-flight handlers: enter/leave under inflightMu's read lock, so that
+	// Shutdown (write lock) sees a stable count once closing is set.
+	inflightMu sync.RWMutex
+	inflight   sync.WaitGroup
+	closing    atomic.Bool
+	closed     atomic.Bool
+}
+
+// NewServer returns a server with the given options. Defaults: path
+// "/socket.io/", polling and websocket, ping 25 s / 20 s, 1 MB messages,
+// connection state recovery for 2 minutes, in-memory adapter, no CORS
+// origins, outbound validation on.
+func NewServer(opts ...ServerOption) *Server {
+	cfg := serverConfig{
+		path:       "/socket.io/",
+		recovery:   2 * time.Minute,
+		ackTimeout: defaultAckTimeout,
+		disconnectBatch: 500,
+	}
+	for _, o := range opts {
+		o.applyServer(&cfg)
+	}
+	if !strings.HasSuffix(cfg.path, "/") {
+		cfg.path += "/"
+	}
+	if cfg.logger == nil {
+		cfg.logger = slog.Default()
+	}
+	if cfg.adapter == nil {
+		cfg.adapter = memoryAdapter{}
+	}
+	if cfg.ackTimeout <= 0 {
+		cfg.ackTimeout = defaultAckTimeout
+	}
+	s := &Server{cfg: cfg, log: cfg.logger}
+	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
+
+	o := socket.DefaultServerOptions()
+	o.SetServeClient(false)
+	o.SetPath(strings.TrimSuffix(cfg.path, "/"))
+	o.SetCleanupEmptyChildNamespaces(true)
+	if len(cfg.transports) > 0 {
+		set := types.NewSet[transports.TransportCtor]()
+		for _, t := range cfg.transports {
+			switch t {
+			case Polling:
+				set.Add(engine.Polling)
+			case WebSocket:
+				set.Add(engine.WebSocket)
+			default:
+				panic(fmt.Sprintf("rtkit: NewServer: unknown transport %q", t))
+			}
+		}
+		o.SetTransports(set)
+	}
+	if cfg.pingInterval > 0 {
+		o.SetPingInterval(cfg.pingInterval)
+	}
+	if cfg.pingTimeout > 0 {
+		o.SetPingTimeout(cfg.pingTimeout)
+	}
+	if cfg.connectTimeout > 0 {
+		o.SetConnectTimeout(cfg.connectTimeout)
+	}
+	if cfg.maxPayload > 0 {
+		o.SetMaxHttpBufferSize(cfg.maxPayload)
+	}
+	if len(cfg.origins) > 0 {
+		o.SetCors(&types.Cors{Origin: append([]string(nil), cfg.origins...), Credentials: true})
+	}
+	if !cfg.recoveryOff {
+		csr := socket.DefaultConnectionStateRecovery()
+		csr.SetMaxDisconnectionDuration(cfg.recovery.Milliseconds())
+		// Connection middleware (authentication) runs again on recovery.
+		csr.SetSkipMiddlewares(false)
+		o.SetConnectionStateRecovery(csr)
+	}
+	if c := cfg.adapter.Constructor(); c != nil {
+		o.SetAdapter(c)
+	}
+	o.SetAllowRequest(func(*types.HttpContext) error {
+		if s.closing.Load() {
+			return ErrServerClosed
+		}
+		return nil
+	})
+	s.io = socket.NewServer(nil, o)
+	s.handler = s.io.ServeHandler(nil)
+	return s
+}
+
+// Path returns the HTTP path prefix the handler serves, with a trailing
+// slash ("/socket.io/").
+func (s *Server) Path() string { return s.cfg.path }
+
+// Handler returns the http.Handler of the Socket.IO endpoint. Mount it on
+// the server's Path: mux.Handle(srv.Path(), srv.Handler()). Requests
+// outside that path get 404.
+func (s *Server) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, s.cfg.path) && r.URL.Path != strings.TrimSuffix(s.cfg.path, "/") {
+			http.NotFound(w, r)
+			return
+		}
+		s.handler.ServeHTTP(w, r)
+	})
+}
+
+// Mount serves the namespaces on s. It panics if a namespace is already
+// mounted (on s or another server) or if two namespaces share a name.
+func (s *Server) Mount(namespaces ...*Namespace) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, n := range namespaces {
+		if n.srv != nil {
+			n.panicf("mounted twice")
+		}
+		for _, m := range s.namespaces {
+			if m.name == n.name {
+				n.panicf("a namespace with this name is already mounted")
+			}
+		}
+		n.mount(s, s.io.Of(n.name, nil))
+		s.namespaces = append(s.namespaces, n)
+	}
+}
+
+// enter registers an in-flight handler; it returns false once Shutdown has
+// begun.
+func (s *Server) enter() bool {
+	s.inflightMu.RLock()
+	defer s.inflightMu.RUnlock()
+	if s.closing.Load() {
+		return false
+	}
+	s.inflight.Add(1)
+	return true
+}
+
+func (s *Server) leave() { s.inflight.Done() }
+
+func (s *Server) mounted() []*Namespace {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]*Namespace(nil), s.namespaces...)
+}

@@ -1,0 +1,110 @@
+package rtkit
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/zishang520/socket.io/servers/socket/v3"
+)
+
+// Socket is one client's connection to one namespace. It is safe for
+// concurrent use: emits, joins and disconnects may come from any goroutine.
+type Socket struct {
+	raw    *socket.Socket
+	ns     *Namespace
+	hs     *Handshake
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+}
+
+// Handshake is what the client sent when it connected: the Socket.IO auth
+// object, the HTTP request's headers, query and cookies, and its address.
+// It is read-only.
+type Handshake struct {
+	// Auth is the client's handshake auth object (io(url, {auth: {…}})).
+	Auth map[string]any
+	// Header holds the HTTP headers of the request that opened the
+	// connection.
+	Header http.Header
+	// Query holds the URL query of that request.
+	Query url.Values
+	// RemoteAddr is the peer's "ip:port" as seen by the server (no
+	// X-Forwarded-For processing).
+	RemoteAddr string
+	// Time is when the handshake happened.
+	Time time.Time
+
+	cookies []*http.Cookie
+}
+
+// Cookie returns the value of the named cookie sent with the handshake.
+func (h *Handshake) Cookie(name string) (string, bool) {
+	for _, c := range h.cookies {
+		if c.Name == name {
+			return c.Value, true
+		}
+	}
+	return "", false
+}
+
+func newHandshake(raw *socket.Socket) *Handshake {
+	h := &Handshake{Time: time.Now(), Header: http.Header{}, Query: url.Values{}}
+	if rh := raw.Handshake(); rh != nil {
+		h.Auth = rh.Auth
+		h.RemoteAddr = rh.Address
+	}
+	if hc := raw.Request(); hc != nil {
+		if r := hc.Request(); r != nil {
+			h.Header = r.Header.Clone()
+			h.Query = r.URL.Query()
+			h.cookies = r.Cookies()
+			if h.RemoteAddr == "" {
+				h.RemoteAddr = r.RemoteAddr
+			}
+		}
+	}
+	if h.Auth == nil {
+		h.Auth = map[string]any{}
+	}
+	return h
+}
+
+// ID returns the socket id. It is the same after a recovered reconnection.
+func (s *Socket) ID() string { return string(s.raw.Id()) }
+
+// Namespace returns the name of the socket's namespace.
+func (s *Socket) Namespace() string { return s.ns.name }
+
+// Handshake returns what the client sent when it connected.
+func (s *Socket) Handshake() *Handshake { return s.hs }
+
+// Context returns the socket's context: it carries what connection
+// middleware added and is cancelled when the socket disconnects.
+func (s *Socket) Context() context.Context { return s.ctx }
+
+// Recovered reports whether this connection resumed an earlier session
+// through connection state recovery (same id, rooms restored).
+func (s *Socket) Recovered() bool { return s.raw.Recovered() }
+
+// Rooms returns the rooms the socket is in, without its own id room.
+func (s *Socket) Rooms() []string {
+	var out []string
+	id := s.raw.Id()
+	for _, r := range s.raw.Rooms().Keys() {
+		if socket.SocketId(r) != id {
+			out = append(out, string(r))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Disconnect closes the socket's namespace connection. The client's
+// "disconnect" reason is "io server disconnect": it does not reconnect on
+// its own.
+func (s *Socket) Disconnect() {
+	s.raw.Disconnect(false)
+}

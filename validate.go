@@ -1,0 +1,129 @@
+package rtkit
+
+import (
+	"encoding/json"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+
+	validator "github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+)
+
+const (
+	// maxPayloadDepth bounds how deeply a payload may nest before anything
+	// else looks at it. Real contracts nest a handful of levels; a hostile
+	// client can send ten thousand.
+	maxPayloadDepth = 32
+	// maxDetails bounds the number of field errors sent back, so that a huge
+	// invalid payload does not produce a huge answer.
+	maxDetails = 20
+)
+
+var printer = message.NewPrinter(language.English)
+
+// checkShape rejects what no JSON Schema should have to walk: values nested
+// deeper than maxPayloadDepth and non-JSON values such as binary
+// attachments. It returns nil or a VALIDATION_ERROR.
+func checkShape(v any) *Error {
+	if d := shapeProblem(v, 0, ""); d != nil {
+		return &Error{Code: CodeValidation, Message: "invalid payload", Details: []ErrorDetail{*d}}
+	}
+	return nil
+}
+
+func shapeProblem(v any, depth int, path string) *ErrorDetail {
+	switch x := v.(type) {
+	case nil, string, float64, bool, json.Number:
+		return nil
+	case map[string]any:
+		if depth >= maxPayloadDepth {
+			return &ErrorDetail{Path: path, Message: "nested too deeply (at most " + strconv.Itoa(maxPayloadDepth) + " levels)"}
+		}
+		for k, e := range x {
+			if d := shapeProblem(e, depth+1, path+"/"+escapePointer(k)); d != nil {
+				return d
+			}
+		}
+		return nil
+	case []any:
+		if depth >= maxPayloadDepth {
+			return &ErrorDetail{Path: path, Message: "nested too deeply (at most " + strconv.Itoa(maxPayloadDepth) + " levels)"}
+		}
+		for i, e := range x {
+			if d := shapeProblem(e, depth+1, path+"/"+strconv.Itoa(i)); d != nil {
+				return d
+			}
+		}
+		return nil
+	default:
+		return &ErrorDetail{Path: path, Message: "binary data is not accepted here; send JSON"}
+	}
+}
+
+// validate runs the compiled schema and converts a failure into a
+// VALIDATION_ERROR with one detail per offending field.
+func (ts *typeSchema) validate(v any) *Error {
+	err := ts.compiled.Validate(v)
+	if err == nil {
+		return nil
+	}
+	var ve *validator.ValidationError
+	if !errors.As(err, &ve) {
+		return &Error{Code: CodeValidation, Message: "invalid payload"}
+	}
+	var details []ErrorDetail
+	collectDetails(ve, &details)
+	slices.SortStableFunc(details, func(a, b ErrorDetail) int { return strings.Compare(a.Path, b.Path) })
+	details = slices.Compact(details)
+	if len(details) > maxDetails {
+		details = details[:maxDetails]
+	}
+	return &Error{Code: CodeValidation, Message: "invalid payload", Details: details}
+}
+
+func collectDetails(ve *validator.ValidationError, out *[]ErrorDetail) {
+	if len(ve.Causes) > 0 {
+		for _, c := range ve.Causes {
+			collectDetails(c, out)
+		}
+		return
+	}
+	base := pointer(ve.InstanceLocation)
+	switch k := ve.ErrorKind.(type) {
+	case *kind.Required:
+		for _, f := range k.Missing {
+			*out = append(*out, ErrorDetail{Path: base + "/" + escapePointer(f), Message: "is required"})
+		}
+	case *kind.AdditionalProperties:
+		for _, f := range k.Properties {
+			*out = append(*out, ErrorDetail{Path: base + "/" + escapePointer(f), Message: "is not allowed"})
+		}
+	case *kind.FalseSchema:
+		*out = append(*out, ErrorDetail{Path: base, Message: "is not allowed"})
+	default:
+		*out = append(*out, ErrorDetail{Path: base, Message: ve.ErrorKind.LocalizedString(printer)})
+	}
+}
+
+func pointer(loc []string) string {
+	if len(loc) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for _, t := range loc {
+		b.WriteByte('/')
+		b.WriteString(escapePointer(t))
+	}
+	return b.String()
+}
+
+func escapePointer(s string) string {
+	if !strings.ContainsAny(s, "~/") {
+		return s
+	}
+	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
+}
