@@ -117,6 +117,9 @@ func (n *Namespace) connected(raw *socket.Socket) {
 	n.sockets.Store(raw.Id(), s)
 	_ = raw.On("disconnect", func(args ...any) {
 		reason, _ := firstString(args)
+		if n.srv.closing.Load() && (reason == "forced close" || reason == "forced server close") {
+			reason = "server shutting down"
+		}
 		n.sockets.CompareAndDelete(raw.Id(), s)
 		s.cancel(ErrDisconnected)
 		for _, fn := range n.onDisconnect {

@@ -66,9 +66,27 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return err
 }
 
+// disconnectAll closes the sockets' connections the way a lost network
+// does, so that clients reconnect on their own (to another node behind a
+// load balancer) instead of treating it as a deliberate disconnect.
+//
+// A packet the engine is still writing (the acknowledgement of a handler
+// that just finished) is not in its buffer any more, and closing would cut
+// it: wait, briefly, for each transport to be writable again first.
 func disconnectAll(batch []*socket.Socket) {
+	deadline := time.Now().Add(250 * time.Millisecond)
 	for _, rs := range batch {
-		rs.Disconnect(true)
+		conn := rs.Conn()
+		if conn == nil {
+			continue
+		}
+		for time.Now().Before(deadline) {
+			if tr := conn.Transport(); tr == nil || tr.Writable() {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+		conn.Close(false)
 	}
 }
 

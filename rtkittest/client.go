@@ -117,6 +117,20 @@ func (s *Server) TryDial(tb testing.TB, namespace string, opts ...DialOption) (*
 		default:
 		}
 	})
+	// A refused HTTP handshake (the server is shutting down, say) never
+	// reaches connect_error: the manager reports it.
+	_ = raw.Io().Once("error", func(args ...any) {
+		err := errors.New("rtkittest: connection failed")
+		if len(args) > 0 {
+			if e, ok := args[0].(error); ok {
+				err = fmt.Errorf("rtkittest: connection failed: %w", e)
+			}
+		}
+		select {
+		case result <- err:
+		default:
+		}
+	})
 	if raw.Connected() {
 		return c, nil
 	}

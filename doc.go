@@ -1,0 +1,240 @@
+/*
+Package rtkit serves typed, validated Socket.IO namespaces.
+
+One Go type per payload is the single source of truth: it gives handlers
+their compile-time types, a JSON Schema that validates every incoming (and,
+by default, outgoing) payload at run time, and the contract that
+documentation generators read through [Server.Spec]. rtkit runs on the Go
+Socket.IO server github.com/zishang520/socket.io/servers/socket/v3, which
+speaks protocol v5 (Engine.IO v4) and works with the official JavaScript
+client. Handlers never see `...any`: types at the edge, a small untyped
+engine inside.
+
+# Events
+
+An event is a value that carries its name and both payload types, usually a
+package-level variable shared by the code that handles it and the code that
+emits it:
+
+	type SendIn struct {
+		Room string `json:"room" jsonschema:"minLength=1,maxLength=64"`
+		Text string `json:"text" jsonschema:"minLength=1,maxLength=1000"`
+	}
+	type SendOut struct {
+		ID int64 `json:"id"`
+	}
+
+	var MessageSend = rtkit.NewEvent[SendIn, SendOut]("message:send",
+		rtkit.Summary("Post a message to a room"))
+	var MessageNew = rtkit.NewEvent[Message, rtkit.NoAck]("message:new")
+
+In is the payload, Out the acknowledgement; [NoAck] marks an event that is
+never acknowledged. The same Event can be handled on one namespace and
+emitted on another: the registration says which way it flows. [NewEvent]
+panics on an empty, overlong or reserved name (connect, connect_error,
+disconnect, disconnecting, error, newListener, removeListener).
+
+Payload structs use json tags and the jsonschema tags of
+github.com/invopop/jsonschema (minLength, maxLength, enum, minimum,
+format=uuid, …). Schemas are reflected and compiled once, when the event is
+first registered with [Handle] or [Emits]; registration panics with a
+message naming the namespace and the event for anything wrong (a duplicate
+name, a type that has no JSON Schema, registration after Mount). Nothing
+panics per message. Objects refuse properties their struct does not declare;
+time.Time must be RFC 3339; uuid.UUID and other encoding.TextMarshaler types
+travel as strings; unsigned integers refuse negative numbers.
+
+# Handlers
+
+[Handle] registers the handler of a client → server event on a namespace:
+
+	ns := rtkit.NewNamespace("/chat")
+	rtkit.Handle(ns, MessageSend, func(ctx context.Context, s *rtkit.Socket, in SendIn) (SendOut, error) {
+		…
+		return SendOut{ID: id}, nil
+	})
+
+The payload is validated against In's schema and decoded before the
+handler runs; a payload that does not match never reaches it. The handler's
+Out is validated too (unless [WithoutOutboundValidation] or
+[WithOutboundValidation](false) turns that off): an acknowledgement that
+breaks its own contract is logged and answered with INTERNAL. ctx is the
+socket's context ([Socket.Context]): it carries what connection middleware
+added and is cancelled when the socket disconnects.
+
+To answer with a specific code, return an [*Error] ([NewError], [Errorf]);
+its message is sent as is. Any other error, a panic, and even an *Error
+with [CodeInternal] reach the client as INTERNAL with the generic message
+"internal server error"; their text is logged, never sent.
+
+# Wire conventions
+
+Every acknowledged event is answered with an envelope:
+
+	{"success": true, "data": <Out>}
+	{"success": false, "error": {"code": "FORBIDDEN", "message": "…", "details": [...]}}
+
+An event whose Out is NoAck is answered with {"success": true} when the
+client still sent an acknowledgement callback. When the client sent no
+callback, success is silent and a failure is reported with the server →
+client event "error", which names the failed event:
+
+	{"code": "VALIDATION_ERROR", "message": "invalid payload", "event": "message:send", "details": [...]}
+
+Error codes are strings that clients switch on ([Code]); applications may
+declare their own next to rtkit's: VALIDATION_ERROR, UNAUTHORIZED,
+FORBIDDEN, NOT_FOUND, RATE_LIMITED, UNKNOWN_EVENT, TIMEOUT, UNAVAILABLE and
+INTERNAL. VALIDATION_ERROR lists the offending fields in details, as JSON
+Pointers into the payload (at most 20):
+
+	"details": [{"path": "/room", "message": "minLength: got 0, want 1"}]
+
+RATE_LIMITED carries retryAfterMs next to code and message when the
+[Error] sets RetryAfter. A payload sent as more than one argument, nested
+deeper than 32 levels or carrying binary attachments is a VALIDATION_ERROR
+too. An event no handler is registered for is answered with UNKNOWN_EVENT
+(after event middleware has run), never silently dropped; reserved names
+can never be handled. Events that arrive while the server shuts down are
+answered with UNAVAILABLE.
+
+A refused connection reaches the client as connect_error with a message and
+a data object that always holds the code:
+
+	{"message": "invalid token", "data": {"code": "UNAUTHORIZED"}}
+
+While connection state recovery is on (the default), the underlying server
+appends an offset string after the payload of every server → client event
+sent without acknowledgement; clients must read the payload from the first
+argument and ignore what follows.
+
+# Emits
+
+A server → client event is declared on a namespace with [Emits], for the
+docs and for validation, then sent with [Emit] to a [Target]: a [*Socket],
+a [*Namespace] (every socket connected to it) or rooms selected with
+[Namespace.To] and [Rooms.Except]:
+
+	rtkit.Emits(ns, MessageNew)
+	…
+	err := rtkit.Emit(ns.To("room:"+in.Room), MessageNew, msg)
+
+Emit validates and encodes the payload once, whatever the number of
+recipients, and sends nothing when that fails; it also refuses an event not
+declared on the target's namespace ([ErrNotDeclared]), a namespace that is
+not mounted ([ErrNotMounted]) and a server that is shut down
+([ErrServerClosed]). Emit is safe for concurrent use.
+
+[EmitWithAck] sends to one socket and waits for the client's typed answer,
+validated against Out. It always waits under a deadline: the context's, or
+the server's acknowledgement timeout ([WithAckTimeout], 10 s by default)
+when the context has none; the deadline ends in a TIMEOUT *Error, a
+disconnect in [ErrDisconnected]. The client's answer is processed on the
+socket's event queue (see Concurrency), so calling EmitWithAck on a socket
+from one of that same socket's handlers waits for the whole deadline and
+ends in TIMEOUT: call it from another goroutine.
+
+# Rooms
+
+A socket joins rooms only through the namespace's room policies.
+[WithRoom] declares one: a pattern of ':'-separated segments made of
+literals, named parameters such as {userId} and a final "*", with an
+authorizer that receives the parameters:
+
+	ns := rtkit.NewNamespace("/chat",
+		rtkit.WithRoom("room:{name}", rtkit.Anyone),
+		rtkit.WithRoom("user:{userId}", func(ctx context.Context, s *rtkit.Socket, p rtkit.RoomParams) error {
+			if p["userId"] != userFrom(ctx) {
+				return rtkit.NewError(rtkit.CodeForbidden, "not your room")
+			}
+			return nil
+		}),
+		rtkit.AutoJoin(func(ctx context.Context, s *rtkit.Socket) []string {
+			return []string{"user:" + userFrom(ctx)}
+		}))
+
+[Socket.Join] checks the policies: the first matching pattern decides; a
+room that matches none, or another socket's own id room, is FORBIDDEN.
+[AutoJoin] makes every connecting socket join rooms after connection
+middleware has run, each through its policy; a refused room is logged and
+skipped. When a socket recovers its session, rtkit runs the policies again
+and leaves every room they no longer allow. Room policies appear in
+[Server.Spec].
+
+# Middleware
+
+Connection middleware ([ConnectFunc], added with [WithConnectFunc]) runs at
+handshake, before the socket connects. It returns the context the socket's
+handlers will see (add the authenticated principal to it) or an error that
+refuses the connection with connect_error; it runs again when a socket
+recovers its session.
+
+Event middleware ([Middleware], added with [WithMiddleware]) wraps the
+untyped [HandlerFunc] of every event of a namespace, declared or not. It
+sees the [Request] before the payload is validated, so that cheap checks
+(rate limits, permissions) run before expensive ones, and may answer on its
+own by returning an error without calling next. [WithMiddleware](a, b)
+runs a, then b. [EventInfo.Value] reads what an event carries from
+[WithValue].
+
+Both are [Option] values: given to [NewNamespace] they apply to that
+namespace; given to [NewServer] they apply to every namespace the server
+mounts, and run before the namespace's own. [OnConnect] and [OnDisconnect]
+add hooks the same way.
+
+# Server lifecycle
+
+[NewServer] creates a server, [Server.Mount] serves namespaces on it, and
+[Server.Handler] is the http.Handler of the Socket.IO endpoint, to mount on
+any mux at [Server.Path] ("/socket.io/" by default):
+
+	srv := rtkit.NewServer(rtkit.WithCORS("https://app.example"))
+	srv.Mount(ns)
+	mux := http.NewServeMux()
+	mux.Handle(srv.Path(), srv.Handler())
+	hs := &http.Server{Addr: ":3000", Handler: mux}
+
+Namespaces are built completely (Handle, Emits, options) before Mount;
+Mount panics on a namespace mounted twice or a duplicate name.
+
+[Server.Shutdown] must run before http.Server.Shutdown: websocket
+connections are hijacked and invisible to the http.Server. It refuses new
+connections and new events (UNAVAILABLE), lets running handlers finish
+until ctx ends, disconnects sockets in batches, closes the Socket.IO server
+and finally the [Adapter]:
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(ctx) // first
+	_ = hs.Shutdown(ctx)  // then
+
+[Server.Health] reports connected sockets per namespace, the adapter's
+state and a status ("ok", "degraded", "shutting_down") for health
+endpoints. [Server.Spec] returns the whole contract (namespaces, events
+with direction and JSON Schemas, room policies, error codes) as plain data
+that encodes to JSON, for documentation generators.
+
+# Concurrency
+
+Events of one socket are handled one at a time, in arrival order: event
+middleware and handlers of a socket never run concurrently with each
+other, while different sockets run in parallel. [OnConnect] hooks run on
+the same queue, before the socket's first event. [OnDisconnect] hooks do
+not: they may run while a handler of the same socket is still executing,
+whose context is then already cancelled. rtkit does not bound the queue of
+events waiting behind a slow handler.
+
+[Emit], [EmitWithAck], [Socket.Join], [Socket.Leave] and the other methods
+of [Socket] and [Server] are safe for concurrent use. Registration
+([Handle], [Emits], options) is not, and must finish before Mount.
+
+# Connection state recovery
+
+Connection state recovery is on by default ([WithRecovery], 2 minutes): a
+client that lost its connection and comes back in time gets the same
+socket id and rooms, and the events it missed that were sent without
+acknowledgement are replayed ([Socket.Recovered] reports it). It is best effort: the underlying server
+can lose broadcasts that race with a reconnect, and the missed packets are
+replayed before rtkit re-checks the room policies. Do not build delivery
+guarantees on it.
+*/
+package rtkit

@@ -1,0 +1,193 @@
+// Command bench serves the "/bench" load-test contract with rtkit, so that
+// the typed layer can be measured side by side with the raw zishang520
+// server and the Node references of the shared load harness.
+//
+// The contract, on namespace /bench, websocket transport only:
+//
+//   - every socket joins room "broadcast" on connection (a room policy
+//     open to anyone, plus AutoJoin);
+//   - "echo" {channel: string, 1..100 characters} is validated and
+//     acknowledged with rtkit's envelope {"success":true,"data":{}} (an
+//     invalid payload gets {"success":false,"error":{…}});
+//   - "fanout" {seq: int} broadcasts "notification" (a ~200-byte JSON
+//     object {type, channel, seq, ts, body}) to room "broadcast" through
+//     rtkit.Emit, which validates and encodes it once.
+//
+// Validation stays on in both directions, as in a production server.
+//
+// Usage:
+//
+//	bench [-addr 127.0.0.1:3901]
+//
+// For diagnostics, -cpuprofile and -memprofile write a CPU profile (from
+// start to shutdown) and an allocation profile (at shutdown); both are off
+// by default.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/rtkit-go/rtkit"
+)
+
+// EchoIn is the payload of "echo".
+type EchoIn struct {
+	Channel string `json:"channel" jsonschema:"minLength=1,maxLength=100"`
+}
+
+// EchoOut is the (empty) acknowledgement data of "echo": the client gets
+// {"success":true,"data":{}}.
+type EchoOut struct{}
+
+// FanoutIn is the payload of "fanout".
+type FanoutIn struct {
+	Seq int `json:"seq"`
+}
+
+// Notification is what "fanout" broadcasts to room "broadcast".
+type Notification struct {
+	Type    string `json:"type" jsonschema:"enum=notification"`
+	Channel string `json:"channel" jsonschema:"minLength=1,maxLength=100"`
+	Seq     int    `json:"seq"`
+	Ts      int64  `json:"ts"`
+	Body    string `json:"body" jsonschema:"maxLength=1000"`
+}
+
+// The events of the /bench contract.
+var (
+	evEcho         = rtkit.NewEvent[EchoIn, EchoOut]("echo", rtkit.Summary("Validated round trip"))
+	evFanout       = rtkit.NewEvent[FanoutIn, rtkit.NoAck]("fanout", rtkit.Summary("Broadcast a notification to every socket"))
+	evNotification = rtkit.NewEvent[Notification, rtkit.NoAck]("notification", rtkit.Summary("One fan-out message"))
+)
+
+// notificationBody pads the notification to ~200 bytes of JSON, as the
+// harness's reference servers do.
+var notificationBody = strings.Repeat("x", 120)
+
+// newBenchNamespace builds the /bench namespace.
+func newBenchNamespace() *rtkit.Namespace {
+	ns := rtkit.NewNamespace("/bench",
+		rtkit.WithRoom("broadcast", rtkit.Anyone, rtkit.RoomDescription("Every connected socket")),
+		rtkit.AutoJoin(func(context.Context, *rtkit.Socket) []string { return []string{"broadcast"} }),
+	)
+	rtkit.Handle(ns, evEcho, func(context.Context, *rtkit.Socket, EchoIn) (EchoOut, error) {
+		return EchoOut{}, nil
+	})
+	rtkit.Handle(ns, evFanout, func(_ context.Context, _ *rtkit.Socket, in FanoutIn) (rtkit.NoAck, error) {
+		return rtkit.NoAck{}, rtkit.Emit(ns.To("broadcast"), evNotification, Notification{
+			Type:    "notification",
+			Channel: "broadcast",
+			Seq:     in.Seq,
+			Ts:      time.Now().UnixMilli(),
+			Body:    notificationBody,
+		})
+	})
+	rtkit.Emits(ns, evNotification)
+	return ns
+}
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:3901", "listen address")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile to this file (diagnostics; off by default)")
+	memProfile := flag.String("memprofile", "", "write an allocation profile to this file at shutdown (diagnostics; off by default)")
+	flag.Parse()
+
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if err := run(log, *addr, *cpuProfile, *memProfile); err != nil {
+		log.Error("bench: exiting", "err", err)
+		os.Exit(1)
+	}
+}
+
+func run(log *slog.Logger, addr, cpuProfile, memProfile string) error {
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	if memProfile != "" {
+		defer writeHeapProfile(log, memProfile)
+	}
+
+	srv := rtkit.NewServer(
+		rtkit.WithLogger(log),
+		rtkit.WithTransports(rtkit.WebSocket),
+		// Connection state recovery is off: the harness's go-raw reference
+		// runs the zishang520 defaults, which have it off, and recovery adds
+		// per-broadcast work (offsets, a session-aware adapter). Turning it
+		// off keeps the comparison about the typed layer alone.
+		rtkit.WithRecovery(0),
+	)
+	srv.Mount(newBenchNamespace())
+
+	mux := http.NewServeMux()
+	mux.Handle(srv.Path(), srv.Handler())
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	log.Info("bench: listening", "addr", ln.Addr().String(), "pid", os.Getpid())
+
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sig)
+
+	select {
+	case s := <-sig:
+		log.Info("bench: shutting down", "signal", s.String())
+	case err := <-served:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}
+
+	// The harness gives a server 5 s to exit after SIGTERM.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		log.Warn("bench: rtkit shutdown", "err", err)
+	}
+	if err := hs.Shutdown(ctx); err != nil {
+		log.Warn("bench: http shutdown", "err", err)
+	}
+	return nil
+}
+
+// writeHeapProfile writes the allocation profile (every allocation since
+// start, sampled at the default rate).
+func writeHeapProfile(log *slog.Logger, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		log.Error("bench: memprofile", "err", err)
+		return
+	}
+	defer f.Close()
+	runtime.GC()
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		log.Error("bench: memprofile", "err", err)
+	}
+}

@@ -1,0 +1,124 @@
+package rtkit_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rtkit-go/rtkit"
+	"github.com/rtkit-go/rtkit/rtkittest"
+)
+
+func nested(depth int) any {
+	var v any = "leaf"
+	for range depth {
+		v = []any{v}
+	}
+	return v
+}
+
+// TestBadPayloadsGetClearErrors sends what a hostile or buggy client would,
+// through the real Go client, and checks each answer and that the server
+// and a bystander are unaffected.
+func TestBadPayloadsGetClearErrors(t *testing.T) {
+	ts, _ := startTest(t)
+	bystander := ts.Dial(t, "/test")
+	c := ts.Dial(t, "/test")
+	cases := []struct {
+		name   string
+		args   []any
+		detail string
+	}{
+		{"string instead of object", []any{"hello"}, "want object"},
+		{"number instead of object", []any{42}, "want object"},
+		{"array instead of object", []any{[]any{1, 2}}, "want object"},
+		{"null", []any{nil}, "want object"},
+		{"no payload", nil, "want object"},
+		{"two payloads", []any{map[string]any{"channel": "a"}, map[string]any{"channel": "b"}}, "expected one payload argument, got 2"},
+		{"huge string", []any{map[string]any{"channel": strings.Repeat("x", 500_000)}}, "maxLength"},
+		{"deeply nested", []any{map[string]any{"channel": nested(5000)}}, "nested too deeply"},
+		{"binary attachment", []any{[]byte{1, 2, 3}}, "binary data is not accepted"},
+		{"binary inside object", []any{map[string]any{"channel": []byte("abc")}}, "binary data is not accepted"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			env, err := rtkittest.CallRaw(ctx5(t), c, "subscribe", tc.args...)
+			require.Nil(t, err)
+			require.False(t, env.Success)
+			require.NotNil(t, env.Error)
+			assert.Equal(t, rtkit.CodeValidation, env.Error.Code)
+			require.NotEmpty(t, env.Error.Details)
+			assert.Contains(t, env.Error.Details[0].Message, tc.detail)
+		})
+	}
+	out, err := rtkittest.Call(ctx5(t), bystander, evSubscribe, SubscribeIn{Channel: "fine"})
+	require.Nil(t, err)
+	assert.True(t, out.Joined)
+	_, err = rtkittest.Call(ctx5(t), c, evSubscribe, SubscribeIn{Channel: "fine"})
+	require.Nil(t, err, "the offending client is still served")
+}
+
+// TestMalformedFrames writes frames by hand: the server answers or closes
+// that one connection, never crashes, and other clients go on.
+func TestMalformedFrames(t *testing.T) {
+	ts, _ := startTest(t)
+	bystander := ts.Dial(t, "/test")
+
+	answered := []struct {
+		name, frame, code string
+	}{
+		{"null payload", `42/test,1["subscribe",null]`, "VALIDATION_ERROR"},
+		{"empty object", `42/test,2["subscribe",{}]`, "VALIDATION_ERROR"},
+		{"unknown event", `42/test,3["what",{}]`, "UNKNOWN_EVENT"},
+		{"client-sent error event", `42/test,4["error",{}]`, "UNKNOWN_EVENT"},
+		{"deep JSON", `42/test,5["subscribe",{"channel":` + strings.Repeat("[", 9000) + strings.Repeat("]", 9000) + `}]`, "VALIDATION_ERROR"},
+	}
+	for i, tc := range answered {
+		t.Run(tc.name, func(t *testing.T) {
+			rc := dialRaw(t, ts.URL, nil)
+			require.True(t, strings.HasPrefix(rc.connect("/test", nil), "40/test,"))
+			rc.send(tc.frame)
+			assert.Contains(t, rc.ack("/test", i+1), `"code":"`+tc.code+`"`)
+		})
+	}
+
+	closed := []struct{ name, frame string }{
+		{"no event name", `42/test,["x"`},
+		{"empty array", `42/test,[]`},
+		{"non-string event name", `42/test,[{}]`},
+		{"ack id beyond uint64", `42/test,99999999999999999999999["subscribe",{}]`},
+		{"disconnect as event", `42/test,["disconnect"]`},
+		{"too many attachments", `4551-/test,["subscribe",` + strings.Repeat(`{"_placeholder":true,"num":0},`, 50) + `{}]`},
+	}
+	for _, tc := range closed {
+		t.Run(tc.name, func(t *testing.T) {
+			rc := dialRaw(t, ts.URL, nil)
+			require.True(t, strings.HasPrefix(rc.connect("/test", nil), "40/test,"))
+			rc.send(tc.frame)
+			assert.True(t, rc.closed(3*time.Second), "the server closes a connection that breaks the protocol")
+		})
+	}
+
+	_, err := rtkittest.Call(ctx5(t), bystander, evSubscribe, SubscribeIn{Channel: "ok"})
+	require.Nil(t, err, "the bystander is unaffected")
+}
+
+func TestOversizedFrameClosesOnlyThatConnection(t *testing.T) {
+	ts, _ := startTest(t, rtkit.WithMaxPayload(4096))
+	bystander := ts.Dial(t, "/test")
+	rc := dialRaw(t, ts.URL, nil)
+	require.True(t, strings.HasPrefix(rc.connect("/test", nil), "40/test,"))
+	rc.send(`42/test,1["subscribe",{"channel":"` + strings.Repeat("x", 8192) + `"}]`)
+	assert.True(t, rc.closed(3*time.Second))
+	_, err := rtkittest.Call(ctx5(t), bystander, evSubscribe, SubscribeIn{Channel: "ok"})
+	require.Nil(t, err)
+}
+
+func TestUnknownNamespace(t *testing.T) {
+	ts, _ := startTest(t)
+	rc := dialRaw(t, ts.URL, nil)
+	assert.Equal(t, `44/nope,{"message":"Invalid namespace"}`, rc.connect("/nope", nil))
+}
