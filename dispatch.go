@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime/debug"
+	"time"
 
 	"github.com/zishang520/socket.io/servers/socket/v3"
 )
@@ -13,14 +14,22 @@ import (
 func (n *Namespace) mount(srv *Server, raw socket.Namespace) {
 	n.srv = srv
 	n.raw = raw
-	for _, o := range srv.cfg.nsOptions {
-		// Server-wide options go first: prepend what they add.
+	if len(srv.cfg.nsOptions) > 0 {
+		// Server-wide options apply first, in the order given: collect
+		// what they add on a scratch namespace, then put it in front.
 		tmp := &Namespace{name: n.name}
-		o.applyNamespace(tmp)
+		for _, o := range srv.cfg.nsOptions {
+			o.applyNamespace(tmp)
+		}
 		n.connectFns = append(tmp.connectFns, n.connectFns...)
 		n.middleware = append(tmp.middleware, n.middleware...)
 		n.onConnect = append(tmp.onConnect, n.onConnect...)
 		n.onDisconnect = append(tmp.onDisconnect, n.onDisconnect...)
+		n.autoJoins = append(tmp.autoJoins, n.autoJoins...)
+		n.rooms = append(n.rooms, tmp.rooms...) // the namespace's own patterns match first
+		if n.description == "" {
+			n.description = tmp.description
+		}
 	}
 	for _, h := range n.handlers {
 		h.run = chain(arity(h.typed), n.middleware)
@@ -76,18 +85,42 @@ func (n *Namespace) handshake(raw *socket.Socket, next func(*socket.ExtendedErro
 			s.ctx = c
 		}
 	}
-	n.pending.Store(raw, s)
+	p := &pendingSocket{s: s, joined: make(chan struct{})}
+	n.pending.Store(raw, p)
 	// A connection that closes before it joins the namespace never fires
 	// "connection": forget it then.
+	closed := make(chan struct{})
 	if conn := raw.Conn(); conn != nil {
 		_ = conn.Once("close", func(...any) {
-			if n.pending.CompareAndDelete(raw, s) {
+			close(closed)
+			if n.pending.CompareAndDelete(raw, p) {
 				cancel(ErrDisconnected)
 			}
 		})
 	}
 	next(nil)
+	// The underlying server writes the CONNECT packet before it registers
+	// the socket with its connection, and closes the connection if an
+	// event for the namespace arrives in between — which a client that
+	// emits as soon as it is connected does. This middleware runs on the
+	// connection's reader: holding it until the socket is registered
+	// ("connection" fired) keeps the next packet from being read too early.
+	select {
+	case <-p.joined:
+	case <-closed:
+	case <-time.After(handshakeWait):
+	}
 }
+
+// pendingSocket is a socket between handshake and "connection".
+type pendingSocket struct {
+	s      *Socket
+	joined chan struct{}
+}
+
+// handshakeWait bounds how long the reader waits for a socket's
+// registration; it normally takes microseconds.
+const handshakeWait = 5 * time.Second
 
 func (n *Namespace) runConnect(fn ConnectFunc, s *Socket) (ctx context.Context, err error) {
 	defer func() {
@@ -113,7 +146,9 @@ func (n *Namespace) connected(raw *socket.Socket) {
 		raw.Disconnect(true) // cannot happen: every connection passes handshake
 		return
 	}
-	s := v.(*Socket)
+	p := v.(*pendingSocket)
+	defer close(p.joined)
+	s := p.s
 	n.sockets.Store(raw.Id(), s)
 	_ = raw.On("disconnect", func(args ...any) {
 		reason, _ := firstString(args)

@@ -198,9 +198,10 @@ Mount panics on a namespace mounted twice or a duplicate name.
 
 [Server.Shutdown] must run before http.Server.Shutdown: websocket
 connections are hijacked and invisible to the http.Server. It refuses new
-connections and new events (UNAVAILABLE), lets running handlers finish
-until ctx ends, disconnects sockets in batches, closes the Socket.IO server
-and finally the [Adapter]:
+connections, answers new events with UNAVAILABLE, lets running handlers
+finish until ctx ends, disconnects sockets in batches (so that clients do
+not all reconnect at the same instant), closes the Socket.IO server and
+finally the [Adapter]:
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

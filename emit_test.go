@@ -188,3 +188,18 @@ func TestEmitWithAck(t *testing.T) {
 		assert.ErrorIs(t, err, rtkit.ErrDisconnected)
 	})
 }
+
+func TestServerWideRoomsAndAutoJoin(t *testing.T) {
+	connected := make(chan *rtkit.Socket, 1)
+	srv := rtkit.NewServer(rtkit.WithLogger(quietLogger()), rtkit.WithNamespaceOptions(
+		rtkit.WithRoom("everyone", rtkit.Anyone),
+		rtkit.AutoJoin(func(context.Context, *rtkit.Socket) []string { return []string{"everyone"} }),
+	))
+	ns := rtkit.NewNamespace("/wide", rtkit.OnConnect(func(_ context.Context, s *rtkit.Socket) { connected <- s }))
+	srv.Mount(ns)
+	ts := rtkittest.Start(t, srv)
+	ts.Dial(t, "/wide")
+	assert.Equal(t, []string{"everyone"}, (<-connected).Rooms())
+	require.Len(t, srv.Spec().Namespaces, 1)
+	assert.Equal(t, "everyone", srv.Spec().Namespaces[0].Rooms[0].Pattern)
+}

@@ -122,3 +122,24 @@ func TestUnknownNamespace(t *testing.T) {
 	rc := dialRaw(t, ts.URL, nil)
 	assert.Equal(t, `44/nope,{"message":"Invalid namespace"}`, rc.connect("/nope", nil))
 }
+
+// TestEventRightAfterConnect sends an event the moment the namespace
+// CONNECT is acknowledged, as clients that emit on "connect" do. The
+// underlying server registers the socket only after writing the CONNECT
+// packet and closes connections whose events arrive in between; rtkit holds
+// the connection's reader until the socket is registered.
+func TestEventRightAfterConnect(t *testing.T) {
+	ts, _ := startTest(t)
+	for i := range 300 {
+		rc := dialRaw(t, ts.URL, nil)
+		rc.send("40/test,")
+		rc.send(`42/test,1["subscribe",{"channel":"a"}]`)
+		got, err := rc.tryRead(3 * time.Second)
+		require.NoError(t, err, "iteration %d", i)
+		require.True(t, strings.HasPrefix(got, "40/test,"), "iteration %d: %q", i, got)
+		got, err = rc.tryRead(3 * time.Second)
+		require.NoError(t, err, "iteration %d: the connection was closed", i)
+		require.True(t, strings.HasPrefix(got, "43/test,1"), "iteration %d: %q", i, got)
+		_ = rc.conn.Close()
+	}
+}

@@ -78,7 +78,9 @@ func TestEventMiddlewareOrderAndShortCircuit(t *testing.T) {
 			return next(ctx, s, req)
 		}
 	}
-	srv := rtkit.NewServer(rtkit.WithLogger(quietLogger()), rtkit.WithNamespaceOptions(rtkit.WithMiddleware(record("server"))))
+	srv := rtkit.NewServer(rtkit.WithLogger(quietLogger()),
+		rtkit.WithNamespaceOptions(rtkit.WithMiddleware(record("server1"))),
+		rtkit.WithMiddleware(record("server2")))
 	srv.Mount(newTestNamespace(rtkit.WithMiddleware(record("ns"), block)))
 	ts := rtkittest.Start(t, srv)
 	c := ts.Dial(t, "/test")
@@ -93,9 +95,9 @@ func TestEventMiddlewareOrderAndShortCircuit(t *testing.T) {
 	_, err = rtkittest.CallRaw(ctx5(t), c, "unknown:thing")
 	require.Nil(t, err)
 	assert.Equal(t, []string{
-		"server:subscribe", "ns:subscribe",
-		"server:doc:update", "ns:doc:update",
-		"server:unknown:thing", "ns:unknown:thing",
+		"server1:subscribe", "server2:subscribe", "ns:subscribe",
+		"server1:doc:update", "server2:doc:update", "ns:doc:update",
+		"server1:unknown:thing", "server2:unknown:thing", "ns:unknown:thing",
 	}, order)
 }
 

@@ -30,11 +30,11 @@ type Namespace struct {
 	onDisconnect []func(*Socket, string)
 
 	// set by Mount
-	srv      *Server
-	raw      socket.Namespace
-	unknown  HandlerFunc
-	sockets  sync.Map // socket.SocketId → *Socket, connected sockets
-	pending  sync.Map // *socket.Socket → *Socket, between handshake and connection
+	srv     *Server
+	raw     socket.Namespace
+	unknown HandlerFunc
+	sockets sync.Map // socket.SocketId → *Socket, connected sockets
+	pending sync.Map // *socket.Socket → *Socket, between handshake and connection
 }
 
 type specEntry struct {

@@ -82,21 +82,21 @@ const (
 
 // serverConfig collects what the options set; zero values mean defaults.
 type serverConfig struct {
-	path               string
-	origins            []string
-	transports         []Transport
-	pingInterval       time.Duration
-	pingTimeout        time.Duration
-	connectTimeout     time.Duration
-	maxPayload         int64
-	recovery           time.Duration
-	recoveryOff        bool
-	adapter            Adapter
-	logger             *slog.Logger
-	noOutbound         bool
-	ackTimeout         time.Duration
-	disconnectBatch    int
-	nsOptions          []NamespaceOption
+	path            string
+	origins         []string
+	transports      []Transport
+	pingInterval    time.Duration
+	pingTimeout     time.Duration
+	connectTimeout  time.Duration
+	maxPayload      int64
+	recovery        time.Duration
+	recoveryOff     bool
+	adapter         Adapter
+	logger          *slog.Logger
+	noOutbound      bool
+	ackTimeout      time.Duration
+	disconnectBatch int
+	nsOptions       []NamespaceOption
 }
 
 // WithPath sets the HTTP path of the Socket.IO endpoint (default

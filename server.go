@@ -46,9 +46,9 @@ type Server struct {
 // origins, outbound validation on.
 func NewServer(opts ...ServerOption) *Server {
 	cfg := serverConfig{
-		path:       "/socket.io/",
-		recovery:   2 * time.Minute,
-		ackTimeout: defaultAckTimeout,
+		path:            "/socket.io/",
+		recovery:        2 * time.Minute,
+		ackTimeout:      defaultAckTimeout,
 		disconnectBatch: 500,
 	}
 	for _, o := range opts {

@@ -63,10 +63,14 @@ func Call[In, Out any](ctx context.Context, c *Client, ev rtkit.Event[In, Out], 
 // []byte for binary attachments) and waits for the acknowledgement
 // envelope. Tests use it to send what a typed client never would.
 func CallRaw(ctx context.Context, c *Client, event string, args ...any) (*Envelope, *rtkit.Error) {
-	reply := make(chan []any, 1)
-	ack := socket.Ack(func(a []any, _ error) {
+	type answer struct {
+		args []any
+		err  error
+	}
+	reply := make(chan answer, 1)
+	ack := socket.Ack(func(a []any, err error) {
 		select {
-		case reply <- a:
+		case reply <- answer{a, err}:
 		default:
 		}
 	})
@@ -74,7 +78,13 @@ func CallRaw(ctx context.Context, c *Client, event string, args ...any) (*Envelo
 		return nil, rtkit.Errorf(rtkit.CodeInternal, "rtkittest: emit: %v", err)
 	}
 	select {
-	case a := <-reply:
+	case r := <-reply:
+		if r.err != nil {
+			// The Go client fails pending acknowledgements when its
+			// connection drops.
+			return nil, rtkit.Errorf(rtkit.CodeInternal, "rtkittest: no acknowledgement: %v", r.err)
+		}
+		a := r.args
 		if len(a) == 0 {
 			return nil, rtkit.NewError(rtkit.CodeInternal, "rtkittest: empty acknowledgement")
 		}

@@ -78,11 +78,42 @@ func (s *Server) Dial(tb testing.TB, namespace string, opts ...DialOption) *Clie
 // *ConnectError when the server sent connect_error.
 func (s *Server) TryDial(tb testing.TB, namespace string, opts ...DialOption) (*Client, error) {
 	tb.Helper()
+	// The Go client sometimes misses its own transport's "open" event (it
+	// subscribes after the websocket is already up) and then never sends
+	// its CONNECT. Nothing reached the namespace then, so dialling again
+	// is invisible to the server under test.
+	var err error
+	for range dialAttempts {
+		var c *Client
+		var silent bool
+		c, silent, err = s.dialOnce(namespace, opts)
+		if err == nil {
+			tb.Cleanup(c.Close)
+			return c, nil
+		}
+		if !silent {
+			return nil, err
+		}
+	}
+	return nil, err
+}
+
+const (
+	dialAttempts = 3
+	dialWait     = 3 * time.Second
+)
+
+// dialOnce makes one connection attempt. silent reports that nothing at
+// all came back within dialWait.
+func (s *Server) dialOnce(namespace string, opts []DialOption) (c *Client, silent bool, err error) {
 	o := sioc.DefaultOptions()
 	o.SetTransports(types.NewSet(sioc.WebSocket))
 	o.SetForceNew(true)
 	o.SetReconnection(false)
-	o.SetTimeout(5 * time.Second)
+	o.SetTimeout(dialWait + 2*time.Second) // our own wait decides first
+	// Listeners go on before the connection starts: a refusal can arrive
+	// before Connect returns.
+	o.SetAutoConnect(false)
 	if p := s.RT.Path(); p != "/socket.io/" {
 		o.SetPath(strings.TrimSuffix(p, "/"))
 	}
@@ -91,12 +122,17 @@ func (s *Server) TryDial(tb testing.TB, namespace string, opts ...DialOption) (*
 	}
 	raw, err := sioc.Connect(s.URL+namespace, o)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	c := &Client{raw: raw}
-	tb.Cleanup(c.Close)
+	c = &Client{raw: raw}
 	result := make(chan error, 1)
-	_ = raw.Once("connect", func(...any) { result <- nil })
+	report := func(err error) {
+		select {
+		case result <- err:
+		default:
+		}
+	}
+	_ = raw.Once("connect", func(...any) { report(nil) })
 	_ = raw.Once("connect_error", func(args ...any) {
 		var err error = errors.New("rtkittest: connect_error without detail")
 		if len(args) > 0 {
@@ -112,10 +148,7 @@ func (s *Server) TryDial(tb testing.TB, namespace string, opts ...DialOption) (*
 			}
 			err = ce
 		}
-		select {
-		case result <- err:
-		default:
-		}
+		report(err)
 	})
 	// A refused HTTP handshake (the server is shutting down, say) never
 	// reaches connect_error: the manager reports it.
@@ -126,24 +159,19 @@ func (s *Server) TryDial(tb testing.TB, namespace string, opts ...DialOption) (*
 				err = fmt.Errorf("rtkittest: connection failed: %w", e)
 			}
 		}
-		select {
-		case result <- err:
-		default:
-		}
+		report(err)
 	})
-	if raw.Connected() {
-		return c, nil
-	}
+	raw.Connect()
 	select {
 	case err := <-result:
 		if err != nil {
 			c.Close()
-			return nil, err
+			return nil, false, err
 		}
-		return c, nil
-	case <-time.After(5 * time.Second):
+		return c, false, nil
+	case <-time.After(dialWait):
 		c.Close()
-		return nil, errors.New("rtkittest: no connect within 5s")
+		return nil, true, fmt.Errorf("rtkittest: no connect within %v", dialWait)
 	}
 }
 
