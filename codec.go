@@ -3,6 +3,7 @@ package rtkit
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 )
 
 // decodePayload checks, validates and decodes one incoming payload into In.
@@ -22,13 +23,8 @@ func decodePayload[In any](ts *typeSchema, v any) (In, *Error) {
 		return in, nil
 	}
 	// The payload was decoded into map/slice/float64 by the Socket.IO
-	// parser; a JSON round trip turns it into In with encoding/json's exact
-	// rules (time.Time, TextUnmarshalers, embedded structs).
-	b, err := json.Marshal(v)
-	if err == nil {
-		err = json.Unmarshal(b, &in)
-	}
-	if err != nil {
+	// parser; the type's compiled decoder stores it into In.
+	if err := ts.decode(v, reflect.ValueOf(&in).Elem()); err != nil {
 		// The schema admitted something Go cannot hold (an integer beyond
 		// int64, say): still the client's payload at fault.
 		return in, &Error{Code: CodeValidation, Message: "invalid payload", Details: []ErrorDetail{{Message: "value does not fit the expected type"}}}
@@ -40,6 +36,9 @@ func decodePayload[In any](ts *typeSchema, v any) (In, *Error) {
 // checks it against its schema. A failure is the server's bug, reported as
 // a plain error for the operator's log.
 func encodePayload(ts *typeSchema, v any, validate bool) (json.RawMessage, error) {
+	if ts.constant != nil {
+		return ts.constant, nil
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", ts.goType, err)

@@ -20,24 +20,10 @@ import (
 // handlers did not finish in time (the rest still happens). Calling it
 // again returns nil at once.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.inflightMu.Lock()
-	already := s.closing.Swap(true)
-	s.inflightMu.Unlock()
-	if already {
+	if s.closing.Swap(true) {
 		return nil
 	}
-	drained := make(chan struct{})
-	go func() {
-		s.inflight.Wait()
-		close(drained)
-	}()
-	var err error
-	select {
-	case <-drained:
-	case <-ctx.Done():
-		err = ctx.Err()
-		s.log.Warn("rtkit: shutdown: handlers still running at the deadline")
-	}
+	err := s.drain(ctx)
 
 	for _, n := range s.mounted() {
 		var batch []*socket.Socket
@@ -73,6 +59,21 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // A packet the engine is still writing (the acknowledgement of a handler
 // that just finished) is not in its buffer any more, and closing would cut
 // it: wait, briefly, for each transport to be writable again first.
+// drain waits until no handler is running, or ctx ends.
+func (s *Server) drain(ctx context.Context) error {
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	for s.inflight.Load() > 0 {
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			s.log.Warn("rtkit: shutdown: handlers still running at the deadline", "running", s.inflight.Load())
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
 func disconnectAll(batch []*socket.Socket) {
 	deadline := time.Now().Add(250 * time.Millisecond)
 	for _, rs := range batch {

@@ -24,10 +24,17 @@ type typeSchema struct {
 	compiled *validator.Schema
 	// empty is true for struct{} and NoAck: the payload carries nothing.
 	empty bool
+	// decode stores a validated payload into a value of goType.
+	decode decoder
+	// constant, when set, is the only JSON encoding a value of the type
+	// can have ({} for a struct without fields): encoding and validating
+	// it again per message is pointless.
+	constant json.RawMessage
 }
 
 var (
 	textMarshaler = reflect.TypeFor[encoding.TextMarshaler]()
+	jsonMarshaler = reflect.TypeFor[json.Marshaler]()
 	timeType      = reflect.TypeFor[time.Time]()
 	noAckType     = reflect.TypeFor[NoAck]()
 	schemaSeq     atomic.Uint64
@@ -42,27 +49,47 @@ func buildSchema(t reflect.Type) (ts *typeSchema, err error) {
 			ts, err = nil, fmt.Errorf("cannot reflect a JSON Schema from %s: %v", t, r)
 		}
 	}()
-	r := &jsonschema.Reflector{
-		Anonymous:      true,
-		ExpandedStruct: true,
-		Namer:          newNamer(),
-		Mapper:         mapType,
-	}
-	s := r.ReflectFromType(t)
-	raw, err := json.Marshal(s)
+	raw, compiled, err := reflectAndCompile(t, true)
 	if err != nil {
-		return nil, fmt.Errorf("encode schema of %s: %w", t, err)
+		// A type that refers to itself cannot be inlined at the root: its
+		// references point at a $defs entry that ExpandedStruct left out.
+		raw, compiled, err = reflectAndCompile(t, false)
 	}
-	compiled, err := compileSchema(raw)
 	if err != nil {
-		return nil, fmt.Errorf("compile schema of %s: %w", t, err)
+		return nil, err
 	}
-	return &typeSchema{
+	ts = &typeSchema{
 		goType:   t,
 		raw:      raw,
 		compiled: compiled,
 		empty:    t == noAckType || (t.Kind() == reflect.Struct && t.NumField() == 0),
-	}, nil
+		decode:   compileDecoder(t, map[reflect.Type]*decoder{}),
+	}
+	if ts.empty && !t.Implements(jsonMarshaler) && !reflect.PointerTo(t).Implements(jsonMarshaler) {
+		ts.constant = json.RawMessage(`{}`)
+		if ts.validate(map[string]any{}) != nil {
+			ts.constant = nil // a schema customised to refuse {}: keep checking
+		}
+	}
+	return ts, nil
+}
+
+func reflectAndCompile(t reflect.Type, expanded bool) (json.RawMessage, *validator.Schema, error) {
+	r := &jsonschema.Reflector{
+		Anonymous:      true,
+		ExpandedStruct: expanded,
+		Namer:          newNamer(),
+		Mapper:         mapType,
+	}
+	raw, err := json.Marshal(r.ReflectFromType(t))
+	if err != nil {
+		return nil, nil, fmt.Errorf("encode schema of %s: %w", t, err)
+	}
+	compiled, err := compileSchema(raw)
+	if err != nil {
+		return nil, nil, fmt.Errorf("compile schema of %s: %w", t, err)
+	}
+	return raw, compiled, nil
 }
 
 // compileSchema compiles one schema document with format assertion on and

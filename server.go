@@ -32,12 +32,12 @@ type Server struct {
 	mu         sync.Mutex
 	namespaces []*Namespace
 
-	// in-flight handlers: enter/leave under inflightMu's read lock, so that
-	// Shutdown (write lock) sees a stable count once closing is set.
-	inflightMu sync.RWMutex
-	inflight   sync.WaitGroup
-	closing    atomic.Bool
-	closed     atomic.Bool
+	// inflight counts running handlers. A handler counts itself, then
+	// checks closing; Shutdown sets closing, then waits for zero. Either
+	// the handler sees closing and backs out, or Shutdown sees its count.
+	inflight atomic.Int64
+	closing  atomic.Bool
+	closed   atomic.Bool
 }
 
 // NewServer returns a server with the given options. Defaults: path
@@ -162,16 +162,15 @@ func (s *Server) Mount(namespaces ...*Namespace) {
 // enter registers an in-flight handler; it returns false once Shutdown has
 // begun.
 func (s *Server) enter() bool {
-	s.inflightMu.RLock()
-	defer s.inflightMu.RUnlock()
+	s.inflight.Add(1)
 	if s.closing.Load() {
+		s.inflight.Add(-1)
 		return false
 	}
-	s.inflight.Add(1)
 	return true
 }
 
-func (s *Server) leave() { s.inflight.Done() }
+func (s *Server) leave() { s.inflight.Add(-1) }
 
 func (s *Server) mounted() []*Namespace {
 	s.mu.Lock()

@@ -29,38 +29,43 @@ var printer = message.NewPrinter(language.English)
 // deeper than maxPayloadDepth and non-JSON values such as binary
 // attachments. It returns nil or a VALIDATION_ERROR.
 func checkShape(v any) *Error {
-	if d := shapeProblem(v, 0, ""); d != nil {
-		return &Error{Code: CodeValidation, Message: "invalid payload", Details: []ErrorDetail{*d}}
+	if msg, path := shapeProblem(v, 0); msg != "" {
+		return &Error{Code: CodeValidation, Message: "invalid payload",
+			Details: []ErrorDetail{{Path: pointer(path), Message: msg}}}
 	}
 	return nil
 }
 
-func shapeProblem(v any, depth int, path string) *ErrorDetail {
+var deepMessage = "nested too deeply (at most " + strconv.Itoa(maxPayloadDepth) + " levels)"
+
+// shapeProblem walks v and returns what is wrong and where (the path is
+// built only on failure, innermost element last).
+func shapeProblem(v any, depth int) (string, []string) {
 	switch x := v.(type) {
 	case nil, string, float64, bool, json.Number:
-		return nil
+		return "", nil
 	case map[string]any:
 		if depth >= maxPayloadDepth {
-			return &ErrorDetail{Path: path, Message: "nested too deeply (at most " + strconv.Itoa(maxPayloadDepth) + " levels)"}
+			return deepMessage, nil
 		}
 		for k, e := range x {
-			if d := shapeProblem(e, depth+1, path+"/"+escapePointer(k)); d != nil {
-				return d
+			if msg, path := shapeProblem(e, depth+1); msg != "" {
+				return msg, append([]string{k}, path...)
 			}
 		}
-		return nil
+		return "", nil
 	case []any:
 		if depth >= maxPayloadDepth {
-			return &ErrorDetail{Path: path, Message: "nested too deeply (at most " + strconv.Itoa(maxPayloadDepth) + " levels)"}
+			return deepMessage, nil
 		}
 		for i, e := range x {
-			if d := shapeProblem(e, depth+1, path+"/"+strconv.Itoa(i)); d != nil {
-				return d
+			if msg, path := shapeProblem(e, depth+1); msg != "" {
+				return msg, append([]string{strconv.Itoa(i)}, path...)
 			}
 		}
-		return nil
+		return "", nil
 	default:
-		return &ErrorDetail{Path: path, Message: "binary data is not accepted here; send JSON"}
+		return "binary data is not accepted here; send JSON", nil
 	}
 }
 
