@@ -233,8 +233,9 @@ of [Socket] and [Server] are safe for concurrent use. Registration
 Connection state recovery is on by default ([WithRecovery], 2 minutes): a
 client that lost its connection and comes back in time gets the same
 socket id and rooms, and the events it missed that were sent without
-acknowledgement are replayed ([Socket.Recovered] reports it). It is best effort: the underlying server
-can lose broadcasts that race with a reconnect, and the missed packets are
+acknowledgement are replayed ([Socket.Recovered] reports it). Connection
+middleware runs again first. It is best effort: the underlying server can
+lose broadcasts that race with a reconnect, and the missed packets are
 replayed before rtkit re-checks the room policies. Do not build delivery
 guarantees on it.
 */

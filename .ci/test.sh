@@ -23,12 +23,16 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # What the tests need beyond Go. Add to these lists; the set-up below
 # installs only what is missing, so a second run is quick.
 
-# Debian packages (redis-server, chromium, nodejs, npm, …).
+# Debian packages (redis-server, chromium, …).
 APT_PACKAGES=()
+# Node.js runs the official socket.io-client in the interop tests.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	APT_PACKAGES+=(nodejs npm)
+fi
 
 # Folders, relative to the repository root, with a committed
 # package-lock.json: `npm ci` installs exactly what it pins.
-NPM_DIRS=()
+NPM_DIRS=(interop/js)
 
 # ---------------------------------------------------------------------------
 # Set-up.
@@ -76,6 +80,8 @@ echo "==> $(go version)"
 
 install_apt_packages
 install_npm_dirs
+# Tests that need what was installed above fail instead of skipping.
+export RTKIT_STRICT=1
 # Services the tests need (redis-server, …) start here, once installed.
 
 echo "==> go mod download"
