@@ -51,14 +51,11 @@ func TestValidationErrorDetails(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			env, err := rtkittest.CallRaw(ctx5(t), c, "doc:update", tc.payload)
-			require.Nil(t, err)
-			require.False(t, env.Success)
-			require.NotNil(t, env.Error)
-			assert.Equal(t, rtkit.CodeValidation, env.Error.Code)
-			require.Len(t, env.Error.Details, 1, "details: %+v", env.Error.Details)
-			assert.Equal(t, tc.path, env.Error.Details[0].Path)
-			assert.Contains(t, env.Error.Details[0].Message, tc.message)
+			e := failure(t, c, "doc:update", tc.payload)
+			assert.Equal(t, rtkit.CodeValidation, e.Code)
+			require.Len(t, e.Details, 1, "details: %+v", e.Details)
+			assert.Equal(t, tc.path, e.Details[0].Path)
+			assert.Contains(t, e.Details[0].Message, tc.message)
 		})
 	}
 }
@@ -66,11 +63,9 @@ func TestValidationErrorDetails(t *testing.T) {
 func TestValidationReportsEveryField(t *testing.T) {
 	ts, _ := startTest(t)
 	c := ts.Dial(t, "/test")
-	env, err := rtkittest.CallRaw(ctx5(t), c, "doc:update", map[string]any{"title": 5, "x": 1})
-	require.Nil(t, err)
-	require.NotNil(t, env.Error)
+	e := failure(t, c, "doc:update", map[string]any{"title": 5, "x": 1})
 	var paths []string
-	for _, d := range env.Error.Details {
+	for _, d := range e.Details {
 		paths = append(paths, d.Path)
 	}
 	assert.Equal(t, []string{"/docId", "/revision", "/title", "/updatedAt", "/x"}, paths)
@@ -79,10 +74,8 @@ func TestValidationReportsEveryField(t *testing.T) {
 func TestUnknownEvent(t *testing.T) {
 	ts, _ := startTest(t)
 	c := ts.Dial(t, "/test")
-	env, err := rtkittest.CallRaw(ctx5(t), c, "no:such:event", map[string]any{})
-	require.Nil(t, err)
-	require.NotNil(t, env.Error)
-	assert.Equal(t, rtkit.CodeUnknownEvent, env.Error.Code)
+	e := failure(t, c, "no:such:event", map[string]any{})
+	assert.Equal(t, rtkit.CodeUnknownEvent, e.Code)
 }
 
 func TestReservedEventNameFromClientIsRefused(t *testing.T) {
@@ -90,23 +83,19 @@ func TestReservedEventNameFromClientIsRefused(t *testing.T) {
 	c := ts.Dial(t, "/test")
 	// The Go client refuses to emit connect/disconnect itself; "error" is
 	// the reserved name a client can send.
-	env, err := rtkittest.CallRaw(ctx5(t), c, "error", map[string]any{"code": "FAKE"})
-	require.Nil(t, err)
-	require.NotNil(t, env.Error)
-	assert.Equal(t, rtkit.CodeUnknownEvent, env.Error.Code)
-	_, err = rtkittest.Call(ctx5(t), c, evSubscribe, SubscribeIn{Channel: "still-up"})
+	e := failure(t, c, "error", map[string]any{"code": "FAKE"})
+	assert.Equal(t, rtkit.CodeUnknownEvent, e.Code)
+	_, err := rtkittest.Call(ctx5(t), c, evSubscribe, SubscribeIn{Channel: "still-up"})
 	assert.Nil(t, err)
 }
 
 func TestPanicBecomesInternalAndConnectionStays(t *testing.T) {
 	ts, logs := startTest(t)
 	c := ts.Dial(t, "/test")
-	env, err := rtkittest.CallRaw(ctx5(t), c, "boom:panic", map[string]any{})
-	require.Nil(t, err)
-	require.NotNil(t, env.Error)
-	assert.Equal(t, rtkit.CodeInternal, env.Error.Code)
-	assert.NotContains(t, env.Error.Message, "hunter2")
-	assert.NotContains(t, env.Error.Message, "exploded")
+	e := failure(t, c, "boom:panic", map[string]any{})
+	assert.Equal(t, rtkit.CodeInternal, e.Code)
+	assert.NotContains(t, e.Message, "hunter2")
+	assert.NotContains(t, e.Message, "exploded")
 	assert.Contains(t, logs.String(), "handler panicked")
 
 	out, err := rtkittest.Call(ctx5(t), c, evSubscribe, SubscribeIn{Channel: "after"})
@@ -117,12 +106,10 @@ func TestPanicBecomesInternalAndConnectionStays(t *testing.T) {
 func TestPlainErrorBecomesInternalWithoutLeak(t *testing.T) {
 	ts, logs := startTest(t)
 	c := ts.Dial(t, "/test")
-	env, err := rtkittest.CallRaw(ctx5(t), c, "boom:error", map[string]any{})
-	require.Nil(t, err)
-	require.NotNil(t, env.Error)
-	assert.Equal(t, rtkit.CodeInternal, env.Error.Code)
-	assert.Equal(t, "internal server error", env.Error.Message)
-	assert.Empty(t, env.Error.Details)
+	e := failure(t, c, "boom:error", map[string]any{})
+	assert.Equal(t, rtkit.CodeInternal, e.Code)
+	assert.Equal(t, "internal server error", e.Message)
+	assert.Empty(t, e.Details)
 	assert.Contains(t, logs.String(), "hunter2", "the operator sees the cause")
 }
 

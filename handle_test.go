@@ -74,3 +74,14 @@ func TestAckEnvelopeOnTheWire(t *testing.T) {
 	assert.JSONEq(t, `{"channel":"a","joined":true}`, string(env.Data))
 	assert.Nil(t, env.Error)
 }
+
+// failure sends a raw event and returns the error of the failure envelope
+// it must be answered with.
+func failure(t *testing.T, c *rtkittest.Client, event string, args ...any) *rtkittest.WireError {
+	t.Helper()
+	env, err := rtkittest.CallRaw(ctx5(t), c, event, args...)
+	require.Nil(t, err)
+	require.False(t, env.Success, "expected a failure envelope")
+	require.NotNil(t, env.Error)
+	return env.Error
+}

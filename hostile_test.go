@@ -45,13 +45,10 @@ func TestBadPayloadsGetClearErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			env, err := rtkittest.CallRaw(ctx5(t), c, "subscribe", tc.args...)
-			require.Nil(t, err)
-			require.False(t, env.Success)
-			require.NotNil(t, env.Error)
-			assert.Equal(t, rtkit.CodeValidation, env.Error.Code)
-			require.NotEmpty(t, env.Error.Details)
-			assert.Contains(t, env.Error.Details[0].Message, tc.detail)
+			e := failure(t, c, "subscribe", tc.args...)
+			assert.Equal(t, rtkit.CodeValidation, e.Code)
+			require.NotEmpty(t, e.Details)
+			assert.Contains(t, e.Details[0].Message, tc.detail)
 		})
 	}
 	out, err := rtkittest.Call(ctx5(t), bystander, evSubscribe, SubscribeIn{Channel: "fine"})
