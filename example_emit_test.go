@@ -57,10 +57,12 @@ func ExampleEmit() {
 	srv := rtkit.NewServer(rtkit.WithLogger(slog.New(slog.DiscardHandler)))
 	srv.Mount(ns)
 
-	t := exNewT()
-	defer t.cleanup()
-	ts := rtkittest.Start(t, srv)
-	alice, bob := ts.Dial(t, "/news"), ts.Dial(t, "/news")
+	ts := exMust(rtkittest.NewServer(srv))
+	defer ts.Close()
+	alice := exMust(ts.Connect("/news"))
+	defer alice.Close()
+	bob := exMust(ts.Connect("/news"))
+	defer bob.Close()
 	aliceInbox, bobInbox := rtkittest.Listen(alice, exNewsPosted), rtkittest.Listen(bob, exNewsPosted)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -126,9 +128,10 @@ func ExampleEmitWithAck() {
 	srv := rtkit.NewServer()
 	srv.Mount(ns)
 
-	t := exNewT()
-	defer t.cleanup()
-	client := rtkittest.Start(t, srv).Dial(t, "/jobs")
+	ts := exMust(rtkittest.NewServer(srv))
+	defer ts.Close()
+	client := exMust(ts.Connect("/jobs"))
+	defer client.Close()
 	// The client answers every "confirm" with a typed acknowledgement.
 	rtkittest.Answer(client, exConfirm, func(in exConfirmIn) exConfirmOut {
 		return exConfirmOut{OK: in.Question == "Delete 3 files?"}

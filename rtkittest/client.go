@@ -78,6 +78,17 @@ func (s *Server) Dial(tb testing.TB, namespace string, opts ...DialOption) *Clie
 // *ConnectError when the server sent connect_error.
 func (s *Server) TryDial(tb testing.TB, namespace string, opts ...DialOption) (*Client, error) {
 	tb.Helper()
+	c, err := s.Connect(namespace, opts...)
+	if err != nil {
+		return nil, err
+	}
+	tb.Cleanup(c.Close)
+	return c, nil
+}
+
+// Connect is TryDial for code that has no testing.TB (Example functions,
+// programs): the caller closes the client.
+func (s *Server) Connect(namespace string, opts ...DialOption) (*Client, error) {
 	// The Go client sometimes misses its own transport's "open" event (it
 	// subscribes after the websocket is already up) and then never sends
 	// its CONNECT. Nothing reached the namespace then, so dialling again
@@ -87,12 +98,8 @@ func (s *Server) TryDial(tb testing.TB, namespace string, opts ...DialOption) (*
 		var c *Client
 		var silent bool
 		c, silent, err = s.dialOnce(namespace, opts)
-		if err == nil {
-			tb.Cleanup(c.Close)
-			return c, nil
-		}
-		if !silent {
-			return nil, err
+		if err == nil || !silent {
+			return c, err
 		}
 	}
 	return nil, err

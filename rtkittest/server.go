@@ -10,7 +10,7 @@ package rtkittest
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"testing"
@@ -34,9 +34,21 @@ type Server struct {
 // rtkit server first, then the HTTP server) when the test ends.
 func Start(tb testing.TB, srv *rtkit.Server) *Server {
 	tb.Helper()
+	s, err := NewServer(srv)
+	if err != nil {
+		tb.Fatalf("rtkittest: %v", err)
+	}
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// NewServer is Start for code that has no testing.TB (Example functions,
+// programs): it serves srv on an ephemeral port of 127.0.0.1, and the
+// caller calls Close.
+func NewServer(srv *rtkit.Server) (*Server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		tb.Fatalf("rtkittest: listen: %v", err)
+		return nil, fmt.Errorf("listen: %w", err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle(srv.Path(), srv.Handler())
@@ -48,12 +60,9 @@ func Start(tb testing.TB, srv *rtkit.Server) *Server {
 	}
 	go func() {
 		defer close(s.done)
-		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			tb.Errorf("rtkittest: serve: %v", err)
-		}
+		_ = s.http.Serve(ln) // returns when Close shuts the server down
 	}()
-	tb.Cleanup(s.Close)
-	return s
+	return s, nil
 }
 
 // Close shuts the rtkit server down, then the HTTP server, and waits for
