@@ -106,20 +106,24 @@ func (s *Server) Connect(namespace string, opts ...DialOption) (*Client, error) 
 }
 
 const (
-	dialAttempts = 3
+	dialAttempts = 8
 	dialWait     = 3 * time.Second
 )
 
-// dialOnce makes one connection attempt. silent reports that nothing at
-// all came back within dialWait.
+// dialOnce makes one connection attempt. silent reports that the client
+// library lost track of its own connection and nothing reached the
+// namespace.
+//
+// The manager is opened first and the socket connected only once the
+// transport is up: the Go client, asked to do both at once, can send a
+// second CONNECT for the same socket, which the server answers by closing
+// the connection.
 func (s *Server) dialOnce(namespace string, opts []DialOption) (c *Client, silent bool, err error) {
 	o := sioc.DefaultOptions()
 	o.SetTransports(types.NewSet(sioc.WebSocket))
 	o.SetForceNew(true)
 	o.SetReconnection(false)
 	o.SetTimeout(dialWait + 2*time.Second) // our own wait decides first
-	// Listeners go on before the connection starts: a refusal can arrive
-	// before Connect returns.
 	o.SetAutoConnect(false)
 	if p := s.RT.Path(); p != "/socket.io/" {
 		o.SetPath(strings.TrimSuffix(p, "/"))
@@ -127,10 +131,24 @@ func (s *Server) dialOnce(namespace string, opts []DialOption) (c *Client, silen
 	for _, f := range opts {
 		f(o)
 	}
-	raw, err := sioc.Connect(s.URL+namespace, o)
-	if err != nil {
-		return nil, false, err
+	deadline := time.Now().Add(dialWait)
+
+	m := sioc.NewManager(s.URL, o)
+	opened := make(chan error, 1)
+	m.Open(func(err error) {
+		select {
+		case opened <- err:
+		default:
+		}
+	})
+	if err, silent := waitOpen(m, opened, deadline); err != nil {
+		// Disconnecting the manager's only socket closes the manager and
+		// clears its timers.
+		m.Socket(namespace, o).Disconnect()
+		return nil, silent, err
 	}
+
+	raw := m.Socket(namespace, o)
 	c = &Client{raw: raw}
 	result := make(chan error, 1)
 	report := func(err error) {
@@ -140,34 +158,7 @@ func (s *Server) dialOnce(namespace string, opts []DialOption) (c *Client, silen
 		}
 	}
 	_ = raw.Once("connect", func(...any) { report(nil) })
-	_ = raw.Once("connect_error", func(args ...any) {
-		var err error = errors.New("rtkittest: connect_error without detail")
-		if len(args) > 0 {
-			if e, ok := args[0].(error); ok {
-				err = e
-			}
-		}
-		var xe *types.ExtendedError
-		if errors.As(err, &xe) {
-			ce := &ConnectError{Message: xe.Message}
-			if m, ok := xe.Data.(map[string]any); ok {
-				ce.Code, _ = m["code"].(string)
-			}
-			err = ce
-		}
-		report(err)
-	})
-	// A refused HTTP handshake (the server is shutting down, say) never
-	// reaches connect_error: the manager reports it.
-	_ = raw.Io().Once("error", func(args ...any) {
-		err := errors.New("rtkittest: connection failed")
-		if len(args) > 0 {
-			if e, ok := args[0].(error); ok {
-				err = fmt.Errorf("rtkittest: connection failed: %w", e)
-			}
-		}
-		report(err)
-	})
+	_ = raw.Once("connect_error", func(args ...any) { report(connectError(args)) })
 	raw.Connect()
 	select {
 	case err := <-result:
@@ -176,10 +167,59 @@ func (s *Server) dialOnce(namespace string, opts []DialOption) (c *Client, silen
 			return nil, false, err
 		}
 		return c, false, nil
-	case <-time.After(dialWait):
+	case <-time.After(time.Until(deadline)):
 		c.Close()
-		return nil, true, fmt.Errorf("rtkittest: no connect within %v", dialWait)
+		return nil, false, fmt.Errorf("rtkittest: no connect within %v", dialWait)
 	}
+}
+
+// waitOpen waits for the manager's transport. The Go client sometimes
+// misses its own transport's "open" event (it subscribes after the
+// websocket is already up): that attempt is abandoned at once, as silent.
+func waitOpen(m *sioc.Manager, opened <-chan error, deadline time.Time) (err error, silent bool) {
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	var stuckSince time.Time
+	for {
+		select {
+		case err := <-opened:
+			if err != nil {
+				return fmt.Errorf("rtkittest: connection failed: %w", err), false
+			}
+			return nil, false
+		case <-tick.C:
+			if time.Now().After(deadline) {
+				return fmt.Errorf("rtkittest: no connection within %v", dialWait), true
+			}
+			if e := m.Engine(); e != nil && e.ReadyState() == "open" {
+				if stuckSince.IsZero() {
+					stuckSince = time.Now()
+				} else if time.Since(stuckSince) > 100*time.Millisecond {
+					return errors.New("rtkittest: the client missed its transport's open event"), true
+				}
+			}
+		}
+	}
+}
+
+// connectError turns the connect_error arguments into a *ConnectError
+// when the server sent rtkit's coded form.
+func connectError(args []any) error {
+	var err error = errors.New("rtkittest: connect_error without detail")
+	if len(args) > 0 {
+		if e, ok := args[0].(error); ok {
+			err = e
+		}
+	}
+	var xe *types.ExtendedError
+	if errors.As(err, &xe) {
+		ce := &ConnectError{Message: xe.Message}
+		if m, ok := xe.Data.(map[string]any); ok {
+			ce.Code, _ = m["code"].(string)
+		}
+		return ce
+	}
+	return err
 }
 
 // Raw returns the underlying zishang520 client socket, for what the typed
