@@ -12,8 +12,6 @@ import (
 
 // mount wires n into the Socket.IO namespace raw. Called once by Server.Mount.
 func (n *Namespace) mount(srv *Server, raw socket.Namespace) {
-	n.srv = srv
-	n.raw = raw
 	if len(srv.cfg.nsOptions) > 0 {
 		// Server-wide options apply first, in the order given: collect
 		// what they add on a scratch namespace, then put it in front.
@@ -30,7 +28,12 @@ func (n *Namespace) mount(srv *Server, raw socket.Namespace) {
 		if n.description == "" {
 			n.description = tmp.description
 		}
+		for _, fn := range tmp.setups {
+			fn(n) // may Handle and Emits: n is not mounted yet
+		}
 	}
+	n.srv = srv
+	n.raw = raw
 	for _, h := range n.handlers {
 		h.run = chain(arity(h.typed), n.middleware)
 	}

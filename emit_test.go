@@ -203,3 +203,24 @@ func TestServerWideRoomsAndAutoJoin(t *testing.T) {
 	require.Len(t, srv.Spec().Namespaces, 1)
 	assert.Equal(t, "everyone", srv.Spec().Namespaces[0].Rooms[0].Pattern)
 }
+
+func TestWithSetupAndSocketIteration(t *testing.T) {
+	ping := rtkit.NewEvent[Empty, Empty]("setup:ping")
+	addPing := rtkit.WithSetup(func(ns *rtkit.Namespace) {
+		rtkit.Handle(ns, ping, func(context.Context, *rtkit.Socket, Empty) (Empty, error) { return Empty{}, nil })
+	})
+	srv := rtkit.NewServer(rtkit.WithLogger(quietLogger()), rtkit.WithNamespaceOptions(addPing))
+	a, b := rtkit.NewNamespace("/a"), rtkit.NewNamespace("/b")
+	srv.Mount(a, b)
+	ts := rtkittest.Start(t, srv)
+	ca, cb := ts.Dial(t, "/a"), ts.Dial(t, "/b")
+	for _, c := range []*rtkittest.Client{ca, cb} {
+		_, err := rtkittest.Call(ctx5(t), c, ping, Empty{})
+		require.Nil(t, err, "the server-wide setup registered the handler on every namespace")
+	}
+	ids := map[string]bool{}
+	for s := range srv.Sockets() {
+		ids[s.Namespace()+" "+s.ID()] = true
+	}
+	assert.Equal(t, map[string]bool{"/a " + ca.ID(): true, "/b " + cb.ID(): true}, ids)
+}

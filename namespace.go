@@ -28,6 +28,7 @@ type Namespace struct {
 
 	onConnect    []func(context.Context, *Socket)
 	onDisconnect []func(*Socket, string)
+	setups       []func(*Namespace)
 
 	// set by Mount
 	srv     *Server
@@ -62,6 +63,10 @@ func NewNamespace(name string, opts ...NamespaceOption) *Namespace {
 	for _, o := range opts {
 		o.applyNamespace(n)
 	}
+	for _, fn := range n.setups {
+		fn(n)
+	}
+	n.setups = nil
 	return n
 }
 

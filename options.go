@@ -66,6 +66,15 @@ func OnDisconnect(fn func(s *Socket, reason string)) Option {
 	return bothOption{func(n *Namespace) { n.onDisconnect = append(n.onDisconnect, fn) }}
 }
 
+// WithSetup runs fn on the namespace while it is being built: given to
+// NewNamespace, once its other options are applied; given to NewServer, for
+// every namespace at Mount, before it is mounted. fn may register handlers
+// and emitted events (Handle, Emits), which is how companion packages add
+// their own events to the namespaces they protect.
+func WithSetup(fn func(ns *Namespace)) Option {
+	return bothOption{func(n *Namespace) { n.setups = append(n.setups, fn) }}
+}
+
 // NamespaceDescription sets the namespace's description for generated docs.
 func NamespaceDescription(s string) NamespaceOption {
 	return namespaceOptionFunc(func(n *Namespace) { n.description = s })

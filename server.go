@@ -3,6 +3,7 @@ package rtkit
 import (
 	"context"
 	"fmt"
+	"iter"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -171,6 +172,24 @@ func (s *Server) enter() bool {
 }
 
 func (s *Server) leave() { s.inflight.Add(-1) }
+
+// Sockets iterates over the sockets connected to every namespace of s, at
+// the time of the call. Use it to act on a set of sockets (disconnect every
+// socket of a revoked session, say).
+func (s *Server) Sockets() iter.Seq[*Socket] {
+	return func(yield func(*Socket) bool) {
+		for _, n := range s.mounted() {
+			for sock := range n.Sockets() {
+				if !yield(sock) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// Namespaces returns the mounted namespaces, in mount order.
+func (s *Server) Namespaces() []*Namespace { return s.mounted() }
 
 func (s *Server) mounted() []*Namespace {
 	s.mu.Lock()

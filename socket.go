@@ -2,6 +2,7 @@ package rtkit
 
 import (
 	"context"
+	"iter"
 	"net/http"
 	"net/url"
 	"slices"
@@ -108,3 +109,16 @@ func (s *Socket) Rooms() []string {
 func (s *Socket) Disconnect() {
 	s.raw.Disconnect(false)
 }
+
+// Sockets iterates over the sockets connected to n, in no particular order.
+func (n *Namespace) Sockets() iter.Seq[*Socket] {
+	return func(yield func(*Socket) bool) {
+		n.sockets.Range(func(_, v any) bool { return yield(v.(*Socket)) })
+	}
+}
+
+// Server returns the server n is mounted on, or nil before Mount.
+func (n *Namespace) Server() *Server { return n.srv }
+
+// Server returns the server the socket belongs to.
+func (s *Socket) Server() *Server { return s.ns.srv }
