@@ -159,16 +159,22 @@ func (n *Namespace) connected(raw *socket.Socket) {
 			reason = "server shutting down"
 		}
 		n.sockets.CompareAndDelete(raw.Id(), s)
+		s.box.close()
 		s.cancel(ErrDisconnected)
 		for _, fn := range n.onDisconnect {
 			n.safely("disconnect hook", func() { fn(s, reason) })
 		}
 	})
+	s.box.run = func(args []any) { n.dispatch(s, args) }
+	maxPending := int(n.srv.cfg.maxPending)
 	raw.Use(func(args []any, _ func(error)) {
-		// Runs on the connection's reader; hand the event to the socket's
-		// queue so that handlers run one at a time, in order. The
-		// library's own listeners are never used.
-		raw.Enqueue(func() { n.dispatch(s, args) })
+		// The library's own listeners are never used: events go to the
+		// socket's mailbox, which runs them one at a time, in order, and
+		// bounds how many may wait.
+		if !s.box.push(args, maxPending) {
+			name, ack, _ := splitEvent(args)
+			n.reply(s, ack, name, nil, errQueueFull)
+		}
 	})
 	if raw.Recovered() {
 		s.recheckRooms(s.ctx)
@@ -206,36 +212,43 @@ func (n *Namespace) safely(what string, fn func()) {
 
 // dispatch handles one incoming event on the socket's queue.
 func (n *Namespace) dispatch(s *Socket, args []any) {
-	var ack socket.Ack
+	name, ack, payloads := splitEvent(args)
+	req := &Request{HasAck: ack != nil, argc: len(payloads)}
+	if req.argc > 0 {
+		req.Payload = payloads[0]
+	}
+	h := n.unknown
+	if e, ok := n.handlers[name]; ok {
+		req.Event, h = e.info, e.run
+	} else {
+		req.Event = &EventInfo{Namespace: n.name, Name: name}
+	}
+	if err := n.srv.enter(); err != nil {
+		n.reply(s, ack, name, nil, err)
+		return
+	}
+	defer n.srv.leave()
+	data, err := n.call(h, s, req)
+	n.reply(s, ack, req.Event.Name, data, err)
+}
+
+// splitEvent takes an event packet's arguments apart: the event name (cut
+// to maxEventNameLen), the acknowledgement callback if the client asked for
+// one, and the payload arguments.
+func splitEvent(args []any) (name string, ack socket.Ack, payloads []any) {
 	if k := len(args); k > 0 {
 		if a, ok := args[k-1].(socket.Ack); ok {
 			ack, args = a, args[:k-1]
 		}
 	}
 	if len(args) == 0 {
-		return // the parser never produces this
+		return "", ack, nil // the parser never produces this
 	}
-	name, _ := args[0].(string)
-	req := &Request{HasAck: ack != nil, argc: len(args) - 1}
-	if req.argc > 0 {
-		req.Payload = args[1]
+	name, _ = args[0].(string)
+	if len(name) > maxEventNameLen {
+		name = name[:maxEventNameLen]
 	}
-	h := n.unknown
-	if e, ok := n.handlers[name]; ok {
-		req.Event, h = e.info, e.run
-	} else {
-		if len(name) > maxEventNameLen {
-			name = name[:maxEventNameLen]
-		}
-		req.Event = &EventInfo{Namespace: n.name, Name: name}
-	}
-	if !n.srv.enter() {
-		n.reply(s, ack, req.Event.Name, nil, NewError(CodeUnavailable, "server is shutting down"))
-		return
-	}
-	defer n.srv.leave()
-	data, err := n.call(h, s, req)
-	n.reply(s, ack, req.Event.Name, data, err)
+	return name, ack, args[1:]
 }
 
 // call runs h and turns a panic into INTERNAL.

@@ -128,10 +128,8 @@ not mounted ([ErrNotMounted]) and a server that is shut down
 validated against Out. It always waits under a deadline: the context's, or
 the server's acknowledgement timeout ([WithAckTimeout], 10 s by default)
 when the context has none; the deadline ends in a TIMEOUT *Error, a
-disconnect in [ErrDisconnected]. The client's answer is processed on the
-socket's event queue (see Concurrency), so calling EmitWithAck on a socket
-from one of that same socket's handlers waits for the whole deadline and
-ends in TIMEOUT: call it from another goroutine.
+disconnect in [ErrDisconnected]. A handler may call it on its own socket:
+the client's answer is processed while the handler waits.
 
 # Rooms
 
@@ -221,8 +219,13 @@ middleware and handlers of a socket never run concurrently with each
 other, while different sockets run in parallel. [OnConnect] hooks run on
 the same queue, before the socket's first event. [OnDisconnect] hooks do
 not: they may run while a handler of the same socket is still executing,
-whose context is then already cancelled. rtkit does not bound the queue of
-events waiting behind a slow handler.
+whose context is then already cancelled; events still waiting are dropped.
+
+The queue of a socket is bounded ([WithMaxPending], 256 by default): an
+event that arrives while the queue is full is answered at once with
+RATE_LIMITED and retryAfterMs, without being queued. [WithMaxConcurrentHandlers]
+bounds the handlers running at the same time across the server the same
+way.
 
 [Emit], [EmitWithAck], [Socket.Join], [Socket.Leave] and the other methods
 of [Socket] and [Server] are safe for concurrent use. Registration

@@ -113,10 +113,8 @@ func Emit[In, Out any](t Target, ev Event[In, Out], payload In) error {
 // when ctx has no deadline), ErrDisconnected if the socket goes away, and a
 // VALIDATION_ERROR *Error when the client's answer does not match Out.
 //
-// The client's answer is processed on the socket's event queue, after the
-// handler that is running: called from one of s's own handlers, EmitWithAck
-// waits for the whole deadline and returns TIMEOUT. Call it from another
-// goroutine there.
+// It may be called from one of s's own handlers: the client's answer is
+// processed while the handler waits.
 func EmitWithAck[In, Out any](ctx context.Context, s *Socket, ev Event[In, Out], payload In) (Out, error) {
 	var zero Out
 	b, err := prepare(s.ns, ev.d, payload)

@@ -105,6 +105,8 @@ type serverConfig struct {
 	noOutbound      bool
 	ackTimeout      time.Duration
 	disconnectBatch int
+	maxPending      int32
+	maxHandlers     int64
 	nsOptions       []NamespaceOption
 }
 
@@ -176,6 +178,24 @@ func WithOutboundValidation(on bool) ServerOption {
 func WithAckTimeout(d time.Duration) ServerOption {
 	return serverOptionFunc(func(c *serverConfig) { c.ackTimeout = d })
 }
+
+// WithMaxPending bounds the events waiting in one socket's queue behind
+// the handler that is running (default 256). An event beyond the bound is
+// answered at once with RATE_LIMITED and not queued; zero or less removes
+// the bound. The underlying server's own queue has none.
+func WithMaxPending(n int) ServerOption {
+	return serverOptionFunc(func(c *serverConfig) { c.maxPending = int32(max(n, 0)) })
+}
+
+// WithMaxConcurrentHandlers bounds the handlers running at the same time
+// across all sockets (default: no bound). An event that would exceed it is
+// answered at once with RATE_LIMITED.
+func WithMaxConcurrentHandlers(n int) ServerOption {
+	return serverOptionFunc(func(c *serverConfig) { c.maxHandlers = int64(max(n, 0)) })
+}
+
+// defaultMaxPending is the default of WithMaxPending.
+const defaultMaxPending = 256
 
 // WithNamespaceOptions applies namespace options (middleware, hooks) to
 // every namespace the server mounts.

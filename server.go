@@ -160,16 +160,31 @@ func (s *Server) Mount(namespaces ...*Namespace) {
 	}
 }
 
-// enter registers an in-flight handler; it returns false once Shutdown has
-// begun.
-func (s *Server) enter() bool {
-	s.inflight.Add(1)
-	if s.closing.Load() {
+// enter registers an in-flight handler; it refuses once Shutdown has
+// begun, and beyond the bound on concurrently running handlers.
+func (s *Server) enter() *Error {
+	running := s.inflight.Add(1)
+	switch {
+	case s.closing.Load():
 		s.inflight.Add(-1)
-		return false
+		return errShuttingDown
+	case s.cfg.maxHandlers > 0 && running > s.cfg.maxHandlers:
+		s.inflight.Add(-1)
+		return errServerBusy
 	}
-	return true
+	return nil
 }
+
+// Errors of the server's own limits.
+var (
+	errShuttingDown = NewError(CodeUnavailable, "server is shutting down")
+	errServerBusy   = &Error{Code: CodeRateLimited, Message: "server busy, retry later", RetryAfter: overloadRetry}
+	errQueueFull    = &Error{Code: CodeRateLimited, Message: "too many events waiting, retry later", RetryAfter: overloadRetry}
+)
+
+// overloadRetry is the retry delay suggested when a bound on waiting or
+// running handlers refuses an event.
+const overloadRetry = 250 * time.Millisecond
 
 func (s *Server) leave() { s.inflight.Add(-1) }
 

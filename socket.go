@@ -19,6 +19,8 @@ type Socket struct {
 	hs     *Handshake
 	ctx    context.Context
 	cancel context.CancelCauseFunc
+	// box runs the socket's events in order.
+	box mailbox
 }
 
 // Handshake is what the client sent when it connected: the Socket.IO auth

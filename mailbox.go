@@ -1,0 +1,72 @@
+package rtkit
+
+import "sync"
+
+// mailbox runs one socket's events one at a time, in arrival order, on a
+// goroutine of its own that exists only while there is work.
+//
+// The underlying server hands each socket's packets to a queue of its own
+// and runs rtkit's middleware there; handing the events on to a mailbox
+// keeps that queue free, so that (a) the bound on waiting events is checked
+// when an event arrives, not when the handler ahead of it is done, and (b)
+// acknowledgements the client sends (EmitWithAck) are processed while a
+// handler of the same socket runs.
+type mailbox struct {
+	mu      sync.Mutex
+	events  [][]any
+	running bool // a loop goroutine exists
+	busy    bool // the loop is running an event
+	closed  bool
+	run     func([]any)
+}
+
+// push queues an event. It returns false, and queues nothing, when max
+// events are already waiting or running (max ≤ 0: no bound) or the mailbox
+// is closed.
+func (m *mailbox) push(args []any, max int) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return false
+	}
+	waiting := len(m.events)
+	if m.busy {
+		waiting++
+	}
+	if max > 0 && waiting >= max {
+		return false
+	}
+	m.events = append(m.events, args)
+	if !m.running {
+		m.running = true
+		go m.loop()
+	}
+	return true
+}
+
+func (m *mailbox) loop() {
+	for {
+		m.mu.Lock()
+		m.busy = false
+		if len(m.events) == 0 || m.closed {
+			m.running = false
+			m.events = nil
+			m.mu.Unlock()
+			return
+		}
+		args := m.events[0]
+		m.events[0] = nil
+		m.events = m.events[1:]
+		m.busy = true
+		m.mu.Unlock()
+		m.run(args)
+	}
+}
+
+// close drops the waiting events; the running one, if any, finishes.
+func (m *mailbox) close() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.closed = true
+	m.events = nil
+}
