@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/zishang520/socket.io/parsers/socket/v3/parser"
 	"github.com/zishang520/socket.io/servers/socket/v3"
 )
 
@@ -24,6 +25,7 @@ func (n *Namespace) mount(srv *Server, raw socket.Namespace) {
 		n.onConnect = append(tmp.onConnect, n.onConnect...)
 		n.onDisconnect = append(tmp.onDisconnect, n.onDisconnect...)
 		n.autoJoins = append(tmp.autoJoins, n.autoJoins...)
+		n.annotations = append(tmp.annotations, n.annotations...)
 		n.rooms = append(n.rooms, tmp.rooms...) // the namespace's own patterns match first
 		if n.description == "" {
 			n.description = tmp.description
@@ -298,5 +300,14 @@ func (n *Namespace) reply(s *Socket, ack socket.Ack, event string, data json.Raw
 		ack([]any{failureEnvelope{Error: pub.wire("")}}, nil)
 		return
 	}
-	_ = s.raw.Emit("error", pub.wire(event))
+	n.sendError(s, pub.wire(event))
+}
+
+// sendError writes the "error" event straight to the connection. It is not
+// an application event: connection state recovery neither stores nor
+// replays it (the underlying server would keep every one for the whole
+// recovery window, which a flooding client turns into memory).
+func (n *Namespace) sendError(s *Socket, w wireError) {
+	packet := &parser.Packet{Type: parser.EVENT, Nsp: n.name, Data: []any{"error", w}}
+	s.raw.Client().WriteToEngine(n.srv.io.Encoder().Encode(packet), &socket.WriteOptions{})
 }

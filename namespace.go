@@ -29,6 +29,7 @@ type Namespace struct {
 	onConnect    []func(context.Context, *Socket)
 	onDisconnect []func(*Socket, string)
 	setups       []func(*Namespace)
+	annotations  []any
 
 	// set by Mount
 	srv     *Server

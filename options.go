@@ -38,6 +38,24 @@ type bothOption struct{ fn func(*Namespace) }
 func (o bothOption) applyNamespace(n *Namespace) { o.fn(n) }
 func (o bothOption) applyServer(c *serverConfig) { c.nsOptions = append(c.nsOptions, o) }
 
+// Options combines options into one, applied in order: how a companion
+// package returns middleware, hooks and annotations as a single option.
+func Options(opts ...Option) Option { return multiOption(opts) }
+
+type multiOption []Option
+
+func (m multiOption) applyNamespace(n *Namespace) {
+	for _, o := range m {
+		o.applyNamespace(n)
+	}
+}
+
+func (m multiOption) applyServer(c *serverConfig) {
+	for _, o := range m {
+		o.applyServer(c)
+	}
+}
+
 // WithConnectFunc adds connection middleware, run in order at handshake.
 // Server-level ones run before the namespace's own.
 func WithConnectFunc(fns ...ConnectFunc) Option {
@@ -73,6 +91,13 @@ func OnDisconnect(fn func(s *Socket, reason string)) Option {
 // their own events to the namespaces they protect.
 func WithSetup(fn func(ns *Namespace)) Option {
 	return bothOption{func(n *Namespace) { n.setups = append(n.setups, fn) }}
+}
+
+// WithAnnotation attaches a value to the namespace that appears in Spec
+// when it implements SpecAnnotator (what a companion package enforces on
+// the namespace, for the generated docs).
+func WithAnnotation(v any) Option {
+	return bothOption{func(n *Namespace) { n.annotations = append(n.annotations, v) }}
 }
 
 // NamespaceDescription sets the namespace's description for generated docs.

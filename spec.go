@@ -2,6 +2,8 @@ package rtkit
 
 import (
 	"encoding/json"
+	"iter"
+	"maps"
 	"slices"
 )
 
@@ -32,6 +34,9 @@ type NamespaceSpec struct {
 	Description string      `json:"description,omitempty"`
 	Events      []EventSpec `json:"events"`
 	Rooms       []RoomSpec  `json:"rooms,omitempty"`
+	// Annotations holds what companion packages declare about the whole
+	// namespace (authentication, rate limits), keyed by a name of theirs.
+	Annotations map[string]any `json:"annotations,omitempty"`
 }
 
 // EventSpec describes one event in one direction.
@@ -50,6 +55,17 @@ type EventSpec struct {
 	// PayloadType and AckType name the Go types, for generators.
 	PayloadType string `json:"payloadType"`
 	AckType     string `json:"ackType,omitempty"`
+	// Annotations holds what companion packages declare about the event
+	// (a rate-limit cost, a required role), keyed by a name of theirs.
+	Annotations map[string]any `json:"annotations,omitempty"`
+}
+
+// SpecAnnotator is implemented by values attached with WithValue (to an
+// event) or WithAnnotation (to a namespace) that should appear in Spec.
+type SpecAnnotator interface {
+	// SpecAnnotation returns the key and the JSON-encodable value under
+	// which the value appears in the Annotations of the spec.
+	SpecAnnotation() (key string, value any)
 }
 
 // RoomSpec describes one room policy.
@@ -86,6 +102,7 @@ func (n *Namespace) spec() NamespaceSpec {
 		if d.out != nil {
 			es.Ack, es.AckType = d.out.raw, d.outType.String()
 		}
+		es.Annotations = annotations(maps.Values(d.values))
 		if e.incoming {
 			es.Direction = ClientToServer
 			es.Errors = append(slices.Clone(coreCodes), d.errors...)
@@ -99,8 +116,23 @@ func (n *Namespace) spec() NamespaceSpec {
 		}
 		ns.Events = append(ns.Events, es)
 	}
+	ns.Annotations = annotations(slices.Values(n.annotations))
 	for _, r := range n.rooms {
 		ns.Rooms = append(ns.Rooms, RoomSpec{Pattern: r.pattern, Params: r.params, Description: r.description})
 	}
 	return ns
+}
+
+func annotations(values iter.Seq[any]) map[string]any {
+	var out map[string]any
+	for v := range values {
+		if a, ok := v.(SpecAnnotator); ok {
+			if out == nil {
+				out = map[string]any{}
+			}
+			k, val := a.SpecAnnotation()
+			out[k] = val
+		}
+	}
+	return out
 }

@@ -23,8 +23,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # What the tests need beyond Go. Add to these lists; the set-up below
 # installs only what is missing, so a second run is quick.
 
-# Debian packages (redis-server, chromium, …).
+# Debian packages: redis-server for the Redis store's tests (they start
+# their own server on a free port).
 APT_PACKAGES=()
+if ! command -v redis-server >/dev/null 2>&1; then
+	APT_PACKAGES+=(redis-server)
+fi
 # Node.js runs the official socket.io-client in the interop tests.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 	APT_PACKAGES+=(nodejs npm)

@@ -1,0 +1,160 @@
+package ratelimit
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/rtkit-go/rtkit"
+)
+
+// Config sets the event limits of Events. Every Limit is off when zero.
+type Config struct {
+	// Socket limits the events of each socket.
+	Socket Limit
+	// User limits the events of each user, across all of that user's
+	// sockets. UserKey says who the user is.
+	User Limit
+	// UserKey returns the user a socket acts for, "" for none (the User
+	// limit is then skipped). ctx carries what connection middleware
+	// added, such as the authenticated principal.
+	UserKey func(ctx context.Context, s *rtkit.Socket) string
+	// Address limits the events coming from each remote IP address.
+	Address Limit
+	// Store keeps the budgets (default: a new MemoryStore).
+	Store Store
+	// FailOpen lets events through when the store fails; by default they
+	// are refused. Either way the failure is logged.
+	FailOpen bool
+	// DisconnectAfter disconnects a socket after that many refused
+	// events in a row (0: never). An accepted event resets the count.
+	DisconnectAfter int
+	// Logger receives store failures and disconnections (default
+	// slog.Default()).
+	Logger *slog.Logger
+}
+
+// Events returns the option that enforces cfg on the events of a namespace
+// (or, given to rtkit.NewServer, of every namespace, with budgets shared
+// across them). Limits are checked before the payload is validated, for
+// declared and unknown events alike, in the order socket, user, address.
+func Events(cfg Config) rtkit.Option {
+	if cfg.Store == nil {
+		cfg.Store = NewMemoryStore()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	l := &limiter{cfg: cfg}
+	return rtkit.Options(
+		rtkit.WithMiddleware(l.middleware),
+		rtkit.OnDisconnect(func(s *rtkit.Socket, _ string) { l.violations.Delete(s) }),
+		rtkit.WithAnnotation(annotation{cfg}),
+	)
+}
+
+type annotation struct{ cfg Config }
+
+func (a annotation) SpecAnnotation() (string, any) {
+	v := map[string]any{}
+	if !a.cfg.Socket.Off() {
+		v["socket"] = a.cfg.Socket
+	}
+	if !a.cfg.User.Off() {
+		v["user"] = a.cfg.User
+	}
+	if !a.cfg.Address.Off() {
+		v["address"] = a.cfg.Address
+	}
+	if a.cfg.DisconnectAfter > 0 {
+		v["disconnectAfter"] = a.cfg.DisconnectAfter
+	}
+	return "rateLimit", v
+}
+
+type limiter struct {
+	cfg        Config
+	violations sync.Map // *rtkit.Socket → *int (guarded by the socket's queue: one event at a time)
+	logMu      sync.Mutex
+	lastLog    time.Time
+}
+
+func (l *limiter) middleware(next rtkit.HandlerFunc) rtkit.HandlerFunc {
+	return func(ctx context.Context, s *rtkit.Socket, req *rtkit.Request) (json.RawMessage, error) {
+		n := costOf(req.Event)
+		if wait, err := l.check(ctx, s, n); err != nil || wait > 0 {
+			if err != nil {
+				l.logStoreFailure(err)
+				if l.cfg.FailOpen {
+					return next(ctx, s, req)
+				}
+				return nil, &rtkit.Error{Code: rtkit.CodeRateLimited, Message: "rate limit unavailable, retry later", RetryAfter: time.Second}
+			}
+			l.refused(s)
+			return nil, &rtkit.Error{Code: rtkit.CodeRateLimited, Message: "rate limit exceeded", RetryAfter: wait}
+		}
+		l.violations.Delete(s)
+		return next(ctx, s, req)
+	}
+}
+
+// check takes n from every active budget and returns the longest wait.
+func (l *limiter) check(ctx context.Context, s *rtkit.Socket, n int) (time.Duration, error) {
+	if !l.cfg.Socket.Off() {
+		if wait, err := l.cfg.Store.Take(ctx, "s:"+s.Namespace()+"#"+s.ID(), l.cfg.Socket, n); err != nil || wait > 0 {
+			return wait, err
+		}
+	}
+	if !l.cfg.User.Off() && l.cfg.UserKey != nil {
+		if user := l.cfg.UserKey(ctx, s); user != "" {
+			if wait, err := l.cfg.Store.Take(ctx, "u:"+user, l.cfg.User, n); err != nil || wait > 0 {
+				return wait, err
+			}
+		}
+	}
+	if !l.cfg.Address.Off() {
+		if wait, err := l.cfg.Store.Take(ctx, "a:"+hostOf(s.Handshake().RemoteAddr), l.cfg.Address, n); err != nil || wait > 0 {
+			return wait, err
+		}
+	}
+	return 0, nil
+}
+
+// refused counts a refusal and disconnects the socket past the threshold.
+func (l *limiter) refused(s *rtkit.Socket) {
+	if l.cfg.DisconnectAfter <= 0 {
+		return
+	}
+	v, _ := l.violations.LoadOrStore(s, new(int))
+	count := v.(*int)
+	*count++
+	if *count >= l.cfg.DisconnectAfter {
+		l.violations.Delete(s)
+		l.cfg.Logger.Warn("ratelimit: disconnecting a socket that kept exceeding its limits",
+			"namespace", s.Namespace(), "socket", s.ID(), "refused", *count)
+		// After the refusal has been answered: the reply goes out first.
+		go s.Disconnect()
+	}
+}
+
+// logStoreFailure logs at most once per second.
+func (l *limiter) logStoreFailure(err error) {
+	l.logMu.Lock()
+	defer l.logMu.Unlock()
+	if time.Since(l.lastLog) < time.Second {
+		return
+	}
+	l.lastLog = time.Now()
+	l.cfg.Logger.Error("ratelimit: store failed", "err", err, "failOpen", l.cfg.FailOpen)
+}
+
+// hostOf returns the IP of an "ip:port" address.
+func hostOf(addr string) string {
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		return host
+	}
+	return addr
+}

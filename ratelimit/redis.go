@@ -1,0 +1,69 @@
+package ratelimit
+
+import (
+	"context"
+	"time"
+
+	"github.com/go-redis/redis_rate/v10"
+	"github.com/redis/go-redis/v9"
+)
+
+// RedisStore keeps budgets in Redis with GCRA, so that several server
+// processes share them.
+type RedisStore struct {
+	lim     *redis_rate.Limiter
+	prefix  string
+	timeout time.Duration
+}
+
+var _ Store = (*RedisStore)(nil)
+
+// RedisClient is what the store needs of a go-redis client;
+// *redis.Client, *redis.ClusterClient and *redis.Ring have it.
+type RedisClient interface {
+	redis.Scripter
+	Del(ctx context.Context, keys ...string) *redis.IntCmd
+}
+
+var (
+	_ RedisClient = (*redis.Client)(nil)
+	_ RedisClient = (*redis.ClusterClient)(nil)
+)
+
+// RedisOptions configures NewRedisStore; the zero value is the default.
+type RedisOptions struct {
+	// Prefix is prepended to every key (default "rtkit:rl:").
+	Prefix string
+	// Timeout bounds each call to Redis (default 200 ms): a slow or
+	// unreachable Redis fails the call instead of holding the event.
+	Timeout time.Duration
+}
+
+// NewRedisStore returns a store on rdb (a *redis.Client, *redis.ClusterClient
+// or *redis.Ring). The caller keeps ownership of rdb and closes it.
+func NewRedisStore(rdb RedisClient, opts RedisOptions) *RedisStore {
+	if opts.Prefix == "" {
+		opts.Prefix = "rtkit:rl:"
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 200 * time.Millisecond
+	}
+	return &RedisStore{lim: redis_rate.NewLimiter(rdb), prefix: opts.Prefix, timeout: opts.Timeout}
+}
+
+// Take implements Store.
+func (r *RedisStore) Take(ctx context.Context, key string, limit Limit, n int) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.timeout)
+	defer cancel()
+	res, err := r.lim.AllowN(ctx, r.prefix+key, redis_rate.Limit{Rate: limit.Events, Burst: limit.burst(), Period: limit.Per}, n)
+	if err != nil {
+		return 0, err
+	}
+	if res.Allowed >= n {
+		return 0, nil
+	}
+	if res.RetryAfter < 0 { // more than the burst: never
+		return limit.Per, nil
+	}
+	return res.RetryAfter, nil
+}
