@@ -93,8 +93,11 @@ func (l *limiter) middleware(next rtkit.HandlerFunc) rtkit.HandlerFunc {
 				}
 				return nil, &rtkit.Error{Code: rtkit.CodeRateLimited, Message: "rate limit unavailable, retry later", RetryAfter: time.Second}
 			}
-			l.refused(s)
-			return nil, &rtkit.Error{Code: rtkit.CodeRateLimited, Message: "rate limit exceeded", RetryAfter: wait}
+			msg := "rate limit exceeded"
+			if l.refused(s) {
+				msg = "rate limit exceeded repeatedly: disconnecting"
+			}
+			return nil, &rtkit.Error{Code: rtkit.CodeRateLimited, Message: msg, RetryAfter: wait}
 		}
 		l.violations.Delete(s)
 		return next(ctx, s, req)
@@ -123,10 +126,11 @@ func (l *limiter) check(ctx context.Context, s *rtkit.Socket, n int) (time.Durat
 	return 0, nil
 }
 
-// refused counts a refusal and disconnects the socket past the threshold.
-func (l *limiter) refused(s *rtkit.Socket) {
+// refused counts a refusal and disconnects the socket past the threshold;
+// it reports whether it did.
+func (l *limiter) refused(s *rtkit.Socket) bool {
 	if l.cfg.DisconnectAfter <= 0 {
-		return
+		return false
 	}
 	v, _ := l.violations.LoadOrStore(s, new(int))
 	count := v.(*int)
@@ -137,7 +141,9 @@ func (l *limiter) refused(s *rtkit.Socket) {
 			"namespace", s.Namespace(), "socket", s.ID(), "refused", *count)
 		// After the refusal has been answered: the reply goes out first.
 		go s.Disconnect()
+		return true
 	}
+	return false
 }
 
 // logStoreFailure logs at most once per second.

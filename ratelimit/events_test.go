@@ -107,8 +107,12 @@ func TestDisconnectAfterRepeatedViolations(t *testing.T) {
 		require.Equal(t, rtkit.Code(""), code)
 	}
 	for i := range 3 {
-		code, _ := call(t, c, evPing, i)
-		require.Equal(t, rtkit.CodeRateLimited, code, "refusal %d is still answered", i+1)
+		env, err := rtkittest.CallRaw(ctx5(t), c, "ping", ping{N: i})
+		require.Nil(t, err)
+		require.Equal(t, rtkit.CodeRateLimited, env.Error.Code, "refusal %d is still answered", i+1)
+		if i == 2 {
+			assert.Contains(t, env.Error.Message, "disconnecting", "the last refusal says why the socket goes")
+		}
 	}
 	select {
 	case reason := <-disconnected:
