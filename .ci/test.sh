@@ -36,7 +36,7 @@ fi
 
 # Folders, relative to the repository root, with a committed
 # package-lock.json: `npm ci` installs exactly what it pins.
-NPM_DIRS=(interop/js)
+NPM_DIRS=(interop/js tools/docscheck)
 
 # ---------------------------------------------------------------------------
 # Set-up.

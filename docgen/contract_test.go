@@ -1,0 +1,161 @@
+package docgen_test
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/rtkit-go/rtkit"
+)
+
+// The golden test documents the contract of examples/echo. A main package
+// cannot be imported, so these declarations mirror examples/echo/main.go:
+// keep them in step with it (same types, tags, events and options).
+
+// SendMessage is what a client posts.
+type SendMessage struct {
+	Room string `json:"room" jsonschema:"minLength=1,maxLength=64,pattern=^[a-z0-9-]+$" jsonschema_description:"Room name: lower-case letters, digits and dashes"`
+	Text string `json:"text" jsonschema:"minLength=1,maxLength=1000"`
+}
+
+// MessageSent acknowledges a posted message.
+type MessageSent struct {
+	ID int64 `json:"id"`
+}
+
+// Message is what everyone in the room receives.
+type Message struct {
+	ID     int64     `json:"id"`
+	Room   string    `json:"room"`
+	From   string    `json:"from" jsonschema_description:"Socket id of the sender"`
+	Text   string    `json:"text"`
+	SentAt time.Time `json:"sentAt"`
+}
+
+var (
+	echoMessageSend = rtkit.NewEvent[SendMessage, MessageSent]("message:send",
+		rtkit.Summary("Post a message to a room, joining it"))
+	echoMessageNew = rtkit.NewEvent[Message, rtkit.NoAck]("message:new",
+		rtkit.Summary("A message was posted to a room you are in"))
+)
+
+// echoSpec is the Spec of examples/echo's server. Its Go type names are
+// those of package main, as examples/echo's own Spec names them.
+func echoSpec() rtkit.Spec {
+	sp := specOf(echoNamespace())
+	for i := range sp.Namespaces {
+		for j := range sp.Namespaces[i].Events {
+			ev := &sp.Namespaces[i].Events[j]
+			ev.PayloadType = strings.Replace(ev.PayloadType, "docgen_test.", "main.", 1)
+			ev.AckType = strings.Replace(ev.AckType, "docgen_test.", "main.", 1)
+		}
+	}
+	return sp
+}
+
+// echoNamespace builds examples/echo's "/chat" namespace.
+func echoNamespace() *rtkit.Namespace {
+	ns := rtkit.NewNamespace("/chat",
+		rtkit.NamespaceDescription("Rooms where clients post messages"),
+		rtkit.WithRoom("room:{name}", rtkit.Anyone,
+			rtkit.RoomDescription("Everyone who posted to the room")))
+	rtkit.Handle(ns, echoMessageSend, func(context.Context, *rtkit.Socket, SendMessage) (MessageSent, error) {
+		return MessageSent{}, nil
+	})
+	rtkit.Emits(ns, echoMessageNew)
+	return ns
+}
+
+// specOf mounts the namespaces on a server, takes its spec and shuts it
+// down again.
+func specOf(namespaces ...*rtkit.Namespace) rtkit.Spec {
+	srv := rtkit.NewServer()
+	srv.Mount(namespaces...)
+	defer func() { _ = srv.Shutdown(context.Background()) }()
+	return srv.Spec()
+}
+
+// A richer contract: nested and shared types, a self-referring type, maps,
+// enums, formats, unsigned integers, generics, server emits with an
+// acknowledgement.
+
+// Author is shared by several payloads.
+type Author struct {
+	ID   uuid.UUID `json:"id"`
+	Name string    `json:"name" jsonschema:"minLength=2,maxLength=40"`
+}
+
+// Comment refers to itself through its replies.
+type Comment struct {
+	Author  Author    `json:"author"`
+	Body    string    `json:"body" jsonschema:"minLength=1"`
+	Replies []Comment `json:"replies,omitempty"`
+}
+
+// Page is generic.
+type Page[T any] struct {
+	Items []T   `json:"items"`
+	Next  *uint `json:"next,omitempty"`
+}
+
+// DocumentEdit is a client's change to a document.
+type DocumentEdit struct {
+	DocumentID uuid.UUID         `json:"documentId"`
+	Kind       string            `json:"kind" jsonschema:"enum=insert,enum=delete"`
+	Position   uint32            `json:"position"`
+	Text       string            `json:"text,omitempty" jsonschema:"maxLength=500"`
+	Tags       []string          `json:"tags,omitempty" jsonschema:"maxItems=5"`
+	Meta       map[string]int    `json:"meta,omitempty"`
+	Author     Author            `json:"author"`
+	Ratio      float64           `json:"ratio" jsonschema:"minimum=0,maximum=1"`
+	Code       string            `json:"code" jsonschema:"pattern=^[A-Z]{3}-[0-9]{4}$"`
+	Labels     map[string]string `json:"labels,omitempty"`
+}
+
+// EditApplied acknowledges an edit.
+type EditApplied struct {
+	Version uint64    `json:"version"`
+	At      time.Time `json:"at"`
+}
+
+// Confirm asks the client to confirm.
+type Confirm struct {
+	Question string `json:"question"`
+}
+
+// Confirmed is the client's answer.
+type Confirmed struct {
+	Yes bool `json:"yes"`
+}
+
+// Ping has no fields.
+type Ping struct{}
+
+var (
+	docEdit = rtkit.NewEvent[DocumentEdit, EditApplied]("document:edit",
+		rtkit.Summary("Apply an edit"), rtkit.Description("Edits apply in order."),
+		rtkit.Errors(rtkit.CodeForbidden, rtkit.CodeNotFound))
+	docComments = rtkit.NewEvent[Page[Comment], rtkit.NoAck]("document:comments",
+		rtkit.Summary("Comments of a document"), rtkit.Deprecated("use document:thread"))
+	docConfirm = rtkit.NewEvent[Confirm, Confirmed]("document:confirm")
+	docPing    = rtkit.NewEvent[Ping, rtkit.NoAck]("ping")
+)
+
+// documentsNamespace is the richer contract.
+func documentsNamespace() *rtkit.Namespace {
+	ns := rtkit.NewNamespace("/documents",
+		rtkit.NamespaceDescription("Shared documents"),
+		rtkit.WithRoom("document:{documentId}", rtkit.Anyone, rtkit.RoomDescription("Editors | viewers")),
+		rtkit.WithRoom("user:{userId}:*", rtkit.Anyone))
+	rtkit.Handle(ns, docEdit, func(context.Context, *rtkit.Socket, DocumentEdit) (EditApplied, error) {
+		return EditApplied{}, nil
+	})
+	rtkit.Handle(ns, docPing, func(context.Context, *rtkit.Socket, Ping) (rtkit.NoAck, error) {
+		return rtkit.NoAck{}, nil
+	})
+	rtkit.Emits(ns, docComments)
+	rtkit.Emits(ns, docConfirm)
+	return ns
+}

@@ -1,0 +1,60 @@
+/*
+Package docgen turns the contract of an rtkit server ([rtkit.Spec], from
+[rtkit.Server.Spec]) into documentation for the people who write clients,
+and compares two contracts for breaking changes.
+
+# Generators
+
+Every generator reads only the Spec, so its output never drifts from the
+schemas the server validates with:
+
+  - [Markdown]: one page per namespace, with each event's summary, payload
+    and acknowledgement as field tables and JSON examples, the error codes
+    it can answer with, and the namespace's room policies.
+  - [JSONSchemas]: one JSON Schema (2020-12) file per payload and
+    acknowledgement type.
+  - [AsyncAPI]: an AsyncAPI 3.0 document, seen from the server: one channel
+    per namespace, a receive operation per handled event and a send
+    operation per emitted one, acknowledgements as operation replies, and
+    the acknowledgement envelope and "error" event as shared components.
+  - [TypeScript]: one module per namespace with ServerToClientEvents and
+    ClientToServerEvents interfaces for socket.io-client's
+    Socket<ServerToClientEvents, ClientToServerEvents>.
+
+[Generate] runs them all and returns the files, keyed by slash-separated
+relative path; [WriteFiles] writes them under a directory. The command
+github.com/rtkit-go/rtkit/cmd/rtkit-docs does both from a Spec saved as
+JSON.
+
+# Wire conventions in the output
+
+A handled event with an acknowledgement is answered with the envelope
+{"success": true, "data": …} or {"success": false, "error": {"code",
+"message", "details"?, "retryAfterMs"?}}. In TypeScript its acknowledgement
+callback is required, so that socket.emitWithAck and socket.timeout(ms)
+type the answer; a client that wants no callback learns of failures through
+the "error" event ({"code", "message", "event", "details"?}), which every
+namespace declares. An event emitted by the server with an acknowledgement
+expects the client to call back with the acknowledgement data itself, not
+an envelope.
+
+# Examples
+
+JSON examples are built from the schemas: a value's const, first enum
+value, default or first example when the schema has one; otherwise a value
+chosen to satisfy type, format, pattern, length and range constraints.
+Every field, optional or not, appears once, except where a type refers back
+to itself. The package's tests validate every example against its schema.
+
+# Breaking changes
+
+[Diff] lists what an old client would notice: removed namespaces and
+events, fields removed or retyped, fields that became required where the
+client writes them, acknowledgements removed or retyped. The command's
+-breaking flag runs it in CI.
+
+# Concurrency
+
+Every function is safe for concurrent use; none keeps state between calls.
+*/
+package docgen
