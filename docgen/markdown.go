@@ -3,6 +3,7 @@ package docgen
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -62,6 +63,12 @@ func namespacePage(sp rtkit.Spec, ns rtkit.NamespaceSpec) ([]byte, error) {
 		b.WriteString(ns.Description + "\n\n")
 	}
 	fmt.Fprintf(&b, "Connect with `io(\"https://HOST%s\", { path: \"%s\" })`.\n", nsURLPath(ns.Name), sp.Path)
+	if len(ns.Annotations) > 0 {
+		b.WriteString("\n## Policies\n\nWhat the server enforces on every connection and event of this namespace:\n\n")
+		if err := writeAnnotations(&b, ns.Annotations); err != nil {
+			return nil, err
+		}
+	}
 	sections := []struct {
 		dir   rtkit.Direction
 		title string
@@ -170,6 +177,13 @@ func writeEvent(b *strings.Builder, ev rtkit.EventSpec) error {
 		if err := writeSchema(b, ev.Ack, nil); err != nil {
 			return fmt.Errorf("acknowledgement: %w", err)
 		}
+	}
+	if len(ev.Annotations) > 0 {
+		b.WriteString("**Policies:**\n\n")
+		if err := writeAnnotations(b, ev.Annotations); err != nil {
+			return err
+		}
+		b.WriteString("\n")
 	}
 	if len(ev.Errors) > 0 {
 		codes := make([]string, len(ev.Errors))
@@ -302,4 +316,17 @@ func nsURLPath(ns string) string {
 		return ""
 	}
 	return ns
+}
+
+// writeAnnotations lists what companion packages declared (rate limits,
+// authentication), one line per key in key order, the value as JSON.
+func writeAnnotations(b *strings.Builder, ann map[string]any) error {
+	for _, k := range slices.Sorted(maps.Keys(ann)) {
+		v, err := json.Marshal(ann[k])
+		if err != nil {
+			return fmt.Errorf("annotation %s: %w", k, err)
+		}
+		fmt.Fprintf(b, "- `%s`: `%s`\n", k, v)
+	}
+	return nil
 }
