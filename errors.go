@@ -155,10 +155,8 @@ func publicError(err error) (*Error, bool) {
 func (e *Error) wire(event string) wireError {
 	w := wireError{Code: e.Code, Message: e.Message, Event: event, Details: e.Details}
 	if e.RetryAfter > 0 {
-		w.RetryAfterMs = e.RetryAfter.Milliseconds()
-		if w.RetryAfterMs == 0 {
-			w.RetryAfterMs = 1
-		}
+		// Rounded up: a client that waits exactly this long must succeed.
+		w.RetryAfterMs = int64((e.RetryAfter + time.Millisecond - 1) / time.Millisecond)
 	}
 	return w
 }
