@@ -2,6 +2,7 @@ package docgen_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -38,4 +39,38 @@ func TestMarkdownShowsPolicies(t *testing.T) {
 	assert.Contains(t, page, "## Policies")
 	assert.Contains(t, page, "- `rateLimit`: `"+`{"socket":{"events":100,"perMs":60000,"burst":100}}`+"`")
 	assert.Contains(t, page, "- `rateLimitCost`: `5`")
+}
+
+func TestAsyncAPISecurityForAuthenticatedNamespaces(t *testing.T) {
+	doc, err := docgen.AsyncAPI(specOf(echoNamespace(), documentsNamespace()), docgen.Info{})
+	require.NoError(t, err)
+	var parsed struct {
+		Operations map[string]struct {
+			Action   string `json:"action"`
+			Security []struct {
+				Ref string `json:"$ref"`
+			} `json:"security"`
+		} `json:"operations"`
+		Components struct {
+			SecuritySchemes map[string]map[string]any `json:"securitySchemes"`
+		} `json:"components"`
+	}
+	require.NoError(t, json.Unmarshal(doc, &parsed))
+	assert.Equal(t, "bearer", parsed.Components.SecuritySchemes["rtkit.token"]["scheme"])
+	assert.Equal(t, "cookie", parsed.Components.SecuritySchemes["rtkit.cookie.rtkit_session"]["in"])
+	secured, open := 0, 0
+	for name, op := range parsed.Operations {
+		if op.Action != "receive" {
+			continue
+		}
+		if strings.Contains(name, "documents") {
+			require.Len(t, op.Security, 2, name)
+			secured++
+		} else {
+			assert.Empty(t, op.Security, "%s: /chat needs no authentication", name)
+			open++
+		}
+	}
+	assert.Positive(t, secured)
+	assert.Positive(t, open)
 }

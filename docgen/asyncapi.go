@@ -66,6 +66,7 @@ type asyncOperation struct {
 	Messages    []ref        `json:"messages"`
 	Reply       *asyncReply  `json:"reply,omitempty"`
 	Errors      []rtkit.Code `json:"x-rtkit-errors,omitempty"`
+	Security    []ref        `json:"security,omitempty"`
 }
 
 type asyncReply struct {
@@ -83,8 +84,9 @@ type asyncMessage struct {
 }
 
 type asyncComponents struct {
-	Schemas  map[string]json.RawMessage `json:"schemas"`
-	Messages map[string]asyncMessage    `json:"messages"`
+	Schemas         map[string]json.RawMessage `json:"schemas"`
+	Messages        map[string]asyncMessage    `json:"messages"`
+	SecuritySchemes map[string]any             `json:"securitySchemes,omitempty"`
 }
 
 // AsyncAPI returns an AsyncAPI 3.0.0 document, in JSON, that describes the
@@ -121,6 +123,17 @@ func AsyncAPI(sp rtkit.Spec, info Info) ([]byte, error) {
 		ch := asyncChannel{Address: ns.Name, Title: ns.Name, Description: ns.Description,
 			Messages: map[string]ref{}, Rooms: ns.Rooms}
 		msgIDs := map[string]bool{"error": true}
+		var security []ref
+		if a, ok := authOf(ns.Annotations); ok && a.Required {
+			schemes, refs := securitySchemes(a)
+			if doc.Components.SecuritySchemes == nil {
+				doc.Components.SecuritySchemes = map[string]any{}
+			}
+			for k, v := range schemes {
+				doc.Components.SecuritySchemes[k] = v
+			}
+			security = refs
+		}
 		addMessage := func(key string, m asyncMessage) ref {
 			compKey := chID + "." + key
 			doc.Components.Messages[compKey] = m
@@ -142,6 +155,9 @@ func AsyncAPI(sp rtkit.Spec, info Info) ([]byte, error) {
 				Messages: []ref{addMessage(key, asyncMessage{Name: ev.Name, Title: ev.Name, Summary: ev.Summary,
 					ContentType: "application/json", Payload: ref{componentSchemas + payload}})},
 				Errors: ev.Errors,
+			}
+			if ev.Direction == rtkit.ClientToServer {
+				op.Security = security
 			}
 			if ev.Direction == rtkit.ServerToClient {
 				op.Action = "send"

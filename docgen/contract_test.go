@@ -148,7 +148,8 @@ func documentsNamespace() *rtkit.Namespace {
 	ns := rtkit.NewNamespace("/documents",
 		rtkit.NamespaceDescription("Shared documents"),
 		rtkit.WithRoom("document:{documentId}", rtkit.Anyone, rtkit.RoomDescription("Editors | viewers")),
-		rtkit.WithRoom("user:{userId}:*", rtkit.Anyone))
+		rtkit.WithRoom("user:{userId}:*", rtkit.Anyone),
+		rtkit.WithAnnotation(requiresAuth{}))
 	rtkit.Handle(ns, docEdit, func(context.Context, *rtkit.Socket, DocumentEdit) (EditApplied, error) {
 		return EditApplied{}, nil
 	})
@@ -158,4 +159,11 @@ func documentsNamespace() *rtkit.Namespace {
 	rtkit.Emits(ns, docComments)
 	rtkit.Emits(ns, docConfirm)
 	return ns
+}
+
+// requiresAuth annotates a namespace the way the auth package does.
+type requiresAuth struct{}
+
+func (requiresAuth) SpecAnnotation() (string, any) {
+	return "auth", map[string]any{"required": true, "cookies": []string{"rtkit_session"}}
 }
