@@ -1,0 +1,164 @@
+package auth
+
+import (
+	"sync"
+	"time"
+
+	"github.com/rtkit-go/rtkit"
+)
+
+// Revoker ends sessions on live sockets and remembers them, so that a
+// revoked session can neither connect again nor recover its sockets through
+// connection state recovery. Give it to Required or Optional with
+// WithRevoker. The zero value is ready to use; a Revoker is safe for
+// concurrent use.
+//
+// A socket whose handshake was under way when a revocation ran (not yet
+// registered with its namespace, so not found) is ended as soon as it is
+// registered, provided the Revoker was given with WithRevoker.
+//
+// It works within one process: on several nodes, revoke on each (or
+// revoke at the identity source, which every handshake consults).
+type Revoker struct {
+	// Retention is how long a revoked session stays refused when its
+	// expiry is unknown (default 24 hours). A session whose principal had
+	// an expiry is remembered until then.
+	Retention time.Duration
+
+	mu       sync.Mutex
+	sessions map[string]time.Time // session id → refused until
+	sockets  map[string]time.Time // socket id → refused until
+	users    map[string]time.Time // user id → when RevokeUser last ran
+}
+
+// userMemory is how long RevokeUser's time is kept: long enough for a
+// socket that passed its handshake before the revocation to finish
+// connecting (rtkit bounds that to a few seconds).
+const userMemory = time.Minute
+
+// RevokeSession ends session id: every socket of srv (in every namespace)
+// whose principal has that SessionID gets auth:expired with reason
+// "revoked" and is disconnected, and the session is refused from now on.
+// It returns how many sockets it disconnected.
+func (rv *Revoker) RevokeSession(srv *rtkit.Server, id string) int {
+	if id == "" {
+		return 0
+	}
+	rv.remember(Principal{SessionID: id}, "")
+	return rv.disconnect(srv, func(p Principal) bool { return p.SessionID == id })
+}
+
+// RevokeUser ends every session of user id that has a socket on srv: those
+// sockets get auth:expired with reason "revoked" and are disconnected, and
+// their sessions are refused from now on. Sessions of the user with no
+// socket on srv are not known here; revoke them at the identity source or
+// with RevokeSession. It returns how many sockets it disconnected.
+func (rv *Revoker) RevokeUser(srv *rtkit.Server, id string) int {
+	if id == "" {
+		return 0
+	}
+	now := time.Now()
+	rv.mu.Lock()
+	rv.initLocked()
+	rv.pruneLocked(now)
+	rv.users[id] = now
+	rv.mu.Unlock()
+	return rv.disconnect(srv, func(p Principal) bool { return p.UserID == id })
+}
+
+// disconnect ends the sockets whose principal matches.
+func (rv *Revoker) disconnect(srv *rtkit.Server, match func(Principal) bool) int {
+	var n int
+	for s := range srv.Sockets() {
+		st := stateFrom(s.Context())
+		if st == nil {
+			continue
+		}
+		if p, hit := st.closeIf(match); hit {
+			rv.remember(p, s.ID())
+			end(s, ReasonRevoked)
+			n++
+		}
+	}
+	return n
+}
+
+// remember records p's session and the socket id as revoked.
+func (rv *Revoker) remember(p Principal, socketID string) {
+	now := time.Now()
+	keep := rv.Retention
+	if keep <= 0 {
+		keep = 24 * time.Hour
+	}
+	until := now.Add(keep)
+	if !p.ExpiresAt.IsZero() && p.ExpiresAt.Before(until) {
+		until = p.ExpiresAt.Add(time.Minute) // clock skew of the identity source
+	}
+	rv.mu.Lock()
+	defer rv.mu.Unlock()
+	rv.initLocked()
+	rv.pruneLocked(now)
+	if p.SessionID != "" && rv.sessions[p.SessionID].Before(until) {
+		rv.sessions[p.SessionID] = until
+	}
+	if socketID != "" {
+		rv.sockets[socketID] = until
+	}
+}
+
+func (rv *Revoker) initLocked() {
+	if rv.sessions == nil {
+		rv.sessions, rv.sockets, rv.users = map[string]time.Time{}, map[string]time.Time{}, map[string]time.Time{}
+	}
+}
+
+// pruneLocked forgets what no longer needs refusing.
+func (rv *Revoker) pruneLocked(now time.Time) {
+	for k, until := range rv.sessions {
+		if now.After(until) {
+			delete(rv.sessions, k)
+		}
+	}
+	for k, until := range rv.sockets {
+		if now.After(until) {
+			delete(rv.sockets, k)
+		}
+	}
+	for k, at := range rv.users {
+		if now.Sub(at) > userMemory {
+			delete(rv.users, k)
+		}
+	}
+}
+
+// refuses reports whether p's session, or the socket (a recovering one
+// keeps its id), was revoked. A nil Revoker refuses nothing.
+func (rv *Revoker) refuses(p Principal, socketID string) bool {
+	if rv == nil {
+		return false
+	}
+	rv.mu.Lock()
+	defer rv.mu.Unlock()
+	now := time.Now()
+	if until, ok := rv.sessions[p.SessionID]; ok && p.SessionID != "" && now.Before(until) {
+		return true
+	}
+	until, ok := rv.sockets[socketID]
+	return ok && socketID != "" && now.Before(until)
+}
+
+// revokedSince reports whether p, authenticated at a handshake at time hs,
+// was revoked since: its session or socket, or its user by a RevokeUser
+// that ran after the handshake began.
+func (rv *Revoker) revokedSince(p Principal, socketID string, hs time.Time) bool {
+	if rv == nil {
+		return false
+	}
+	if rv.refuses(p, socketID) {
+		return true
+	}
+	rv.mu.Lock()
+	defer rv.mu.Unlock()
+	at, ok := rv.users[p.UserID]
+	return ok && !hs.After(at)
+}
