@@ -46,14 +46,10 @@ func tsModule(sp rtkit.Spec, ns rtkit.NamespaceSpec) ([]byte, error) {
 		reg.claim(n, "builtin:"+n)
 	}
 	builtin := len(reg.order)
-	type entry struct {
-		ev           rtkit.EventSpec
-		payload, ack string
-	}
-	var events []entry
+	var events []tsEvent
 	codes := slices.Clone(sp.ErrorCodes)
 	for _, ev := range ns.Events {
-		e := entry{ev: ev}
+		e := tsEvent{ev: ev}
 		var err error
 		if e.payload, err = reg.add(typeName(ev.PayloadType), ev.Payload); err != nil {
 			return nil, fmt.Errorf("event %s: %w", ev.Name, err)
@@ -85,29 +81,9 @@ func tsModule(sp rtkit.Spec, ns rtkit.NamespaceSpec) ([]byte, error) {
 	}
 
 	b.WriteString("/** Events the client emits and the server handles. */\nexport interface ClientToServerEvents {\n")
-	for _, e := range events {
-		if e.ev.Direction != rtkit.ClientToServer {
-			continue
-		}
-		writeTSDoc(&b, "  ", e.ev.Summary, e.ev.Description, e.ev.Deprecated)
-		ack := ""
-		if e.ack != "" {
-			ack = fmt.Sprintf(", ack: (res: AckEnvelope<%s>) => void", e.ack)
-		}
-		fmt.Fprintf(&b, "  %s: (payload: %s%s) => void;\n", tsKey(e.ev.Name), e.payload, ack)
-	}
+	writeTSEvents(&b, events, rtkit.ClientToServer, ", ack: (res: AckEnvelope<%s>) => void")
 	b.WriteString("}\n\n/** Events the server emits and the client listens to. */\nexport interface ServerToClientEvents {\n")
-	for _, e := range events {
-		if e.ev.Direction != rtkit.ServerToClient {
-			continue
-		}
-		writeTSDoc(&b, "  ", e.ev.Summary, e.ev.Description, e.ev.Deprecated)
-		ack := ""
-		if e.ack != "" {
-			ack = fmt.Sprintf(", ack: (data: %s) => void", e.ack)
-		}
-		fmt.Fprintf(&b, "  %s: (payload: %s%s) => void;\n", tsKey(e.ev.Name), e.payload, ack)
-	}
+	writeTSEvents(&b, events, rtkit.ServerToClient, ", ack: (data: %s) => void")
 	b.WriteString("  /** A failure, when the client emitted an event without an acknowledgement callback. */\n")
 	b.WriteString("  error: (err: ErrorEvent) => void;\n}\n")
 	return []byte(b.String()), nil
@@ -298,4 +274,26 @@ func tsKey(name string) string {
 func tsString(s string) string {
 	b, _ := json.Marshal(s) // a JSON string is a TypeScript string literal
 	return string(b)
+}
+
+// tsEvent is an event with the TypeScript names of its payload and ack.
+type tsEvent struct {
+	ev           rtkit.EventSpec
+	payload, ack string
+}
+
+// writeTSEvents writes the interface members of the events flowing in dir;
+// ackFormat renders the acknowledgement callback from the ack type name.
+func writeTSEvents(b *strings.Builder, events []tsEvent, dir rtkit.Direction, ackFormat string) {
+	for _, e := range events {
+		if e.ev.Direction != dir {
+			continue
+		}
+		writeTSDoc(b, "  ", e.ev.Summary, e.ev.Description, e.ev.Deprecated)
+		ack := ""
+		if e.ack != "" {
+			ack = fmt.Sprintf(ackFormat, e.ack)
+		}
+		fmt.Fprintf(b, "  %s: (payload: %s%s) => void;\n", tsKey(e.ev.Name), e.payload, ack)
+	}
 }
