@@ -11,7 +11,8 @@ import (
 )
 
 // Target is where Emit sends an event: a *Socket, a *Namespace (every
-// socket in it), or a room selection from Namespace.To.
+// socket in it), a room selection from Namespace.To, or sockets served by
+// other processes (Namespace.Via).
 type Target interface {
 	selection() (*Namespace, *socket.BroadcastOperator, *Socket)
 }
@@ -96,6 +97,9 @@ func prepare(ns *Namespace, d *eventDesc, payload any) (json.RawMessage, error) 
 // fields if payload does not match the event's schema; nothing is sent
 // then. Emit is safe for concurrent use.
 func Emit[In, Out any](t Target, ev Event[In, Out], payload In) error {
+	if r, ok := t.(Remote); ok {
+		return r.publish(ev.d, payload)
+	}
 	ns, op, s := t.selection()
 	b, err := prepare(ns, ev.d, payload)
 	if err != nil {
