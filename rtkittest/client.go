@@ -58,6 +58,7 @@ type ConnectError struct {
 	Code string
 }
 
+// Error implements the error interface.
 func (e *ConnectError) Error() string {
 	return fmt.Sprintf("rtkittest: connection refused: %s (%s)", e.Message, e.Code)
 }
