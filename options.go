@@ -125,6 +125,7 @@ type serverConfig struct {
 	maxPayload      int64
 	recovery        time.Duration
 	recoveryOff     bool
+	recoverySet     bool
 	adapter         Adapter
 	logger          *slog.Logger
 	noOutbound      bool
@@ -173,16 +174,20 @@ func WithMaxPayload(n int64) ServerOption {
 
 // WithRecovery sets how long a disconnected socket's state (id, rooms,
 // missed room broadcasts) is kept for it to recover (default 2 minutes).
-// Zero turns connection state recovery off.
+// Zero turns connection state recovery off. It is on by default with the
+// in-memory adapter and off by default with any other (the Redis adapters
+// cannot restore sessions, and clients would only get an empty offset after
+// every payload).
 //
 // Recovery is best effort: the underlying server can lose broadcasts that
 // race with a reconnect.
 func WithRecovery(d time.Duration) ServerOption {
-	return serverOptionFunc(func(c *serverConfig) { c.recovery, c.recoveryOff = d, d <= 0 })
+	return serverOptionFunc(func(c *serverConfig) { c.recovery, c.recoveryOff, c.recoverySet = d, d <= 0, true })
 }
 
 // WithAdapter sets the adapter that delivers broadcasts (default: in
-// memory, one process).
+// memory, one process). With any adapter but the in-memory one, connection
+// state recovery is off unless WithRecovery turns it on.
 func WithAdapter(a Adapter) ServerOption {
 	return serverOptionFunc(func(c *serverConfig) { c.adapter = a })
 }

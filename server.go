@@ -103,6 +103,10 @@ func NewServer(opts ...ServerOption) *Server {
 	if len(cfg.origins) > 0 {
 		o.SetCors(&types.Cors{Origin: append([]string(nil), cfg.origins...), Credentials: true})
 	}
+	if cfg.adapter.Constructor() != nil && !cfg.recoverySet {
+		cfg.recoveryOff = true // only the server's own in-memory adapter recovers sessions
+	}
+	s.cfg.recoveryOff = cfg.recoveryOff
 	if !cfg.recoveryOff {
 		csr := socket.DefaultConnectionStateRecovery()
 		csr.SetMaxDisconnectionDuration(cfg.recovery.Milliseconds())

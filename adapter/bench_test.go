@@ -1,0 +1,56 @@
+package adapter_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/rtkit-go/rtkit"
+	"github.com/rtkit-go/rtkit/adapter"
+	"github.com/rtkit-go/rtkit/rtkittest"
+)
+
+// BenchmarkRedisCrossNode emits from server A to a room whose one socket
+// is on server B (both in this process, one local redis-server) and waits
+// for every event to reach the client.
+func BenchmarkRedisCrossNode(b *testing.B) {
+	r := startRedis(b)
+	a := startNode(b, adapter.Redis(r.client(b), adapter.Options{}), nil)
+	far := startNode(b, adapter.Redis(r.client(b), adapter.Options{}), nil)
+	in := rtkittest.Listen(far.dial(b, "r:1"), noteNew)
+	note := Note{Text: "bench", ID: 1 << 40, Tags: []string{"a", "b"}, Meta: &Meta{Score: 1.5}}
+
+	b.Run("Throughput", func(b *testing.B) {
+		done := make(chan error, 1)
+		go func() {
+			for range b.N {
+				if _, err := next(in, 10*time.Second); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+		for b.Loop() {
+			if err := rtkit.Emit(a.ns.To("r:1"), noteNew, note); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := <-done; err != nil {
+			b.Fatal(err)
+		}
+	})
+	b.Run("Latency", func(b *testing.B) {
+		for b.Loop() {
+			if err := rtkit.Emit(a.ns.To("r:1"), noteNew, note); err != nil {
+				b.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			_, err := in.Next(ctx)
+			cancel()
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -1,0 +1,54 @@
+package adapter_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rtkit-go/rtkit"
+	"github.com/rtkit-go/rtkit/adapter"
+	"github.com/rtkit-go/rtkit/rtkittest"
+)
+
+// TestRedisConnectionsDoNotGrowWithRooms counts the connections Redis sees
+// from two servers with sockets in 1 room, then in 1,000 rooms that all
+// receive an emit across nodes: static subscriptions keep the count flat
+// (the upstream default, dynamic mode, opens one per room).
+func TestRedisConnectionsDoNotGrowWithRooms(t *testing.T) {
+	r := startRedis(t)
+	a := startNode(t, adapter.Redis(r.client(t), adapter.Options{}), nil)
+	b := startNode(t, adapter.Redis(r.client(t), adapter.Options{}), nil)
+	admin := r.client(t)
+	ctx := context.Background()
+	clients := func() int {
+		list, err := admin.ClientList(ctx).Result()
+		require.NoError(t, err)
+		lines := strings.Count(strings.TrimSpace(list), "\n") + 1
+		return lines - 1 // admin's own connection
+	}
+
+	one := rtkittest.Listen(b.dial(t, "r:0"), noteNew)
+	require.NoError(t, rtkit.Emit(a.ns.To("r:0"), noteNew, Note{Text: "end"}))
+	assert.Empty(t, drain(t, one))
+	withOne := clients()
+
+	rooms := make([]string, 1000)
+	for i := range rooms {
+		rooms[i] = fmt.Sprint("r:", i)
+	}
+	many := rtkittest.Listen(b.dial(t, strings.Join(rooms, ",")), noteNew)
+	for _, room := range rooms {
+		require.NoError(t, rtkit.Emit(a.ns.To(room), noteNew, Note{Text: room}))
+	}
+	require.NoError(t, rtkit.Emit(a.ns.To("r:999"), noteNew, Note{Text: "end"}))
+	got := drain(t, many)
+	assert.Len(t, got, len(rooms), "one delivery per room, across nodes")
+	withMany := clients()
+
+	t.Logf("redis connections from 2 servers: %d with 1 room, %d with 1000 rooms", withOne, withMany)
+	assert.Equal(t, withOne, withMany)
+}

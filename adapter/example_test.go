@@ -1,0 +1,78 @@
+package adapter_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/rtkit-go/rtkit"
+	"github.com/rtkit-go/rtkit/adapter"
+	"github.com/rtkit-go/rtkit/rtkittest"
+)
+
+// Serve several rtkit servers behind a load balancer: each one uses the
+// Redis adapter named by REDIS_URL, the in-memory one without it.
+func ExampleFromURL() {
+	var a rtkit.Adapter = adapter.Memory()
+	if url := os.Getenv("REDIS_URL"); url != "" {
+		r, err := adapter.FromURL(url, adapter.Options{Prefix: "workspace"})
+		if err != nil {
+			log.Fatal(err)
+		}
+		a = r
+	}
+	srv := rtkit.NewServer(rtkit.WithAdapter(a))
+	srv.Mount(newNamespace())
+	mux := http.NewServeMux()
+	mux.Handle(srv.Path(), srv.Handler())
+	// http.ListenAndServe(":8080", mux); on exit: srv.Shutdown (closes a).
+}
+
+// Emit typed events from a worker that runs no Socket.IO server: declare
+// the namespace as the servers do, and reach it through an Emitter.
+func ExampleNewEmitter() {
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
+	defer rdb.Close()
+	em := adapter.NewEmitter(rdb, adapter.Options{Prefix: "workspace"})
+
+	notes := newNamespace() // the same declaration as the servers'
+	err := rtkit.Emit(notes.Via(em).To("r:42"), noteNew, Note{Text: "build finished", ID: 42})
+	if err != nil {
+		log.Print(err) // the payload broke the contract, or Redis is unreachable
+	}
+}
+
+// The in-memory adapter is the default; naming it makes the choice explicit.
+func ExampleMemory() {
+	srv := rtkit.NewServer(rtkit.WithAdapter(adapter.Memory()), rtkit.WithLogger(quiet()))
+	ns := newNamespace()
+	srv.Mount(ns)
+	ts, err := rtkittest.NewServer(srv)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ts.Close()
+	c, err := ts.Connect("/chat", rtkittest.WithAuth(map[string]any{"rooms": "r:1"}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	in := rtkittest.Listen(c, noteNew)
+
+	if err := rtkit.Emit(ns.To("r:1"), noteNew, Note{Text: "hello", ID: 1}); err != nil {
+		log.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	n, err := in.Next(ctx)
+	fmt.Println(n.Text, n.ID, err)
+	fmt.Println(srv.Health(ctx).Adapter.Name)
+	// Output:
+	// hello 1 <nil>
+	// memory
+}
