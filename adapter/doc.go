@@ -38,6 +38,13 @@
 //     the outage. When Redis returns, the subscriptions are restored by
 //     go-redis and delivery across servers resumes by itself.
 //
+// # Cluster operations
+//
+// rtkit.Rooms.Join, Leave and Disconnect (ns.To(rooms...).Disconnect(), say)
+// reach the selected sockets on every server through the adapter: this is
+// how a revocation decided on one server disconnects a user's sockets on
+// all of them.
+//
 // # Limits rtkit cannot fix
 //
 // These come from Redis Pub/Sub or from the upstream adapter, and hold for
@@ -48,10 +55,9 @@
 //     servers (Pub/Sub stores nothing); local sockets are not affected.
 //   - No connection state recovery through Redis: the sharded adapter does
 //     not store broadcasts, so a client that reconnects (to any server)
-//     does not get what it missed. rtkit's recovery option still restores
-//     the socket's id and rooms only with Memory. With recovery on, clients
-//     get a trailing empty offset argument after each broadcast payload,
-//     which rtkit clients ignore.
+//     does not get what it missed. With any adapter but Memory, rtkit
+//     turns recovery off unless rtkit.WithRecovery asks for it (then
+//     clients only get an empty offset argument after each payload).
 //   - Operations that gather answers from other servers are local only:
 //     the upstream cluster adapter (v3.0.2) counts servers with its base
 //     method, which always says 1, so fetching sockets and waiting for the

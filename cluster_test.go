@@ -1,0 +1,61 @@
+package rtkit_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rtkit-go/rtkit"
+	"github.com/rtkit-go/rtkit/rtkittest"
+)
+
+func TestRoomsJoinLeaveAndDisconnect(t *testing.T) {
+	reasons := make(chan string, 4)
+	ns := newTestNamespace(rtkit.OnDisconnect(func(_ *rtkit.Socket, reason string) { reasons <- reason }))
+	ts := startWithNamespace(t, ns)
+	a, b, outsider := ts.Dial(t, "/test"), ts.Dial(t, "/test"), ts.Dial(t, "/test")
+	for _, c := range []*rtkittest.Client{a, b} {
+		_, err := rtkittest.Call(ctx5(t), c, evSubscribe, SubscribeIn{Channel: "team"})
+		require.Nil(t, err)
+	}
+	boxes := []*rtkittest.Inbox[Note]{rtkittest.Listen(a, evNote), rtkittest.Listen(b, evNote), rtkittest.Listen(outsider, evNote)}
+
+	// The server puts the team's sockets in a room no policy would let
+	// them join themselves.
+	ns.To("channel:team").Join("staff")
+	require.NoError(t, rtkit.Emit(ns.To("staff"), evNote, Note{Seq: 1}))
+	require.NoError(t, rtkit.Emit(ns, evNote, Note{Seq: 2}))
+	for i, box := range boxes {
+		got, err := box.Next(ctx5(t))
+		require.NoError(t, err)
+		if i < 2 {
+			assert.Equal(t, 1, got.Seq, "client %d is in staff", i)
+			got, err = box.Next(ctx5(t))
+			require.NoError(t, err)
+		}
+		assert.Equal(t, 2, got.Seq)
+	}
+
+	ns.To("channel:team").Leave("staff")
+	require.NoError(t, rtkit.Emit(ns.To("staff"), evNote, Note{Seq: 3}))
+	require.NoError(t, rtkit.Emit(ns, evNote, Note{Seq: 4}))
+	got, err := boxes[0].Next(ctx5(t))
+	require.NoError(t, err)
+	assert.Equal(t, 4, got.Seq, "staff is empty again")
+
+	ns.To("channel:team").Disconnect()
+	for range 2 {
+		select {
+		case r := <-reasons:
+			assert.Equal(t, "server namespace disconnect", r)
+		case <-time.After(3 * time.Second):
+			t.Fatal("the team was not disconnected")
+		}
+	}
+	require.Eventually(t, func() bool { return !a.Connected() && !b.Connected() }, 3*time.Second, 10*time.Millisecond)
+	assert.True(t, outsider.Connected())
+	assert.Equal(t, 1, ts.RT.Health(context.Background()).Sockets["/test"])
+}
