@@ -126,7 +126,7 @@ func (s *Server) dialOnce(namespace string, opts []DialOption) (c *Client, silen
 	o.SetReconnection(false)
 	o.SetTimeout(dialWait + 2*time.Second) // our own wait decides first
 	o.SetAutoConnect(false)
-	if p := s.RT.Path(); p != "/socket.io/" {
+	if p := s.socketPath(); p != "/socket.io/" {
 		o.SetPath(strings.TrimSuffix(p, "/"))
 	}
 	for _, f := range opts {

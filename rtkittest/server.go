@@ -28,6 +28,7 @@ type Server struct {
 
 	http *http.Server
 	done chan struct{}
+	path string // for Remote servers
 }
 
 // Start serves srv on an ephemeral port of 127.0.0.1 and shuts it down (the
@@ -68,9 +69,31 @@ func NewServer(srv *rtkit.Server) (*Server, error) {
 // Close shuts the rtkit server down, then the HTTP server, and waits for
 // both. It is safe to call more than once.
 func (s *Server) Close() {
+	if s.RT == nil {
+		return // Remote: not ours to stop
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_ = s.RT.Shutdown(ctx)
 	_ = s.http.Shutdown(ctx)
 	<-s.done
+}
+
+// Remote returns a Server for dialling an rtkit server that runs elsewhere
+// (another process) at baseURL ("http://127.0.0.1:PORT"), whose Socket.IO
+// path is path ("" for "/socket.io/"). Its RT is nil and Close does
+// nothing: that server is not this one's to stop.
+func Remote(baseURL, path string) *Server {
+	if path == "" {
+		path = "/socket.io/"
+	}
+	return &Server{URL: baseURL, path: path}
+}
+
+// socketPath is the Socket.IO path clients dial.
+func (s *Server) socketPath() string {
+	if s.RT != nil {
+		return s.RT.Path()
+	}
+	return s.path
 }

@@ -1,0 +1,353 @@
+package adapter_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rtkit-go/rtkit"
+	"github.com/rtkit-go/rtkit/adapter"
+	"github.com/rtkit-go/rtkit/rtkittest"
+)
+
+// The tests of this file run rtkit servers as separate OS processes: the
+// program in internal/rtkitnode, built once per test run, started two or
+// three times against one redis-server, all on 127.0.0.1.
+
+// Relay is the payload of the nodes' client → server "relay" event: the
+// node emits note:new {Text, ID} to Room (a room or a socket id).
+type Relay struct {
+	Room string `json:"room" jsonschema:"minLength=1"`
+	Text string `json:"text" jsonschema:"minLength=1"`
+	ID   int64  `json:"id"`
+}
+
+var relayEv = rtkit.NewEvent[Relay, rtkit.NoAck]("relay")
+
+const (
+	// chatChannel is the sharded channel of /chat with the default prefix:
+	// one subscriber per node process once it is ready.
+	chatChannel = "socket.io#/chat#"
+	// nodeStartWait bounds a node's start (its "listening" line).
+	nodeStartWait = 10 * time.Second
+	// nodeStopWait is how long a node gets to exit after SIGTERM before it
+	// is killed.
+	nodeStopWait = 5 * time.Second
+	// buildWait bounds the build of the node program.
+	buildWait = 2 * time.Minute
+)
+
+// buildNode builds internal/rtkitnode into a temporary directory of t and
+// returns the binary's path.
+func buildNode(t *testing.T) string {
+	t.Helper()
+	goBin, err := exec.LookPath("go") // go test puts GOROOT/bin first in PATH
+	require.NoError(t, err, "the go command is needed to build the node program")
+	bin := filepath.Join(t.TempDir(), "rtkitnode")
+	ctx, cancel := context.WithTimeout(context.Background(), buildWait)
+	defer cancel()
+	began := time.Now()
+	cmd := exec.CommandContext(ctx, goBin, "build", "-o", bin, "github.com/rtkit-go/rtkit/internal/rtkitnode")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "go build rtkitnode: %s", out)
+	t.Logf("built rtkitnode in %v", time.Since(began).Round(time.Millisecond))
+	return bin
+}
+
+// syncBuffer is a bytes.Buffer safe for the copying goroutine of exec and
+// the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// firstLine is the stdout of a node: it hands the first line on, once.
+type firstLine struct {
+	mu   sync.Mutex
+	buf  []byte
+	sent bool
+	line chan string
+}
+
+func (f *firstLine) Write(p []byte) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.sent {
+		f.buf = append(f.buf, p...)
+		if i := bytes.IndexByte(f.buf, '\n'); i >= 0 {
+			f.line <- string(f.buf[:i]) // buffered, read at most once
+			f.sent = true
+		}
+	}
+	return len(p), nil
+}
+
+// nodeProc is one rtkitnode process.
+type nodeProc struct {
+	name   string
+	cmd    *exec.Cmd
+	url    string // http://127.0.0.1:PORT
+	stderr *syncBuffer
+	// stdin is the node's standard input, held open while the node runs:
+	// with -watch-stdin, the node shuts down when it ends, so that nodes
+	// do not outlive a test process that dies without its cleanups.
+	stdin io.WriteCloser
+	done  chan struct{} // closed once the process has been waited for
+	err   error         // Wait's result, after done
+}
+
+// startNodeProc starts a node process connected to r and waits for its
+// address. The process is stopped (SIGTERM, then SIGKILL after
+// nodeStopWait) and waited for when the test ends; its log is shown if the
+// test failed.
+func startNodeProc(t *testing.T, bin string, r *redisServer, name string) *nodeProc {
+	t.Helper()
+	p := &nodeProc{name: name, stderr: &syncBuffer{}, done: make(chan struct{})}
+	out := &firstLine{line: make(chan string, 1)}
+	p.cmd = exec.Command(bin, "-watch-stdin")
+	p.cmd.Env = append(os.Environ(), "REDIS_URL="+r.url(), "PORT=0")
+	p.cmd.Stdout = out
+	p.cmd.Stderr = p.stderr
+	p.cmd.WaitDelay = 2 * time.Second // bounds the output copying after exit
+	var err error
+	p.stdin, err = p.cmd.StdinPipe() // closed by Wait
+	require.NoError(t, err)
+	require.NoError(t, p.cmd.Start())
+	go func() {
+		p.err = p.cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		p.stop(t)
+		if t.Failed() {
+			t.Logf("%s (pid %d) exited: %v; stderr:\n%s", p.name, p.cmd.Process.Pid, p.err, p.stderr.String())
+		}
+	})
+
+	select {
+	case line := <-out.line:
+		addr, ok := strings.CutPrefix(line, "listening ")
+		require.True(t, ok, "%s: first line %q", name, line)
+		require.True(t, strings.HasPrefix(addr, "127.0.0.1:"), "%s listens on %s", name, addr)
+		p.url = "http://" + addr
+	case <-p.done:
+		t.Fatalf("%s exited before listening: %v\n%s", name, p.err, p.stderr.String())
+	case <-time.After(nodeStartWait):
+		t.Fatalf("%s did not print its address within %v\n%s", name, nodeStartWait, p.stderr.String())
+	}
+	return p
+}
+
+// stop sends SIGTERM to the process, by its PID, and kills it if it has not
+// exited within nodeStopWait; it returns once the process was waited for.
+func (p *nodeProc) stop(t *testing.T) {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+		if p.err != nil {
+			t.Errorf("%s: exit after SIGTERM: %v", p.name, p.err)
+		}
+		return
+	case <-time.After(nodeStopWait):
+	}
+	t.Errorf("%s did not exit within %v of SIGTERM: killed", p.name, nodeStopWait)
+	p.kill()
+}
+
+// kill sends SIGKILL to the process and waits for it.
+func (p *nodeProc) kill() {
+	_ = p.cmd.Process.Kill()
+	<-p.done // Wait returns once the process is gone (WaitDelay bounds the rest)
+}
+
+// procDialer dials node processes with rtkittest's client.
+type procDialer struct{}
+
+func newProcDialer(*testing.T) procDialer { return procDialer{} }
+
+// dial connects a client to p's /chat, in rooms (comma-separated), and
+// listens to note:new.
+func (d procDialer) dial(t *testing.T, p *nodeProc, rooms string) (*rtkittest.Client, *rtkittest.Inbox[Note]) {
+	t.Helper()
+	s := rtkittest.Remote(p.url, "")
+	c := s.Dial(t, "/chat", rtkittest.WithAuth(map[string]any{"rooms": rooms}))
+	return c, rtkittest.Listen(c, noteNew)
+}
+
+// waitSubscribers waits until n processes subscribe to /chat's channel.
+func waitSubscribers(t *testing.T, r *redisServer, n int64) {
+	t.Helper()
+	rdb := r.client(t)
+	var got int64
+	require.Eventually(t, func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		res, err := rdb.PubSubShardNumSub(ctx, chatChannel).Result()
+		got = res[chatChannel]
+		return err == nil && got == n
+	}, 5*time.Second, 20*time.Millisecond, "want %d subscribers of %s", n, chatChannel)
+}
+
+// relayTo makes the node of c emit note:new {text, id} to room, and waits
+// until that node has handled it (hence published it to Redis).
+func relayTo(t *testing.T, c *rtkittest.Client, room, text string, id int64) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := rtkittest.Call(ctx, c, relayEv, Relay{Room: room, Text: text, ID: id})
+	require.Nil(t, err, "relay %s to %s", text, room)
+}
+
+// TestProcesses runs the cross-node checks with two and with three rtkit
+// server processes against one redis-server.
+func TestProcesses(t *testing.T) {
+	r := startRedis(t)
+	bin := buildNode(t)
+	for _, n := range []int{2, 3} {
+		t.Run(fmt.Sprintf("%dProcesses", n), func(t *testing.T) {
+			began := time.Now()
+			d := newProcDialer(t)
+			nodes := make([]*nodeProc, n)
+			for i := range nodes {
+				nodes[i] = startNodeProc(t, bin, r, fmt.Sprint("node", i+1))
+			}
+			waitSubscribers(t, r, int64(n))
+			t.Logf("%d node processes ready in %v", n, time.Since(began).Round(time.Millisecond))
+
+			t.Run("RelayToRoom", func(t *testing.T) { testProcRelayToRoom(t, d, nodes) })
+			t.Run("Emitter", func(t *testing.T) { testProcEmitter(t, r, d, nodes) })
+			t.Run("OrderToSocketOnAnotherProcess", func(t *testing.T) { testProcOrder(t, d, nodes) })
+		})
+	}
+	t.Run("KillOneOfThree", func(t *testing.T) { testProcKill(t, r, bin) })
+}
+
+// testProcRelayToRoom: a relay on the first process reaches the clients in
+// the room on every process (its own included) and no client outside it.
+func testProcRelayToRoom(t *testing.T, d procDialer, nodes []*nodeProc) {
+	sender, _ := d.dial(t, nodes[0], "")
+	var in, out []*rtkittest.Inbox[Note]
+	for _, p := range nodes {
+		_, i := d.dial(t, p, "r:1")
+		_, o := d.dial(t, p, "r:2")
+		in, out = append(in, i), append(out, o)
+	}
+	relayTo(t, sender, "r:1", "room", 42)
+	// One sender and one socket: the markers follow "room" on every node.
+	relayTo(t, sender, "r:1", "end", 0)
+	relayTo(t, sender, "r:2", "end", 0)
+	for i := range nodes {
+		first, err := next(in[i], 5*time.Second)
+		require.NoError(t, err, "%s: r:1 client", nodes[i].name)
+		assert.Equal(t, Note{Text: "room", ID: 42}, first, "%s: r:1 client", nodes[i].name)
+		assert.Empty(t, drain(t, in[i]), "%s: r:1 client", nodes[i].name)
+		assert.Empty(t, drain(t, out[i]), "%s: the r:2 client gets nothing before its end marker", nodes[i].name)
+	}
+}
+
+// testProcEmitter: a typed emit through an Emitter of this (test) process
+// reaches the room's clients on every node process, and no one else.
+func testProcEmitter(t *testing.T, r *redisServer, d procDialer, nodes []*nodeProc) {
+	var in, out []*rtkittest.Inbox[Note]
+	for _, p := range nodes {
+		_, i := d.dial(t, p, "r:1")
+		_, o := d.dial(t, p, "r:2")
+		in, out = append(in, i), append(out, o)
+	}
+	em := adapter.NewEmitter(r.client(t), adapter.Options{})
+	worker := newNamespace() // the worker's copy of the contract
+	require.NoError(t, rtkit.Emit(worker.Via(em).To("r:1"), noteNew, Note{Text: "from worker", ID: 7, Tags: []string{"t"}}))
+	require.Error(t, rtkit.Emit(worker.Via(em).To("r:1"), noteNew, Note{}), "a payload that breaks the contract is refused")
+	require.NoError(t, rtkit.Emit(worker.Via(em), noteNew, Note{Text: "end"}))
+	for i := range nodes {
+		assert.Equal(t, []string{"from worker"}, drain(t, in[i]), "%s: r:1 client", nodes[i].name)
+		assert.Empty(t, drain(t, out[i]), "%s: r:2 client", nodes[i].name)
+	}
+}
+
+// testProcOrder: 50 relays sent without waiting by one client of the first
+// process to one socket of the last process arrive in order.
+func testProcOrder(t *testing.T, d procDialer, nodes []*nodeProc) {
+	sender, _ := d.dial(t, nodes[0], "")
+	target, in := d.dial(t, nodes[len(nodes)-1], "")
+	_, bystander := d.dial(t, nodes[len(nodes)-1], "")
+	var want []string
+	for i := range 50 {
+		text := fmt.Sprint("n", i)
+		want = append(want, text)
+		require.NoError(t, rtkittest.Send(sender, relayEv, Relay{Room: target.ID(), Text: text, ID: int64(i)}))
+	}
+	relayTo(t, sender, target.ID(), "end", 0)
+	assert.Equal(t, want, drain(t, in))
+	assert.Zero(t, bystander.Len(), "another socket of that process got nothing")
+}
+
+// testProcKill: with three processes, one killed with SIGKILL leaves the
+// other two delivering to each other and from an emitter.
+func testProcKill(t *testing.T, r *redisServer, bin string) {
+	d := newProcDialer(t)
+	nodes := []*nodeProc{
+		startNodeProc(t, bin, r, "node1"),
+		startNodeProc(t, bin, r, "node2"),
+		startNodeProc(t, bin, r, "node3"),
+	}
+	waitSubscribers(t, r, 3)
+	sender, _ := d.dial(t, nodes[0], "")
+	_, in1 := d.dial(t, nodes[0], "r:1")
+	_, in2 := d.dial(t, nodes[1], "r:1")
+	doomed, _ := d.dial(t, nodes[2], "r:1")
+
+	relayTo(t, sender, "r:1", "before", 1)
+	for _, in := range []*rtkittest.Inbox[Note]{in1, in2} {
+		n, err := next(in, 5*time.Second)
+		require.NoError(t, err)
+		require.Equal(t, "before", n.Text)
+	}
+
+	nodes[2].kill()
+	require.Error(t, nodes[2].err, "node3 was killed")
+	waitSubscribers(t, r, 2)
+	require.Eventually(t, func() bool { return !doomed.Connected() }, 5*time.Second, 20*time.Millisecond,
+		"node3's client sees its connection gone")
+
+	relayTo(t, sender, "r:1", "after kill", 2)
+	relayTo(t, sender, "r:1", "end", 0)
+	assert.Equal(t, []string{"after kill"}, drain(t, in1), "node1's own client")
+	assert.Equal(t, []string{"after kill"}, drain(t, in2), "node2's client, across Redis")
+
+	em := adapter.NewEmitter(r.client(t), adapter.Options{})
+	worker := newNamespace()
+	require.NoError(t, rtkit.Emit(worker.Via(em).To("r:1"), noteNew, Note{Text: "from worker"}))
+	require.NoError(t, rtkit.Emit(worker.Via(em), noteNew, Note{Text: "end"}))
+	assert.Equal(t, []string{"from worker"}, drain(t, in1))
+	assert.Equal(t, []string{"from worker"}, drain(t, in2))
+}

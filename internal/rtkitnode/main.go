@@ -1,0 +1,171 @@
+// Command rtkitnode runs one rtkit server with the Redis adapter. It exists
+// for the multi-process tests of package adapter (adapter/process_test.go),
+// which build it, start two or three of it against one redis-server and
+// check that typed emits cross separate OS processes; it is not meant for
+// anything else.
+//
+// It reads the Redis URL from REDIS_URL (or -redis) and listens on
+// 127.0.0.1:PORT (PORT from -port or the PORT environment variable; 0, the
+// default, picks a free port). The first line it writes on stdout is the
+// address it listens on:
+//
+//	listening 127.0.0.1:12345
+//
+// It serves the namespace "/chat" declared as the adapter tests declare
+// it: rooms "r:{id}", joined at connection from the comma-separated
+// handshake auth.rooms, and the server → client event "note:new". A client
+// → server event "relay" {room, text, id} makes this process emit
+// note:new {text, id} to that room (or socket id), through the adapter,
+// so that a test can make any one process broadcast.
+//
+// SIGTERM or SIGINT shuts it down gracefully (rtkit first, then HTTP), and
+// so does the end of its standard input with -watch-stdin: a test gives it
+// a pipe, whose end tells the node that the test process died without
+// stopping it. Logs go to stderr.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/rtkit-go/rtkit"
+	"github.com/rtkit-go/rtkit/adapter"
+)
+
+// Note is the payload of note:new, as in the adapter tests.
+type Note struct {
+	Text string   `json:"text" jsonschema:"minLength=1"`
+	ID   int64    `json:"id"`
+	Tags []string `json:"tags,omitempty"`
+	Meta *Meta    `json:"meta,omitempty"`
+}
+
+// Meta is a nested object of Note.
+type Meta struct {
+	Score float64 `json:"score"`
+	Seen  bool    `json:"seen"`
+}
+
+// Relay asks this process to emit note:new {Text, ID} to Room.
+type Relay struct {
+	Room string `json:"room" jsonschema:"minLength=1"`
+	Text string `json:"text" jsonschema:"minLength=1"`
+	ID   int64  `json:"id"`
+}
+
+var (
+	noteNew = rtkit.NewEvent[Note, rtkit.NoAck]("note:new")
+	relay   = rtkit.NewEvent[Relay, rtkit.NoAck]("relay")
+)
+
+// newNamespace declares /chat as the adapter tests do, plus the relay
+// handler.
+func newNamespace() *rtkit.Namespace {
+	ns := rtkit.NewNamespace("/chat",
+		rtkit.WithRoom("r:{id}", rtkit.Anyone),
+		rtkit.AutoJoin(func(_ context.Context, s *rtkit.Socket) []string {
+			raw, _ := s.Handshake().Auth["rooms"].(string)
+			if raw == "" {
+				return nil
+			}
+			return strings.Split(raw, ",")
+		}))
+	rtkit.Emits(ns, noteNew)
+	rtkit.Handle(ns, relay, func(_ context.Context, _ *rtkit.Socket, in Relay) (rtkit.NoAck, error) {
+		return rtkit.NoAck{}, rtkit.Emit(ns.To(in.Room), noteNew, Note{Text: in.Text, ID: in.ID})
+	})
+	return ns
+}
+
+func main() {
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if err := run(log); err != nil {
+		log.Error("rtkitnode: stopped", "err", err)
+		os.Exit(1)
+	}
+}
+
+func run(log *slog.Logger) error {
+	port := os.Getenv("PORT")
+	if port == "" {
+		port = "0"
+	}
+	flag.StringVar(&port, "port", port, "TCP port on 127.0.0.1 (0: any free port)")
+	redisURL := flag.String("redis", os.Getenv("REDIS_URL"), "Redis URL (default $REDIS_URL)")
+	watchStdin := flag.Bool("watch-stdin", false, "shut down when standard input ends (the parent process died)")
+	flag.Parse()
+	if *redisURL == "" {
+		return errors.New("no Redis URL: set REDIS_URL or -redis")
+	}
+
+	a, err := adapter.FromURL(*redisURL, adapter.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	srv := rtkit.NewServer(rtkit.WithAdapter(a), rtkit.WithLogger(log))
+	srv.Mount(newNamespace())
+
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", port))
+	if err != nil {
+		_ = srv.Shutdown(context.Background())
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle(srv.Path(), srv.Handler())
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, parentGone := context.WithCancel(ctx)
+	defer parentGone()
+	if *watchStdin {
+		go func() {
+			_, _ = io.Copy(io.Discard, os.Stdin)
+			log.Info("rtkitnode: standard input ended")
+			parentGone()
+		}()
+	}
+
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	// The tests read this line to learn the address: keep it first.
+	fmt.Printf("listening %s\n", ln.Addr())
+	log.Info("rtkitnode: listening", "addr", ln.Addr().String(), "namespace", "/chat", "pid", os.Getpid())
+
+	select {
+	case err := <-served:
+		_ = srv.Shutdown(context.Background())
+		return err
+	case <-ctx.Done():
+	}
+	stop() // a second signal kills the process the default way
+	log.Info("rtkitnode: shutting down")
+
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// rtkit first: websocket connections are hijacked, so http.Server
+	// neither sees nor waits for them.
+	err = srv.Shutdown(sctx)
+	if herr := hs.Shutdown(sctx); herr != nil && err == nil {
+		err = herr
+	}
+	if serr := <-served; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	if err != nil {
+		return err
+	}
+	log.Info("rtkitnode: stopped cleanly")
+	return nil
+}
