@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtkit-go/rtkit/internal/redistest"
+
 	"github.com/rtkit-go/rtkit"
 	"github.com/rtkit-go/rtkit/adapter"
 	"github.com/rtkit-go/rtkit/rtkittest"
@@ -14,9 +16,9 @@ import (
 // is on server B (both in this process, one local redis-server) and waits
 // for every event to reach the client.
 func BenchmarkRedisCrossNode(b *testing.B) {
-	r := startRedis(b)
-	a := startNode(b, adapter.Redis(r.client(b), adapter.Options{}), nil)
-	far := startNode(b, adapter.Redis(r.client(b), adapter.Options{}), nil)
+	r := redistest.Start(b)
+	a := startNode(b, adapter.Redis(r.Client(b), adapter.Options{}), nil)
+	far := startNode(b, adapter.Redis(r.Client(b), adapter.Options{}), nil)
 	in := rtkittest.Listen(far.dial(b, "r:1"), noteNew)
 	note := Note{Text: "bench", ID: 1 << 40, Tags: []string{"a", "b"}, Meta: &Meta{Score: 1.5}}
 

@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtkit-go/rtkit/internal/redistest"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -15,9 +17,9 @@ import (
 // TestClusterOperationsAcrossNodes: joins, leaves and disconnects decided
 // on one server reach the sockets of another.
 func TestClusterOperationsAcrossNodes(t *testing.T) {
-	r := startRedis(t)
-	a := startNode(t, adapter.Redis(r.client(t), adapter.Options{}), nil)
-	b := startNode(t, adapter.Redis(r.client(t), adapter.Options{}), nil)
+	r := redistest.Start(t)
+	a := startNode(t, adapter.Redis(r.Client(t), adapter.Options{}), nil)
+	b := startNode(t, adapter.Redis(r.Client(t), adapter.Options{}), nil)
 	onB := b.dial(t, "r:1")
 	inbox := rtkittest.Listen(onB, noteNew)
 

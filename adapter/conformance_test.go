@@ -3,6 +3,8 @@ package adapter_test
 import (
 	"testing"
 
+	"github.com/rtkit-go/rtkit/internal/redistest"
+
 	"github.com/rtkit-go/rtkit"
 	"github.com/rtkit-go/rtkit/adapter"
 	"github.com/rtkit-go/rtkit/internal/adaptertest"
@@ -18,14 +20,14 @@ func TestConformanceMemory(t *testing.T) {
 func TestConformanceRedis(t *testing.T) {
 	for _, servers := range []int{2, 3} {
 		t.Run(map[int]string{2: "TwoServers", 3: "ThreeServers"}[servers], func(t *testing.T) {
-			r := startRedis(t)
+			r := redistest.Start(t)
 			adaptertest.Run(t, adaptertest.Harness{
 				Servers: servers,
 				NewAdapter: func(t *testing.T) rtkit.Adapter {
-					return adapter.Redis(r.client(t), adapter.Options{Logger: quiet()})
+					return adapter.Redis(r.Client(t), adapter.Options{Logger: quiet()})
 				},
 				NewPublisher: func(t *testing.T) rtkit.Publisher {
-					return adapter.NewEmitter(r.client(t), adapter.Options{})
+					return adapter.NewEmitter(r.Client(t), adapter.Options{})
 				},
 			})
 		})

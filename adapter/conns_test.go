@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rtkit-go/rtkit/internal/redistest"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -19,10 +21,10 @@ import (
 // receive an emit across nodes: static subscriptions keep the count flat
 // (the upstream default, dynamic mode, opens one per room).
 func TestRedisConnectionsDoNotGrowWithRooms(t *testing.T) {
-	r := startRedis(t)
-	a := startNode(t, adapter.Redis(r.client(t), adapter.Options{}), nil)
-	b := startNode(t, adapter.Redis(r.client(t), adapter.Options{}), nil)
-	admin := r.client(t)
+	r := redistest.Start(t)
+	a := startNode(t, adapter.Redis(r.Client(t), adapter.Options{}), nil)
+	b := startNode(t, adapter.Redis(r.Client(t), adapter.Options{}), nil)
+	admin := r.Client(t)
 	ctx := context.Background()
 	clients := func() int {
 		list, err := admin.ClientList(ctx).Result()

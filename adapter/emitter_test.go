@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtkit-go/rtkit/internal/redistest"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -18,13 +20,13 @@ import (
 // server: the namespace is declared, not mounted, and reached through the
 // emitter; the payload is validated against the same contract.
 func TestEmitterReachesServers(t *testing.T) {
-	r := startRedis(t)
-	srv := startNode(t, adapter.Redis(r.client(t), adapter.Options{Prefix: "app"}), nil)
+	r := redistest.Start(t)
+	srv := startNode(t, adapter.Redis(r.Client(t), adapter.Options{Prefix: "app"}), nil)
 	in1 := rtkittest.Listen(srv.dial(t, "r:1"), noteNew)
 	in2 := rtkittest.Listen(srv.dial(t, "r:2"), noteNew)
 	in3 := rtkittest.Listen(srv.dial(t, "r:1,r:x"), noteNew)
 
-	em := adapter.NewEmitter(r.client(t), adapter.Options{Prefix: "app"})
+	em := adapter.NewEmitter(r.Client(t), adapter.Options{Prefix: "app"})
 	worker := newNamespace() // the worker's copy of the contract
 	require.NoError(t, rtkit.Emit(worker.Via(em).To("r:1"), noteNew, Note{Text: "room", ID: 7, Tags: []string{"t"}}))
 	require.NoError(t, rtkit.Emit(worker.Via(em).To("r:1", "r:2").Except("r:x"), noteNew, Note{Text: "rooms-except"}))
@@ -42,9 +44,9 @@ func TestEmitterReachesServers(t *testing.T) {
 
 // TestEmitterRedisDown returns ErrUnavailable within the timeout.
 func TestEmitterRedisDown(t *testing.T) {
-	r := startRedis(t)
-	rdb := r.client(t)
-	r.stop()
+	r := redistest.Start(t)
+	rdb := r.Client(t)
+	r.Stop()
 	em := adapter.NewEmitter(rdb, adapter.Options{Timeout: 200 * time.Millisecond})
 	began := time.Now()
 	err := em.Publish(context.Background(), "/chat", nil, nil, "note:new", []byte(`{"text":"x","id":1}`))
@@ -55,12 +57,12 @@ func TestEmitterRedisDown(t *testing.T) {
 // TestPrefixesIsolate checks that servers with different prefixes on one
 // Redis do not see each other's broadcasts.
 func TestPrefixesIsolate(t *testing.T) {
-	r := startRedis(t)
-	a := startNode(t, adapter.Redis(r.client(t), adapter.Options{Prefix: "one"}), nil)
-	b := startNode(t, adapter.Redis(r.client(t), adapter.Options{Prefix: "two"}), nil)
+	r := redistest.Start(t)
+	a := startNode(t, adapter.Redis(r.Client(t), adapter.Options{Prefix: "one"}), nil)
+	b := startNode(t, adapter.Redis(r.Client(t), adapter.Options{Prefix: "two"}), nil)
 	in := rtkittest.Listen(b.dial(t, ""), noteNew)
 	require.NoError(t, rtkit.Emit(a.ns, noteNew, Note{Text: "other app"}))
-	em := adapter.NewEmitter(r.client(t), adapter.Options{Prefix: "two"})
+	em := adapter.NewEmitter(r.Client(t), adapter.Options{Prefix: "two"})
 	require.NoError(t, rtkit.Emit(newNamespace().Via(em), noteNew, Note{Text: "end"}))
 	assert.Empty(t, drain(t, in))
 }
@@ -79,8 +81,8 @@ func TestFromURL(t *testing.T) {
 }
 
 func TestStateAndHealth(t *testing.T) {
-	r := startRedis(t)
-	rdb := r.client(t)
+	r := redistest.Start(t)
+	rdb := r.Client(t)
 	a := adapter.Redis(rdb, adapter.Options{Timeout: 200 * time.Millisecond, Logger: quiet()})
 	n := startNode(t, a, nil)
 	ctx := context.Background()

@@ -3,16 +3,11 @@ package adapter_test
 import (
 	"context"
 	"log/slog"
-	"net"
-	"os"
-	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
@@ -25,63 +20,6 @@ func TestMain(m *testing.M) {
 		// The Go client's engine package starts a network monitor when it
 		// is imported; it lives as long as the process.
 		goleak.IgnoreTopFunction("github.com/zishang520/socket.io/v3/pkg/utils.SetInterval.func1"))
-}
-
-// redisServer is a redis-server process this test started, on 127.0.0.1.
-type redisServer struct {
-	t    testing.TB
-	port string
-	cmd  *exec.Cmd
-}
-
-func startRedis(t testing.TB) *redisServer {
-	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		if os.Getenv("CI") != "" || os.Getenv("RTKIT_STRICT") != "" {
-			t.Fatal("redis-server is required (./.ci/test.sh installs it)")
-		}
-		t.Skip("needs redis-server (./.ci/test.sh installs it)")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	require.NoError(t, ln.Close())
-	r := &redisServer{t: t, port: port}
-	r.start()
-	t.Cleanup(r.stop)
-	return r
-}
-
-func (r *redisServer) addr() string { return "127.0.0.1:" + r.port }
-func (r *redisServer) url() string  { return "redis://" + r.addr() }
-
-func (r *redisServer) start() {
-	r.t.Helper()
-	r.cmd = exec.Command("redis-server", "--port", r.port, "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--protected-mode", "yes")
-	require.NoError(r.t, r.cmd.Start())
-	rdb := redis.NewClient(&redis.Options{Addr: r.addr()})
-	defer func() { _ = rdb.Close() }()
-	require.Eventually(r.t, func() bool {
-		return rdb.Ping(context.Background()).Err() == nil
-	}, 5*time.Second, 20*time.Millisecond, "redis-server did not start")
-}
-
-// stop kills the process this test started, by its PID, and waits for it.
-func (r *redisServer) stop() {
-	if r.cmd == nil || r.cmd.Process == nil {
-		return
-	}
-	_ = r.cmd.Process.Kill()
-	_ = r.cmd.Wait()
-	r.cmd = nil
-}
-
-// client returns a go-redis client of r, closed when the test ends.
-func (r *redisServer) client(t testing.TB) *redis.Client {
-	rdb := redis.NewClient(&redis.Options{Addr: r.addr()})
-	t.Cleanup(func() { _ = rdb.Close() })
-	return rdb
 }
 
 // Note is the payload of the test event. ID beyond 2^53 checks that

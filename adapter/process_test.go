@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtkit-go/rtkit/internal/redistest"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -124,12 +126,12 @@ type nodeProc struct {
 // address. The process is stopped (SIGTERM, then SIGKILL after
 // nodeStopWait) and waited for when the test ends; its log is shown if the
 // test failed.
-func startNodeProc(t *testing.T, bin string, r *redisServer, name string) *nodeProc {
+func startNodeProc(t *testing.T, bin string, r *redistest.Server, name string) *nodeProc {
 	t.Helper()
 	p := &nodeProc{name: name, stderr: &syncBuffer{}, done: make(chan struct{})}
 	out := &firstLine{line: make(chan string, 1)}
 	p.cmd = exec.Command(bin, "-watch-stdin")
-	p.cmd.Env = append(os.Environ(), "REDIS_URL="+r.url(), "PORT=0")
+	p.cmd.Env = append(os.Environ(), "REDIS_URL="+r.URL(), "PORT=0")
 	p.cmd.Stdout = out
 	p.cmd.Stderr = p.stderr
 	p.cmd.WaitDelay = 2 * time.Second // bounds the output copying after exit
@@ -204,9 +206,9 @@ func (d procDialer) dial(t *testing.T, p *nodeProc, rooms string) (*rtkittest.Cl
 }
 
 // waitSubscribers waits until n processes subscribe to /chat's channel.
-func waitSubscribers(t *testing.T, r *redisServer, n int64) {
+func waitSubscribers(t *testing.T, r *redistest.Server, n int64) {
 	t.Helper()
-	rdb := r.client(t)
+	rdb := r.Client(t)
 	var got int64
 	require.Eventually(t, func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -230,7 +232,7 @@ func relayTo(t *testing.T, c *rtkittest.Client, room, text string, id int64) {
 // TestProcesses runs the cross-node checks with two and with three rtkit
 // server processes against one redis-server.
 func TestProcesses(t *testing.T) {
-	r := startRedis(t)
+	r := redistest.Start(t)
 	bin := buildNode(t)
 	for _, n := range []int{2, 3} {
 		t.Run(fmt.Sprintf("%dProcesses", n), func(t *testing.T) {
@@ -276,14 +278,14 @@ func testProcRelayToRoom(t *testing.T, d procDialer, nodes []*nodeProc) {
 
 // testProcEmitter: a typed emit through an Emitter of this (test) process
 // reaches the room's clients on every node process, and no one else.
-func testProcEmitter(t *testing.T, r *redisServer, d procDialer, nodes []*nodeProc) {
+func testProcEmitter(t *testing.T, r *redistest.Server, d procDialer, nodes []*nodeProc) {
 	var in, out []*rtkittest.Inbox[Note]
 	for _, p := range nodes {
 		_, i := d.dial(t, p, "r:1")
 		_, o := d.dial(t, p, "r:2")
 		in, out = append(in, i), append(out, o)
 	}
-	em := adapter.NewEmitter(r.client(t), adapter.Options{})
+	em := adapter.NewEmitter(r.Client(t), adapter.Options{})
 	worker := newNamespace() // the worker's copy of the contract
 	require.NoError(t, rtkit.Emit(worker.Via(em).To("r:1"), noteNew, Note{Text: "from worker", ID: 7, Tags: []string{"t"}}))
 	require.Error(t, rtkit.Emit(worker.Via(em).To("r:1"), noteNew, Note{}), "a payload that breaks the contract is refused")
@@ -313,7 +315,7 @@ func testProcOrder(t *testing.T, d procDialer, nodes []*nodeProc) {
 
 // testProcKill: with three processes, one killed with SIGKILL leaves the
 // other two delivering to each other and from an emitter.
-func testProcKill(t *testing.T, r *redisServer, bin string) {
+func testProcKill(t *testing.T, r *redistest.Server, bin string) {
 	d := newProcDialer(t)
 	nodes := []*nodeProc{
 		startNodeProc(t, bin, r, "node1"),
@@ -344,7 +346,7 @@ func testProcKill(t *testing.T, r *redisServer, bin string) {
 	assert.Equal(t, []string{"after kill"}, drain(t, in1), "node1's own client")
 	assert.Equal(t, []string{"after kill"}, drain(t, in2), "node2's client, across Redis")
 
-	em := adapter.NewEmitter(r.client(t), adapter.Options{})
+	em := adapter.NewEmitter(r.Client(t), adapter.Options{})
 	worker := newNamespace()
 	require.NoError(t, rtkit.Emit(worker.Via(em).To("r:1"), noteNew, Note{Text: "from worker"}))
 	require.NoError(t, rtkit.Emit(worker.Via(em), noteNew, Note{Text: "end"}))

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtkit-go/rtkit/internal/redistest"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -24,9 +26,9 @@ import (
 // numbers), to a room, to the whole namespace and to several rooms minus
 // an excluded one, in the order they were emitted.
 func TestRedisCrossNodePayloads(t *testing.T) {
-	r := startRedis(t)
-	a := startNode(t, adapter.Redis(r.client(t), adapter.Options{}), nil)
-	viaURL, err := adapter.FromURL(r.url(), adapter.Options{})
+	r := redistest.Start(t)
+	a := startNode(t, adapter.Redis(r.Client(t), adapter.Options{}), nil)
+	viaURL, err := adapter.FromURL(r.URL(), adapter.Options{})
 	require.NoError(t, err)
 	b := startNode(t, viaURL, nil)
 
@@ -53,9 +55,9 @@ func TestRedisCrossNodePayloads(t *testing.T) {
 // emitted on A arrives as one JSON text frame, an int64 beyond 2^53 intact
 // (the Go client itself would round it into a float64 on reading).
 func TestRedisExactNumbers(t *testing.T) {
-	r := startRedis(t)
-	a := startNode(t, adapter.Redis(r.client(t), adapter.Options{}), nil)
-	b := startNode(t, adapter.Redis(r.client(t), adapter.Options{}), nil)
+	r := redistest.Start(t)
+	a := startNode(t, adapter.Redis(r.Client(t), adapter.Options{}), nil)
+	b := startNode(t, adapter.Redis(r.Client(t), adapter.Options{}), nil)
 	raw := dialRaw(t, b.srv.URL, "/chat", map[string]any{"rooms": "r:1"})
 
 	require.NoError(t, rtkit.Emit(a.ns.To("r:1"), noteNew, Note{Text: "big", ID: 1<<60 + 1, Meta: &Meta{Score: 0.1}}))
@@ -77,10 +79,10 @@ func TestRedisExactNumbers(t *testing.T) {
 // most once a second, Health shows the outage, and cross-node delivery
 // resumes by itself when Redis is back.
 func TestRedisOutage(t *testing.T) {
-	r := startRedis(t)
+	r := redistest.Start(t)
 	logs := &countingHandler{} // node A's adapter only
-	a := startNode(t, adapter.Redis(r.client(t), adapter.Options{Timeout: 300 * time.Millisecond, Logger: slog.New(logs)}), nil)
-	b := startNode(t, adapter.Redis(r.client(t), adapter.Options{Timeout: 300 * time.Millisecond, Logger: quiet()}), nil)
+	a := startNode(t, adapter.Redis(r.Client(t), adapter.Options{Timeout: 300 * time.Millisecond, Logger: slog.New(logs)}), nil)
+	b := startNode(t, adapter.Redis(r.Client(t), adapter.Options{Timeout: 300 * time.Millisecond, Logger: quiet()}), nil)
 	local, remote := a.dial(t, "r:1"), b.dial(t, "r:1")
 	inLocal, inRemote := rtkittest.Listen(local, noteNew), rtkittest.Listen(remote, noteNew)
 
@@ -91,7 +93,7 @@ func TestRedisOutage(t *testing.T) {
 		require.Equal(t, "before", n.Text)
 	}
 
-	r.stop()
+	r.Stop()
 	ctx := context.Background()
 	require.Eventually(t, func() bool {
 		return a.srv.RT.Health(ctx).Status == "degraded"
@@ -116,7 +118,7 @@ func TestRedisOutage(t *testing.T) {
 		assert.Equal(t, fmt.Sprint("down-", i), n.Text)
 	}
 
-	r.start()
+	r.Restart()
 	i := 0
 	require.Eventually(t, func() bool {
 		i++
@@ -142,8 +144,8 @@ func processCPU(t *testing.T) time.Duration {
 // so a server with a Redis adapter has it off unless asked for, and
 // broadcasts carry no offset argument after the payload.
 func TestRedisTurnsRecoveryOffByDefault(t *testing.T) {
-	r := startRedis(t)
-	a := startNode(t, adapter.Redis(r.client(t), adapter.Options{}), nil)
+	r := redistest.Start(t)
+	a := startNode(t, adapter.Redis(r.Client(t), adapter.Options{}), nil)
 	raw := dialRaw(t, a.srv.URL, "/chat", map[string]any{"rooms": "r:1"})
 	require.NoError(t, rtkit.Emit(a.ns.To("r:1"), noteNew, Note{Text: "x"}))
 	var args []json.RawMessage

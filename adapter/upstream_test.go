@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtkit-go/rtkit/internal/redistest"
+
 	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -21,14 +23,14 @@ import (
 // json.RawMessage reaches clients as a binary attachment, not JSON. If
 // this test fails, upstream changed and the package doc needs updating.
 func TestUpstreamEmitterSendsRawMessageAsBinary(t *testing.T) {
-	r := startRedis(t)
-	srv := startNode(t, adapter.Redis(r.client(t), adapter.Options{}), nil)
+	r := redistest.Start(t)
+	srv := startNode(t, adapter.Redis(r.Client(t), adapter.Options{}), nil)
 	raw := dialRaw(t, srv.srv.URL, "/chat", map[string]any{"rooms": "r:1"})
 
 	opts := emitter.DefaultEmitterOptions()
 	opts.SetSharded(true)
 	opts.SetSubscriptionMode(sioredis.StaticSubscriptionMode)
-	em := emitter.NewEmitter(sioredis.NewRedisClient(context.Background(), r.client(t)), opts, "/chat")
+	em := emitter.NewEmitter(sioredis.NewRedisClient(context.Background(), r.Client(t)), opts, "/chat")
 	require.NoError(t, em.To("r:1").Emit("note:new", json.RawMessage(`{"text":"x","id":1}`)))
 
 	_ = raw.conn.SetReadDeadline(time.Now().Add(5 * time.Second))

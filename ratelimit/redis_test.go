@@ -2,12 +2,10 @@ package ratelimit_test
 
 import (
 	"context"
-	"net"
-	"os"
-	"os/exec"
-	"strconv"
 	"testing"
 	"time"
+
+	"github.com/rtkit-go/rtkit/internal/redistest"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
@@ -18,58 +16,9 @@ import (
 	"github.com/rtkit-go/rtkit/rtkittest"
 )
 
-// redisServer is a redis-server process this test started, on 127.0.0.1.
-type redisServer struct {
-	t    *testing.T
-	port string
-	cmd  *exec.Cmd
-}
-
-func startRedis(t *testing.T) *redisServer {
-	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		if os.Getenv("CI") != "" || os.Getenv("RTKIT_STRICT") != "" {
-			t.Fatal("redis-server is required (./.ci/test.sh installs it)")
-		}
-		t.Skip("needs redis-server (./.ci/test.sh installs it)")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	require.NoError(t, ln.Close())
-	r := &redisServer{t: t, port: port}
-	r.start()
-	t.Cleanup(r.stop)
-	return r
-}
-
-func (r *redisServer) addr() string { return "127.0.0.1:" + r.port }
-
-func (r *redisServer) start() {
-	r.t.Helper()
-	r.cmd = exec.Command("redis-server", "--port", r.port, "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--protected-mode", "yes")
-	require.NoError(r.t, r.cmd.Start())
-	rdb := redis.NewClient(&redis.Options{Addr: r.addr()})
-	defer func() { _ = rdb.Close() }()
-	require.Eventually(r.t, func() bool {
-		return rdb.Ping(context.Background()).Err() == nil
-	}, 5*time.Second, 20*time.Millisecond, "redis-server did not start")
-}
-
-// stop kills the process this test started, by its PID, and waits for it.
-func (r *redisServer) stop() {
-	if r.cmd == nil || r.cmd.Process == nil {
-		return
-	}
-	_ = r.cmd.Process.Kill()
-	_ = r.cmd.Wait()
-	r.cmd = nil
-}
-
 func TestRedisStoreSharedByTwoServers(t *testing.T) {
-	r := startRedis(t)
-	rdb := redis.NewClient(&redis.Options{Addr: r.addr()})
+	r := redistest.Start(t)
+	rdb := redis.NewClient(&redis.Options{Addr: r.Addr()})
 	t.Cleanup(func() { _ = rdb.Close() })
 	cfg := ratelimit.Config{
 		User: ratelimit.PerMinute(10), UserKey: userFromAuth,
@@ -96,8 +45,8 @@ func TestRedisStoreSharedByTwoServers(t *testing.T) {
 }
 
 func TestRedisDownFailsClosedOrOpenWithoutHanging(t *testing.T) {
-	r := startRedis(t)
-	rdb := redis.NewClient(&redis.Options{Addr: r.addr(), MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
+	r := redistest.Start(t)
+	rdb := redis.NewClient(&redis.Options{Addr: r.Addr(), MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
 	t.Cleanup(func() { _ = rdb.Close() })
 	store := ratelimit.NewRedisStore(rdb, ratelimit.RedisOptions{Prefix: "test:" + t.Name() + ":", Timeout: 150 * time.Millisecond})
 	closedNS := newNamespace(ratelimit.Events(ratelimit.Config{Socket: ratelimit.PerMinute(100), Store: store, Logger: quiet()}))
@@ -111,7 +60,7 @@ func TestRedisDownFailsClosedOrOpenWithoutHanging(t *testing.T) {
 	code, _ := call(t, closed, evPing, 0)
 	require.Equal(t, rtkit.Code(""), code)
 
-	r.stop() // Redis goes away mid-test
+	r.Stop() // Redis goes away mid-test
 	began := time.Now()
 	code, wait := call(t, closed, evPing, 1)
 	assert.Equal(t, rtkit.CodeRateLimited, code, "fail closed by default")
@@ -120,7 +69,7 @@ func TestRedisDownFailsClosedOrOpenWithoutHanging(t *testing.T) {
 	assert.Equal(t, rtkit.Code(""), code, "FailOpen lets the event through")
 	assert.Less(t, time.Since(began), 2*time.Second, "bounded by the store timeout, no hang")
 
-	r.start() // and comes back
+	r.Restart() // and comes back
 	require.Eventually(t, func() bool {
 		code, _ := call(t, closed, evPing, 2)
 		return code == ""
