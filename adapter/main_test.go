@@ -3,10 +3,11 @@ package adapter_test
 import (
 	"context"
 	"log/slog"
-	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/rtkit-go/rtkit/internal/chatcontract"
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -22,38 +23,15 @@ func TestMain(m *testing.M) {
 		goleak.IgnoreTopFunction("github.com/zishang520/socket.io/v3/pkg/utils.SetInterval.func1"))
 }
 
-// Note is the payload of the test event. ID beyond 2^53 checks that
-// numbers cross nodes exactly.
-type Note struct {
-	Text string   `json:"text" jsonschema:"minLength=1"`
-	ID   int64    `json:"id"`
-	Tags []string `json:"tags,omitempty"`
-	Meta *Meta    `json:"meta,omitempty"`
-}
+// The /chat contract every node declares.
+type (
+	Note = chatcontract.Note
+	Meta = chatcontract.Meta
+)
 
-// Meta is a nested object of Note.
-type Meta struct {
-	Score float64 `json:"score"`
-	Seen  bool    `json:"seen"`
-}
+var noteNew = chatcontract.NoteNew
 
-var noteNew = rtkit.NewEvent[Note, rtkit.NoAck]("note:new")
-
-// newNamespace declares /chat as every node (and emitter process) does:
-// rooms "r:{id}", joined at connection from auth.rooms.
-func newNamespace() *rtkit.Namespace {
-	ns := rtkit.NewNamespace("/chat",
-		rtkit.WithRoom("r:{id}", rtkit.Anyone),
-		rtkit.AutoJoin(func(_ context.Context, s *rtkit.Socket) []string {
-			raw, _ := s.Handshake().Auth["rooms"].(string)
-			if raw == "" {
-				return nil
-			}
-			return strings.Split(raw, ",")
-		}))
-	rtkit.Emits(ns, noteNew)
-	return ns
-}
+func newNamespace() *rtkit.Namespace { return chatcontract.Namespace() }
 
 // node is one rtkit server with the /chat namespace.
 type node struct {

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtkit-go/rtkit/internal/chatcontract"
+
 	"github.com/rtkit-go/rtkit/internal/redistest"
 
 	"github.com/stretchr/testify/assert"
@@ -28,15 +30,10 @@ import (
 // program in internal/rtkitnode, built once per test run, started two or
 // three times against one redis-server, all on 127.0.0.1.
 
-// Relay is the payload of the nodes' client → server "relay" event: the
-// node emits note:new {Text, ID} to Room (a room or a socket id).
-type Relay struct {
-	Room string `json:"room" jsonschema:"minLength=1"`
-	Text string `json:"text" jsonschema:"minLength=1"`
-	ID   int64  `json:"id"`
-}
+// Relay asks a node process to emit note:new to a room.
+type Relay = chatcontract.Relay
 
-var relayEv = rtkit.NewEvent[Relay, rtkit.NoAck]("relay")
+var relayEv = chatcontract.RelayEvent
 
 const (
 	// chatChannel is the sharded channel of /chat with the default prefix:

@@ -35,55 +35,21 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
+
+	"github.com/rtkit-go/rtkit/internal/chatcontract"
 
 	"github.com/rtkit-go/rtkit"
 	"github.com/rtkit-go/rtkit/adapter"
 )
 
-// Note is the payload of note:new, as in the adapter tests.
-type Note struct {
-	Text string   `json:"text" jsonschema:"minLength=1"`
-	ID   int64    `json:"id"`
-	Tags []string `json:"tags,omitempty"`
-	Meta *Meta    `json:"meta,omitempty"`
-}
-
-// Meta is a nested object of Note.
-type Meta struct {
-	Score float64 `json:"score"`
-	Seen  bool    `json:"seen"`
-}
-
-// Relay asks this process to emit note:new {Text, ID} to Room.
-type Relay struct {
-	Room string `json:"room" jsonschema:"minLength=1"`
-	Text string `json:"text" jsonschema:"minLength=1"`
-	ID   int64  `json:"id"`
-}
-
-var (
-	noteNew = rtkit.NewEvent[Note, rtkit.NoAck]("note:new")
-	relay   = rtkit.NewEvent[Relay, rtkit.NoAck]("relay")
-)
-
 // newNamespace declares /chat as the adapter tests do, plus the relay
 // handler.
 func newNamespace() *rtkit.Namespace {
-	ns := rtkit.NewNamespace("/chat",
-		rtkit.WithRoom("r:{id}", rtkit.Anyone),
-		rtkit.AutoJoin(func(_ context.Context, s *rtkit.Socket) []string {
-			raw, _ := s.Handshake().Auth["rooms"].(string)
-			if raw == "" {
-				return nil
-			}
-			return strings.Split(raw, ",")
-		}))
-	rtkit.Emits(ns, noteNew)
-	rtkit.Handle(ns, relay, func(_ context.Context, _ *rtkit.Socket, in Relay) (rtkit.NoAck, error) {
-		return rtkit.NoAck{}, rtkit.Emit(ns.To(in.Room), noteNew, Note{Text: in.Text, ID: in.ID})
+	ns := chatcontract.Namespace()
+	rtkit.Handle(ns, chatcontract.RelayEvent, func(_ context.Context, _ *rtkit.Socket, in chatcontract.Relay) (rtkit.NoAck, error) {
+		return rtkit.NoAck{}, rtkit.Emit(ns.To(in.Room), chatcontract.NoteNew, chatcontract.Note{Text: in.Text, ID: in.ID})
 	})
 	return ns
 }
