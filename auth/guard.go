@@ -25,6 +25,8 @@ type guard struct {
 	cookies  []string
 	revoker  *Revoker
 	timeout  time.Duration
+
+	namespaces namespaces // those the guard protects
 }
 
 // Required authenticates every connection with a and refuses those that
@@ -131,7 +133,13 @@ func (g *guard) connect(ctx context.Context, s *rtkit.Socket) (context.Context, 
 // applied here.
 func (g *guard) connected(ctx context.Context, s *rtkit.Socket) {
 	st := stateFrom(ctx)
-	if st == nil || g.revoker == nil {
+	if st == nil {
+		return
+	}
+	if p, ok := st.principal(); ok {
+		g.joinIdentityRooms(s, p)
+	}
+	if g.revoker == nil {
 		return
 	}
 	hs := s.Handshake().Time

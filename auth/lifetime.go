@@ -55,6 +55,7 @@ var ExpiredEvent = rtkit.NewEvent[ExpiredNotice, rtkit.NoAck]("auth:expired",
 
 // setup registers the auth events on a protected namespace.
 func (g *guard) setup(ns *rtkit.Namespace) {
+	g.namespaces.add(ns)
 	rtkit.Handle(ns, RefreshEvent, g.refresh)
 	rtkit.Emits(ns, ExpiredEvent)
 }
@@ -133,6 +134,7 @@ func (g *guard) refresh(ctx context.Context, s *rtkit.Socket, in RefreshIn) (Ref
 	}
 	st.p, st.ok = p, true
 	g.scheduleLocked(st, s)
+	g.joinIdentityRooms(s, p) // a refresh may bring a new session
 	var out RefreshOut
 	if !p.ExpiresAt.IsZero() {
 		exp := p.ExpiresAt.UTC()

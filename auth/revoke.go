@@ -17,8 +17,11 @@ import (
 // registered with its namespace, so not found) is ended as soon as it is
 // registered, provided the Revoker was given with WithRevoker.
 //
-// It works within one process: on several nodes, revoke on each (or
-// revoke at the identity source, which every handshake consults).
+// The sockets of this server get auth:expired before they go. With an
+// adapter that reaches other servers (package adapter), the sockets of the
+// user or session there are disconnected too, without the notice, and the
+// other servers do not remember the revocation: revoke at the identity
+// source as well, which every handshake consults.
 type Revoker struct {
 	// Retention is how long a revoked session stays refused when its
 	// expiry is unknown (default 24 hours). A session whose principal had
@@ -39,20 +42,23 @@ const userMemory = time.Minute
 // RevokeSession ends session id: every socket of srv (in every namespace)
 // whose principal has that SessionID gets auth:expired with reason
 // "revoked" and is disconnected, and the session is refused from now on.
-// It returns how many sockets it disconnected.
+// It returns how many sockets of this server it disconnected.
 func (rv *Revoker) RevokeSession(srv *rtkit.Server, id string) int {
 	if id == "" {
 		return 0
 	}
 	rv.remember(Principal{SessionID: id}, "")
-	return rv.disconnect(srv, func(p Principal) bool { return p.SessionID == id })
+	n := rv.disconnect(srv, func(p Principal) bool { return p.SessionID == id })
+	disconnectRoom(srv, sessionRoomPrefix+id) // the session's sockets on other servers
+	return n
 }
 
 // RevokeUser ends every session of user id that has a socket on srv: those
 // sockets get auth:expired with reason "revoked" and are disconnected, and
 // their sessions are refused from now on. Sessions of the user with no
 // socket on srv are not known here; revoke them at the identity source or
-// with RevokeSession. It returns how many sockets it disconnected.
+// with RevokeSession. It returns how many sockets of this server it
+// disconnected.
 func (rv *Revoker) RevokeUser(srv *rtkit.Server, id string) int {
 	if id == "" {
 		return 0
@@ -63,7 +69,9 @@ func (rv *Revoker) RevokeUser(srv *rtkit.Server, id string) int {
 	rv.pruneLocked(now)
 	rv.users[id] = now
 	rv.mu.Unlock()
-	return rv.disconnect(srv, func(p Principal) bool { return p.UserID == id })
+	n := rv.disconnect(srv, func(p Principal) bool { return p.UserID == id })
+	disconnectRoom(srv, userRoomPrefix+id) // the user's sockets on other servers
+	return n
 }
 
 // disconnect ends the sockets whose principal matches.

@@ -1,0 +1,57 @@
+package auth
+
+import (
+	"sync"
+
+	"github.com/rtkit-go/rtkit"
+)
+
+// Authenticated sockets are put, by the server, in one room per user and
+// one per session. Revocation disconnects those rooms on every server the
+// adapter reaches, so that a user signed out on one server loses the
+// sockets held on the others too. Clients cannot join these rooms: no room
+// policy matches them unless an application declares one that does.
+const (
+	userRoomPrefix    = "rtkit.auth:user:"
+	sessionRoomPrefix = "rtkit.auth:session:"
+)
+
+// namespaces remembers the namespaces a guard protects, by name, so that
+// its hooks, which see sockets, can act on their namespace.
+type namespaces struct{ m sync.Map }
+
+func (n *namespaces) add(ns *rtkit.Namespace) { n.m.Store(ns.Name(), ns) }
+
+func (n *namespaces) of(s *rtkit.Socket) *rtkit.Namespace {
+	v, ok := n.m.Load(s.Namespace())
+	if !ok {
+		return nil
+	}
+	return v.(*rtkit.Namespace)
+}
+
+// joinIdentityRooms puts s in the rooms of p's user and session.
+func (g *guard) joinIdentityRooms(s *rtkit.Socket, p Principal) {
+	ns := g.namespaces.of(s)
+	if ns == nil {
+		return
+	}
+	var rooms []string
+	if p.UserID != "" {
+		rooms = append(rooms, userRoomPrefix+p.UserID)
+	}
+	if p.SessionID != "" {
+		rooms = append(rooms, sessionRoomPrefix+p.SessionID)
+	}
+	if len(rooms) > 0 {
+		ns.To(s.ID()).Join(rooms...)
+	}
+}
+
+// disconnectRoom disconnects the sockets in room, in every namespace of
+// srv, on every server its adapter reaches.
+func disconnectRoom(srv *rtkit.Server, room string) {
+	for _, ns := range srv.Namespaces() {
+		ns.To(room).Disconnect()
+	}
+}
