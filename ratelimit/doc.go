@@ -19,7 +19,10 @@
 //
 // An event over a limit is not handled: the client gets RATE_LIMITED with
 // retryAfterMs, the time after which the same event would be accepted (in
-// the acknowledgement envelope, or as the "error" event). An event declared
+// the acknowledgement envelope, or as the "error" event). A client that
+// sends without acknowledgement and was already told to wait gets no
+// further "error" event until then: its excess events are dropped, so that
+// a flood does not cost one outgoing message per incoming one. An event declared
 // with Cost(n) counts n times. A socket that keeps going past its limits is
 // disconnected after DisconnectAfter refusals.
 //

@@ -77,9 +77,15 @@ func (a annotation) SpecAnnotation() (string, any) {
 
 type limiter struct {
 	cfg        Config
-	violations sync.Map // *rtkit.Socket → *int (guarded by the socket's queue: one event at a time)
+	violations sync.Map // *rtkit.Socket → *record (guarded by the socket's queue: one event at a time)
 	logMu      sync.Mutex
 	lastLog    time.Time
+}
+
+// record is what the limiter remembers of a socket that is being refused.
+type record struct {
+	refused  int       // in a row
+	toldTill time.Time // an "error" event told it to wait until then
 }
 
 func (l *limiter) middleware(next rtkit.HandlerFunc) rtkit.HandlerFunc {
@@ -93,9 +99,20 @@ func (l *limiter) middleware(next rtkit.HandlerFunc) rtkit.HandlerFunc {
 				}
 				return nil, &rtkit.Error{Code: rtkit.CodeRateLimited, Message: "rate limit unavailable, retry later", RetryAfter: time.Second}
 			}
+			rec, disconnecting := l.refused(s)
 			msg := "rate limit exceeded"
-			if l.refused(s) {
+			if disconnecting {
 				msg = "rate limit exceeded repeatedly: disconnecting"
+			} else if !req.HasAck {
+				// Without an acknowledgement the refusal is an "error"
+				// event; a client already told to wait is not told again
+				// until then, so that a flood does not cost one outgoing
+				// message per incoming one.
+				now := time.Now()
+				if now.Before(rec.toldTill) {
+					return nil, nil
+				}
+				rec.toldTill = now.Add(wait)
 			}
 			return nil, &rtkit.Error{Code: rtkit.CodeRateLimited, Message: msg, RetryAfter: wait}
 		}
@@ -128,22 +145,19 @@ func (l *limiter) check(ctx context.Context, s *rtkit.Socket, n int) (time.Durat
 
 // refused counts a refusal and disconnects the socket past the threshold;
 // it reports whether it did.
-func (l *limiter) refused(s *rtkit.Socket) bool {
-	if l.cfg.DisconnectAfter <= 0 {
-		return false
-	}
-	v, _ := l.violations.LoadOrStore(s, new(int))
-	count := v.(*int)
-	*count++
-	if *count >= l.cfg.DisconnectAfter {
+func (l *limiter) refused(s *rtkit.Socket) (*record, bool) {
+	v, _ := l.violations.LoadOrStore(s, &record{})
+	rec := v.(*record)
+	rec.refused++
+	if l.cfg.DisconnectAfter > 0 && rec.refused >= l.cfg.DisconnectAfter {
 		l.violations.Delete(s)
 		l.cfg.Logger.Warn("ratelimit: disconnecting a socket that kept exceeding its limits",
-			"namespace", s.Namespace(), "socket", s.ID(), "refused", *count)
+			"namespace", s.Namespace(), "socket", s.ID(), "refused", rec.refused)
 		// After the refusal has been answered: the reply goes out first.
 		go s.Disconnect()
-		return true
+		return rec, true
 	}
-	return false
+	return rec, false
 }
 
 // logStoreFailure logs at most once per second.

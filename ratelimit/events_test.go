@@ -161,3 +161,20 @@ func TestLimitsAppearInSpec(t *testing.T) {
 		}
 	}
 }
+
+func TestRefusalsWithoutAckAreToldOncePerWait(t *testing.T) {
+	ts := start(t, newNamespace(ratelimit.Events(ratelimit.Config{Socket: ratelimit.PerMinute(1)})))
+	c := ts.Dial(t, "/rl")
+	errs := rtkittest.ListenErrors(c)
+	for range 10 {
+		require.NoError(t, rtkittest.Send(c, evPing, ping{}))
+	}
+	e, err := errs.Next(ctx5(t))
+	require.NoError(t, err)
+	assert.Equal(t, rtkit.CodeRateLimited, e.Code)
+	// An acknowledged call is always answered, and its answer comes after
+	// the refusals of the events sent before it.
+	code, _ := call(t, c, evPing, 0)
+	assert.Equal(t, rtkit.CodeRateLimited, code)
+	assert.Zero(t, errs.Len(), "9 excess events without acknowledgement, one error event")
+}
