@@ -90,8 +90,14 @@ func (n *Namespace) handshake(raw *socket.Socket, next func(*socket.ExtendedErro
 			s.ctx = c
 		}
 	}
+	// Rooms are settled before the client learns it is connected: the
+	// underlying server registers the socket with the namespace before it
+	// writes CONNECT, so a broadcast to these rooms reaches the socket
+	// from the moment the client can act on the connection.
+	n.joinRooms(s)
 	p := &pendingSocket{s: s, joined: make(chan struct{})}
 	n.pending.Store(raw, p)
+	n.sockets.Store(raw.Id(), s) // listed (Health, Sockets) once the client can act
 	// A connection that closes before it joins the namespace never fires
 	// "connection": forget it then.
 	closed := make(chan struct{})
@@ -99,6 +105,7 @@ func (n *Namespace) handshake(raw *socket.Socket, next func(*socket.ExtendedErro
 		_ = conn.Once("close", func(...any) {
 			close(closed)
 			if n.pending.CompareAndDelete(raw, p) {
+				n.sockets.CompareAndDelete(raw.Id(), s)
 				cancel(ErrDisconnected)
 			}
 		})
@@ -114,6 +121,22 @@ func (n *Namespace) handshake(raw *socket.Socket, next func(*socket.ExtendedErro
 	case <-p.joined:
 	case <-closed:
 	case <-time.After(handshakeWait):
+	}
+}
+
+// joinRooms re-checks the rooms a recovered socket got back and makes the
+// socket join its auto-join rooms, all through the room policies.
+func (n *Namespace) joinRooms(s *Socket) {
+	if s.raw.Recovered() {
+		s.recheckRooms(s.ctx)
+	}
+	for _, aj := range n.autoJoins {
+		for _, room := range aj(s.ctx, s) {
+			if err := s.Join(s.ctx, room); err != nil {
+				n.srv.log.Warn("rtkit: auto-join refused by room policy",
+					"namespace", n.name, "socket", s.ID(), "room", room, "err", err)
+			}
+		}
 	}
 }
 
@@ -154,7 +177,6 @@ func (n *Namespace) connected(raw *socket.Socket) {
 	p := v.(*pendingSocket)
 	defer close(p.joined)
 	s := p.s
-	n.sockets.Store(raw.Id(), s)
 	_ = raw.On("disconnect", func(args ...any) {
 		reason, _ := firstString(args)
 		if n.srv.closing.Load() && (reason == "forced close" || reason == "forced server close") {
@@ -178,17 +200,6 @@ func (n *Namespace) connected(raw *socket.Socket) {
 			n.reply(s, ack, name, nil, errQueueFull)
 		}
 	})
-	if raw.Recovered() {
-		s.recheckRooms(s.ctx)
-	}
-	for _, aj := range n.autoJoins {
-		for _, room := range aj(s.ctx, s) {
-			if err := s.Join(s.ctx, room); err != nil {
-				n.srv.log.Warn("rtkit: auto-join refused by room policy",
-					"namespace", n.name, "socket", s.ID(), "room", room, "err", err)
-			}
-		}
-	}
 	for _, fn := range n.onConnect {
 		n.safely("connect hook", func() { fn(s.ctx, s) })
 	}
@@ -298,9 +309,12 @@ func (n *Namespace) reply(s *Socket, ack socket.Ack, event string, data json.Raw
 	}
 	if ack != nil {
 		ack([]any{failureEnvelope{Error: pub.wire("")}}, nil)
-		return
+	} else {
+		n.sendError(s, pub.wire(event))
 	}
-	n.sendError(s, pub.wire(event))
+	if pub.Disconnect {
+		s.Disconnect()
+	}
 }
 
 // sendError writes the "error" event straight to the connection. It is not

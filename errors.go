@@ -58,6 +58,9 @@ type Error struct {
 	// RetryAfter, for CodeRateLimited, tells the client when a retry can
 	// succeed. It is sent as retryAfterMs.
 	RetryAfter time.Duration
+	// Disconnect, when set, makes the server disconnect the socket once
+	// this error has been sent: the client learns why before it goes.
+	Disconnect bool
 
 	cause error
 }

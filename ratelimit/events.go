@@ -100,10 +100,11 @@ func (l *limiter) middleware(next rtkit.HandlerFunc) rtkit.HandlerFunc {
 				return nil, &rtkit.Error{Code: rtkit.CodeRateLimited, Message: "rate limit unavailable, retry later", RetryAfter: time.Second}
 			}
 			rec, disconnecting := l.refused(s)
-			msg := "rate limit exceeded"
 			if disconnecting {
-				msg = "rate limit exceeded repeatedly: disconnecting"
-			} else if !req.HasAck {
+				return nil, &rtkit.Error{Code: rtkit.CodeRateLimited, Message: "rate limit exceeded repeatedly: disconnecting",
+					RetryAfter: wait, Disconnect: true}
+			}
+			if !req.HasAck {
 				// Without an acknowledgement the refusal is an "error"
 				// event; a client already told to wait is not told again
 				// until then, so that a flood does not cost one outgoing
@@ -114,7 +115,7 @@ func (l *limiter) middleware(next rtkit.HandlerFunc) rtkit.HandlerFunc {
 				}
 				rec.toldTill = now.Add(wait)
 			}
-			return nil, &rtkit.Error{Code: rtkit.CodeRateLimited, Message: msg, RetryAfter: wait}
+			return nil, &rtkit.Error{Code: rtkit.CodeRateLimited, Message: "rate limit exceeded", RetryAfter: wait}
 		}
 		l.violations.Delete(s)
 		return next(ctx, s, req)
@@ -153,9 +154,7 @@ func (l *limiter) refused(s *rtkit.Socket) (*record, bool) {
 		l.violations.Delete(s)
 		l.cfg.Logger.Warn("ratelimit: disconnecting a socket that kept exceeding its limits",
 			"namespace", s.Namespace(), "socket", s.ID(), "refused", rec.refused)
-		// After the refusal has been answered: the reply goes out first.
-		go s.Disconnect()
-		return rec, true
+		return rec, true // the refusal carries Disconnect: it is sent first
 	}
 	return rec, false
 }
