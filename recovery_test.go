@@ -50,7 +50,7 @@ func TestRecoveryRestoresRoomsAndReplaysMissedEmits(t *testing.T) {
 	var again *rtkit.Socket
 	select {
 	case again = <-connects:
-	case <-time.After(5 * time.Second):
+	case <-time.After(10 * time.Second):
 		t.Fatal("the client did not reconnect")
 	}
 	assert.True(t, again.Recovered())

@@ -48,6 +48,9 @@ func WithReconnection() DialOption {
 		o.SetReconnection(true)
 		o.SetReconnectionDelay(50)
 		o.SetReconnectionDelayMax(200)
+		// A reconnection attempt the Go client loses track of (it can miss
+		// its transport's open event) is abandoned and retried after this.
+		o.SetTimeout(time.Second)
 	}
 }
 
