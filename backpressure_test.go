@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rtkit-go/rtkit"
+	"github.com/rtkit-go/rtkit/internal/sioraw"
 	"github.com/rtkit-go/rtkit/rtkittest"
 )
 
@@ -29,22 +30,22 @@ func TestSocketQueueIsBounded(t *testing.T) {
 	started := make(chan struct{}, 16)
 	release := make(chan struct{})
 	ts := startWithNamespace(t, blockingNamespace("/q", started, release), rtkit.WithMaxPending(3))
-	rc := dialRaw(t, ts.URL, nil)
-	require.True(t, strings.HasPrefix(rc.connect("/q", nil), "40/q,"))
+	rc := sioraw.Dial(t, ts.URL, nil)
+	require.True(t, strings.HasPrefix(rc.Connect("/q", nil), "40/q,"))
 	for id := 1; id <= 10; id++ {
-		rc.send(fmt.Sprintf(`42/q,%d["slow",{}]`, id))
+		rc.Send(fmt.Sprintf(`42/q,%d["slow",{}]`, id))
 	}
 	<-started
 	// 1 running + 2 waiting fit; the 7 others are refused at once, while
 	// the handler is still blocked.
 	for id := 4; id <= 10; id++ {
-		ack := rc.ack("/q", id)
+		ack := rc.Ack("/q", id)
 		assert.Contains(t, ack, `"code":"RATE_LIMITED"`, "event %d", id)
 		assert.Contains(t, ack, `"retryAfterMs":250`)
 	}
 	close(release)
 	for id := 1; id <= 3; id++ {
-		assert.JSONEq(t, `[{"success":true,"data":{}}]`, rc.ack("/q", id), "event %d was queued and handled", id)
+		assert.JSONEq(t, `[{"success":true,"data":{}}]`, rc.Ack("/q", id), "event %d was queued and handled", id)
 	}
 }
 

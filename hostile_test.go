@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rtkit-go/rtkit"
+	"github.com/rtkit-go/rtkit/internal/sioraw"
 	"github.com/rtkit-go/rtkit/rtkittest"
 )
 
@@ -76,10 +77,10 @@ func TestMalformedFrames(t *testing.T) {
 	}
 	for i, tc := range answered {
 		t.Run(tc.name, func(t *testing.T) {
-			rc := dialRaw(t, ts.URL, nil)
-			require.True(t, strings.HasPrefix(rc.connect("/test", nil), "40/test,"))
-			rc.send(tc.frame)
-			assert.Contains(t, rc.ack("/test", i+1), `"code":"`+tc.code+`"`)
+			rc := sioraw.Dial(t, ts.URL, nil)
+			require.True(t, strings.HasPrefix(rc.Connect("/test", nil), "40/test,"))
+			rc.Send(tc.frame)
+			assert.Contains(t, rc.Ack("/test", i+1), `"code":"`+tc.code+`"`)
 		})
 	}
 
@@ -93,10 +94,10 @@ func TestMalformedFrames(t *testing.T) {
 	}
 	for _, tc := range closed {
 		t.Run(tc.name, func(t *testing.T) {
-			rc := dialRaw(t, ts.URL, nil)
-			require.True(t, strings.HasPrefix(rc.connect("/test", nil), "40/test,"))
-			rc.send(tc.frame)
-			assert.True(t, rc.closed(3*time.Second), "the server closes a connection that breaks the protocol")
+			rc := sioraw.Dial(t, ts.URL, nil)
+			require.True(t, strings.HasPrefix(rc.Connect("/test", nil), "40/test,"))
+			rc.Send(tc.frame)
+			assert.True(t, rc.Closed(3*time.Second), "the server closes a connection that breaks the protocol")
 		})
 	}
 
@@ -107,19 +108,19 @@ func TestMalformedFrames(t *testing.T) {
 func TestOversizedFrameClosesOnlyThatConnection(t *testing.T) {
 	ts, _ := startTest(t, rtkit.WithMaxPayload(4096))
 	bystander := ts.Dial(t, "/test")
-	rc := dialRaw(t, ts.URL, nil)
-	require.True(t, strings.HasPrefix(rc.connect("/test", nil), "40/test,"))
+	rc := sioraw.Dial(t, ts.URL, nil)
+	require.True(t, strings.HasPrefix(rc.Connect("/test", nil), "40/test,"))
 	// The server may close while the frame is still being written.
-	_ = rc.conn.WriteMessage(websocket.TextMessage, []byte(`42/test,1["subscribe",{"channel":"`+strings.Repeat("x", 8192)+`"}]`))
-	assert.True(t, rc.closed(3*time.Second))
+	_ = rc.Conn().WriteMessage(websocket.TextMessage, []byte(`42/test,1["subscribe",{"channel":"`+strings.Repeat("x", 8192)+`"}]`))
+	assert.True(t, rc.Closed(3*time.Second))
 	_, err := rtkittest.Call(ctx5(t), bystander, evSubscribe, SubscribeIn{Channel: "ok"})
 	require.Nil(t, err)
 }
 
 func TestUnknownNamespace(t *testing.T) {
 	ts, _ := startTest(t)
-	rc := dialRaw(t, ts.URL, nil)
-	assert.Equal(t, `44/nope,{"message":"Invalid namespace"}`, rc.connect("/nope", nil))
+	rc := sioraw.Dial(t, ts.URL, nil)
+	assert.Equal(t, `44/nope,{"message":"Invalid namespace"}`, rc.Connect("/nope", nil))
 }
 
 // TestEventRightAfterConnect sends an event the moment the namespace
@@ -130,15 +131,15 @@ func TestUnknownNamespace(t *testing.T) {
 func TestEventRightAfterConnect(t *testing.T) {
 	ts, _ := startTest(t)
 	for i := range 300 {
-		rc := dialRaw(t, ts.URL, nil)
-		rc.send("40/test,")
-		rc.send(`42/test,1["subscribe",{"channel":"a"}]`)
-		got, err := rc.tryRead(3 * time.Second)
+		rc := sioraw.Dial(t, ts.URL, nil)
+		rc.Send("40/test,")
+		rc.Send(`42/test,1["subscribe",{"channel":"a"}]`)
+		got, err := rc.TryRead(3 * time.Second)
 		require.NoError(t, err, "iteration %d", i)
 		require.True(t, strings.HasPrefix(got, "40/test,"), "iteration %d: %q", i, got)
-		got, err = rc.tryRead(3 * time.Second)
+		got, err = rc.TryRead(3 * time.Second)
 		require.NoError(t, err, "iteration %d: the connection was closed", i)
 		require.True(t, strings.HasPrefix(got, "43/test,1"), "iteration %d: %q", i, got)
-		_ = rc.conn.Close()
+		_ = rc.Conn().Close()
 	}
 }

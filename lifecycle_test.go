@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rtkit-go/rtkit"
+	"github.com/rtkit-go/rtkit/internal/sioraw"
 	"github.com/rtkit-go/rtkit/rtkittest"
 )
 
@@ -174,10 +175,10 @@ func TestShutdownWaitsForInFlightHandler(t *testing.T) {
 	// The in-flight call goes through a raw websocket, to check on the
 	// wire that its acknowledgement is written before the connection
 	// closes.
-	raw := dialRaw(t, ts.URL, nil)
-	require.True(t, strings.HasPrefix(raw.connect("/shutdown", nil), "40/shutdown,"))
+	raw := sioraw.Dial(t, ts.URL, nil)
+	require.True(t, strings.HasPrefix(raw.Connect("/shutdown", nil), "40/shutdown,"))
 	other := ts.Dial(t, "/shutdown")
-	raw.send(`42/shutdown,1["slow",{}]`)
+	raw.Send(`42/shutdown,1["slow",{}]`)
 	<-started
 
 	shutdownDone := make(chan error, 1)
@@ -201,8 +202,8 @@ func TestShutdownWaitsForInFlightHandler(t *testing.T) {
 	}
 
 	close(release)
-	assert.JSONEq(t, `[{"success":true,"data":{}}]`, raw.ack("/shutdown", 1), "the in-flight handler's ack is delivered")
-	assert.True(t, raw.closed(5*time.Second), "then the connection is closed")
+	assert.JSONEq(t, `[{"success":true,"data":{}}]`, raw.Ack("/shutdown", 1), "the in-flight handler's ack is delivered")
+	assert.True(t, raw.Closed(5*time.Second), "then the connection is closed")
 	require.NoError(t, <-shutdownDone)
 	assert.Equal(t, "server shutting down", <-disconnected)
 }

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtkit-go/rtkit/internal/sioraw"
+
 	"github.com/rtkit-go/rtkit/internal/redistest"
 
 	"github.com/stretchr/testify/assert"
@@ -58,10 +60,10 @@ func TestRedisExactNumbers(t *testing.T) {
 	r := redistest.Start(t)
 	a := startNode(t, adapter.Redis(r.Client(t), adapter.Options{}), nil)
 	b := startNode(t, adapter.Redis(r.Client(t), adapter.Options{}), nil)
-	raw := dialRaw(t, b.srv.URL, "/chat", map[string]any{"rooms": "r:1"})
+	raw := sioraw.Join(t, b.srv.URL, "/chat", map[string]any{"rooms": "r:1"})
 
 	require.NoError(t, rtkit.Emit(a.ns.To("r:1"), noteNew, Note{Text: "big", ID: 1<<60 + 1, Meta: &Meta{Score: 0.1}}))
-	frame := raw.read()
+	frame := raw.Read()
 	require.True(t, strings.HasPrefix(frame, `42/chat,["note:new",{`), "an event with a JSON object: %s", frame)
 	var args []json.RawMessage
 	require.NoError(t, json.Unmarshal([]byte(strings.TrimPrefix(frame, "42/chat,")), &args))
@@ -146,9 +148,9 @@ func processCPU(t *testing.T) time.Duration {
 func TestRedisTurnsRecoveryOffByDefault(t *testing.T) {
 	r := redistest.Start(t)
 	a := startNode(t, adapter.Redis(r.Client(t), adapter.Options{}), nil)
-	raw := dialRaw(t, a.srv.URL, "/chat", map[string]any{"rooms": "r:1"})
+	raw := sioraw.Join(t, a.srv.URL, "/chat", map[string]any{"rooms": "r:1"})
 	require.NoError(t, rtkit.Emit(a.ns.To("r:1"), noteNew, Note{Text: "x"}))
 	var args []json.RawMessage
-	require.NoError(t, json.Unmarshal([]byte(strings.TrimPrefix(raw.read(), "42/chat,")), &args))
+	require.NoError(t, json.Unmarshal([]byte(strings.TrimPrefix(raw.Read(), "42/chat,")), &args))
 	assert.Len(t, args, 2, "event name and payload, no recovery offset")
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtkit-go/rtkit/internal/sioraw"
+
 	"github.com/rtkit-go/rtkit/internal/redistest"
 
 	"github.com/gorilla/websocket"
@@ -25,7 +27,7 @@ import (
 func TestUpstreamEmitterSendsRawMessageAsBinary(t *testing.T) {
 	r := redistest.Start(t)
 	srv := startNode(t, adapter.Redis(r.Client(t), adapter.Options{}), nil)
-	raw := dialRaw(t, srv.srv.URL, "/chat", map[string]any{"rooms": "r:1"})
+	raw := sioraw.Join(t, srv.srv.URL, "/chat", map[string]any{"rooms": "r:1"})
 
 	opts := emitter.DefaultEmitterOptions()
 	opts.SetSharded(true)
@@ -33,8 +35,8 @@ func TestUpstreamEmitterSendsRawMessageAsBinary(t *testing.T) {
 	em := emitter.NewEmitter(sioredis.NewRedisClient(context.Background(), r.Client(t)), opts, "/chat")
 	require.NoError(t, em.To("r:1").Emit("note:new", json.RawMessage(`{"text":"x","id":1}`)))
 
-	_ = raw.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	typ, b, err := raw.conn.ReadMessage()
+	_ = raw.Conn().SetReadDeadline(time.Now().Add(5 * time.Second))
+	typ, b, err := raw.Conn().ReadMessage()
 	require.NoError(t, err)
 	require.Equal(t, websocket.TextMessage, typ)
 	assert.True(t, strings.HasPrefix(string(b), "451-/chat,"), "a binary event header: %s", b)

@@ -1,7 +1,6 @@
 package ratelimit_test
 
 import (
-	"net/http"
 	"runtime"
 	"slices"
 	"strings"
@@ -9,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/rtkit-go/rtkit/internal/sioraw"
 
 	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/assert"
@@ -60,24 +61,6 @@ func heapInUse() uint64 {
 	return m.HeapInuse
 }
 
-// dialRaw opens a websocket to the server and joins namespace nsp by hand.
-func dialRaw(t *testing.T, baseURL, nsp string) *websocket.Conn {
-	t.Helper()
-	url := "ws" + strings.TrimPrefix(baseURL, "http") + "/socket.io/?EIO=4&transport=websocket"
-	conn, resp, err := websocket.DefaultDialer.Dial(url, http.Header{})
-	require.NoError(t, err)
-	_ = resp.Body.Close()
-	t.Cleanup(func() { _ = conn.Close() })
-	_, open, err := conn.ReadMessage()
-	require.NoError(t, err)
-	require.True(t, strings.HasPrefix(string(open), "0{"))
-	require.NoError(t, conn.WriteMessage(websocket.TextMessage, []byte("40"+nsp+",")))
-	_, ack, err := conn.ReadMessage()
-	require.NoError(t, err)
-	require.True(t, strings.HasPrefix(string(ack), "40"+nsp+","), "connect: %s", ack)
-	return conn
-}
-
 // TestFloodDoesNotHurtOthers: one client sends as fast as it can (at most
 // 20,000 events or 3 s) while 50 others keep calling. The figures are
 // reported, not asserted: what is asserted is that every call of the others
@@ -96,7 +79,7 @@ func TestFloodDoesNotHurtOthers(t *testing.T) {
 	// The flooder writes pre-encoded frames on a raw websocket, as an
 	// attacker would: the Go client would spend more CPU in this process
 	// than the server does, and blur the figures.
-	flooder := dialRaw(t, ts.URL, "/rl")
+	flooder := sioraw.Join(t, ts.URL, "/rl", nil).Conn()
 	var refused atomic.Int64
 	go func() {
 		for {
