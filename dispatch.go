@@ -3,7 +3,6 @@ package rtkit
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"runtime/debug"
 	"time"
 
@@ -37,7 +36,7 @@ func (n *Namespace) mount(srv *Server, raw socket.Namespace) {
 	n.srv = srv
 	n.raw = raw
 	for _, h := range n.handlers {
-		h.run = chain(arity(h.typed), n.middleware)
+		h.run = chain(h.typed, n.middleware)
 	}
 	n.unknown = chain(func(context.Context, *Socket, *Request) (json.RawMessage, error) {
 		return nil, NewError(CodeUnknownEvent, "unknown event")
@@ -49,17 +48,6 @@ func (n *Namespace) mount(srv *Server, raw socket.Namespace) {
 			n.connected(rs)
 		}
 	})
-}
-
-// arity refuses more than one payload argument before the typed handler.
-func arity(h HandlerFunc) HandlerFunc {
-	return func(ctx context.Context, s *Socket, req *Request) (json.RawMessage, error) {
-		if req.argc > 1 {
-			return nil, &Error{Code: CodeValidation, Message: "invalid payload",
-				Details: []ErrorDetail{{Message: fmt.Sprintf("expected one payload argument, got %d", req.argc)}}}
-		}
-		return h(ctx, s, req)
-	}
 }
 
 // handshake is the Socket.IO namespace middleware: it runs rtkit's

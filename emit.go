@@ -66,27 +66,34 @@ func toRooms(rs []string) []socket.Room {
 	return out
 }
 
-// prepare checks that ev may be emitted on ns and encodes (and validates)
-// the payload once.
+// prepare checks that ev may be emitted on ns by this server and encodes
+// (and validates) the payload once.
 func prepare(ns *Namespace, d *eventDesc, payload any) (json.RawMessage, error) {
-	if d == nil {
-		return nil, errors.New("rtkit: Emit: zero Event")
-	}
-	if ns.emits[d.name] != d {
-		return nil, fmt.Errorf("%w: %s on %s (declare it with rtkit.Emits)", ErrNotDeclared, d.name, ns.name)
-	}
 	if ns.srv == nil {
 		return nil, fmt.Errorf("%w: %s", ErrNotMounted, ns.name)
 	}
 	if ns.srv.closed.Load() {
 		return nil, ErrServerClosed
 	}
-	b, err := encodePayload(d.in, payload, !d.noOutbound && !ns.srv.cfg.noOutbound)
-	if err != nil {
-		ns.srv.log.Error("rtkit: emitted payload breaks its contract", "namespace", ns.name, "event", d.name, "err", err)
-		return nil, err
+	return encodeEmit(ns, d, payload)
+}
+
+// encodeEmit checks that ev is declared on ns and encodes the payload,
+// validated unless the event or the server (when ns is mounted) turned it
+// off. It is shared by local emits and emits through a Publisher.
+func encodeEmit(ns *Namespace, d *eventDesc, payload any) (json.RawMessage, error) {
+	if d == nil {
+		return nil, errors.New("rtkit: Emit: zero Event")
 	}
-	return b, nil
+	if ns.emits[d.name] != d {
+		return nil, fmt.Errorf("%w: %s on %s (declare it with rtkit.Emits)", ErrNotDeclared, d.name, ns.name)
+	}
+	validate := !d.noOutbound && (ns.srv == nil || !ns.srv.cfg.noOutbound)
+	b, err := encodePayload(d.in, payload, validate)
+	if err != nil && ns.srv != nil {
+		ns.srv.log.Error("rtkit: emitted payload breaks its contract", "namespace", ns.name, "event", d.name, "err", err)
+	}
+	return b, err
 }
 
 // Emit sends a server → client event to t: a socket, a namespace, or rooms.

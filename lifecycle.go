@@ -25,7 +25,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	err := s.drain(ctx)
 
-	for _, n := range s.mounted() {
+	for _, n := range s.Namespaces() {
 		var batch []*socket.Socket
 		n.sockets.Range(func(_, v any) bool {
 			batch = append(batch, v.(*Socket).raw)
@@ -114,7 +114,7 @@ type Health struct {
 // Health reports connected sockets per namespace and the adapter's state.
 func (s *Server) Health(ctx context.Context) Health {
 	h := Health{Status: "ok", Sockets: map[string]int{}, Adapter: s.cfg.adapter.State(ctx)}
-	for _, n := range s.mounted() {
+	for _, n := range s.Namespaces() {
 		count := 0
 		n.sockets.Range(func(_, _ any) bool { count++; return true })
 		h.Sockets[n.name] = count

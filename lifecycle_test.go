@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -104,33 +106,37 @@ func TestEventMiddlewareOrderAndShortCircuit(t *testing.T) {
 
 func TestHandlersOfOneSocketRunInOrder(t *testing.T) {
 	var running, maxRunning atomic.Int32
+	var mu sync.Mutex
+	var seen []int
 	ev := rtkit.NewEvent[Note, Note]("seq")
 	ns := rtkit.NewNamespace("/order")
 	rtkit.Handle(ns, ev, func(_ context.Context, _ *rtkit.Socket, in Note) (Note, error) {
 		n := running.Add(1)
 		defer running.Add(-1)
-		if n > maxRunning.Load() {
-			maxRunning.Store(n)
+		for m := maxRunning.Load(); n > m && !maxRunning.CompareAndSwap(m, n); m = maxRunning.Load() {
 		}
+		mu.Lock()
+		seen = append(seen, in.Seq)
+		mu.Unlock()
 		time.Sleep(2 * time.Millisecond)
 		return in, nil
 	})
 	ts := startWithNamespace(t, ns)
-	c := ts.Dial(t, "/order")
-	results := make(chan int, 20)
-	for i := range 20 {
-		go func() {
-			out, err := rtkittest.Call(ctx5(t), c, ev, Note{Seq: i})
-			if err == nil {
-				results <- out.Seq
-			} else {
-				results <- -1
-			}
-		}()
+	// Frames written back to back on one connection: their order on the
+	// wire is the order they must be handled in.
+	rc := sioraw.Dial(t, ts.URL, nil)
+	require.True(t, strings.HasPrefix(rc.Connect("/order", nil), "40/order,"))
+	want := make([]int, 20)
+	for i := range want {
+		want[i] = i
+		rc.Send(fmt.Sprintf(`42/order,%d["seq",{"seq":%d,"text":""}]`, i+1, i))
 	}
-	for range 20 {
-		assert.GreaterOrEqual(t, <-results, 0)
+	for i := range want {
+		assert.Contains(t, rc.Ack("/order", i+1), fmt.Sprintf(`"seq":%d`, i))
 	}
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, want, seen, "handled in arrival order")
 	assert.Equal(t, int32(1), maxRunning.Load(), "one handler at a time per socket")
 }
 

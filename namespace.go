@@ -132,6 +132,10 @@ func Emits[In, Out any](n *Namespace, ev Event[In, Out]) {
 // typedHandler wraps fn once into the untyped form.
 func typedHandler[In, Out any](n *Namespace, d *eventDesc, fn func(context.Context, *Socket, In) (Out, error)) HandlerFunc {
 	return func(ctx context.Context, s *Socket, req *Request) (json.RawMessage, error) {
+		if req.argc > 1 {
+			return nil, &Error{Code: CodeValidation, Message: "invalid payload",
+				Details: []ErrorDetail{{Message: fmt.Sprintf("expected one payload argument, got %d", req.argc)}}}
+		}
 		in, verr := decodePayload[In](d.in, req.Payload)
 		if verr != nil {
 			return nil, verr

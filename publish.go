@@ -3,7 +3,6 @@ package rtkit
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
 	"github.com/zishang520/socket.io/servers/socket/v3"
 )
@@ -55,15 +54,7 @@ func (r Remote) selection() (*Namespace, *socket.BroadcastOperator, *Socket) {
 
 // publish validates, encodes and publishes through r's Publisher.
 func (r Remote) publish(d *eventDesc, payload any) error {
-	if d == nil || r.ns.emits[d.name] != d {
-		name := ""
-		if d != nil {
-			name = d.name
-		}
-		return fmt.Errorf("%w: %s on %s (declare it with rtkit.Emits)", ErrNotDeclared, name, r.ns.name)
-	}
-	validate := !d.noOutbound && (r.ns.srv == nil || !r.ns.srv.cfg.noOutbound)
-	b, err := encodePayload(d.in, payload, validate)
+	b, err := encodeEmit(r.ns, d, payload)
 	if err != nil {
 		return err
 	}

@@ -197,7 +197,7 @@ func (s *Server) leave() { s.inflight.Add(-1) }
 // socket of a revoked session, say).
 func (s *Server) Sockets() iter.Seq[*Socket] {
 	return func(yield func(*Socket) bool) {
-		for _, n := range s.mounted() {
+		for _, n := range s.Namespaces() {
 			for sock := range n.Sockets() {
 				if !yield(sock) {
 					return
@@ -208,9 +208,7 @@ func (s *Server) Sockets() iter.Seq[*Socket] {
 }
 
 // Namespaces returns the mounted namespaces, in mount order.
-func (s *Server) Namespaces() []*Namespace { return s.mounted() }
-
-func (s *Server) mounted() []*Namespace {
+func (s *Server) Namespaces() []*Namespace {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]*Namespace(nil), s.namespaces...)

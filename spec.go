@@ -85,7 +85,7 @@ func (s *Server) Spec() Spec {
 		ErrorCodes: []Code{CodeValidation, CodeUnauthorized, CodeForbidden, CodeNotFound,
 			CodeRateLimited, CodeUnknownEvent, CodeTimeout, CodeUnavailable, CodeInternal},
 	}
-	for _, n := range s.mounted() {
+	for _, n := range s.Namespaces() {
 		sp.Namespaces = append(sp.Namespaces, n.spec())
 	}
 	return sp

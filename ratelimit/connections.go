@@ -28,7 +28,8 @@ type ConnConfig struct {
 	// FailOpen admits connections when the store fails; by default they
 	// are refused.
 	FailOpen bool
-	// Logger receives store failures (default slog.Default()).
+	// Logger receives store failures, at most one line a second (default
+	// slog.Default()).
 	Logger *slog.Logger
 }
 
@@ -43,7 +44,7 @@ func Connections(cfg ConnConfig) rtkit.Option {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	c := &connLimiter{cfg: cfg, open: map[string]int{}}
+	c := &connLimiter{cfg: cfg, failures: failureLog{log: cfg.Logger}, open: map[string]int{}}
 	return rtkit.Options(
 		rtkit.WithConnectFunc(c.admit),
 		rtkit.WithAnnotation(connAnnotation{cfg}),
@@ -67,9 +68,10 @@ func (a connAnnotation) SpecAnnotation() (string, any) {
 }
 
 type connLimiter struct {
-	cfg  ConnConfig
-	mu   sync.Mutex
-	open map[string]int // "a:ip" / "u:user" → open sockets
+	cfg      ConnConfig
+	failures failureLog
+	mu       sync.Mutex
+	open     map[string]int // "a:ip" / "u:user" → open sockets
 }
 
 func (c *connLimiter) admit(ctx context.Context, s *rtkit.Socket) (context.Context, error) {
@@ -78,7 +80,7 @@ func (c *connLimiter) admit(ctx context.Context, s *rtkit.Socket) (context.Conte
 		wait, err := c.cfg.Store.Take(ctx, "c:"+addr, c.cfg.NewPerAddress, 1)
 		switch {
 		case err != nil:
-			c.cfg.Logger.Error("ratelimit: store failed at handshake", "err", err, "failOpen", c.cfg.FailOpen)
+			c.failures.storeFailed("ratelimit: store failed at handshake", err, c.cfg.FailOpen)
 			if !c.cfg.FailOpen {
 				return nil, &rtkit.Error{Code: rtkit.CodeRateLimited, Message: "rate limit unavailable, retry later"}
 			}

@@ -48,7 +48,7 @@ func Events(cfg Config) rtkit.Option {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	l := &limiter{cfg: cfg}
+	l := &limiter{cfg: cfg, failures: failureLog{log: cfg.Logger}}
 	return rtkit.Options(
 		rtkit.WithMiddleware(l.middleware),
 		rtkit.OnDisconnect(func(s *rtkit.Socket, _ string) { l.violations.Delete(s) }),
@@ -78,8 +78,7 @@ func (a annotation) SpecAnnotation() (string, any) {
 type limiter struct {
 	cfg        Config
 	violations sync.Map // *rtkit.Socket → *record (guarded by the socket's queue: one event at a time)
-	logMu      sync.Mutex
-	lastLog    time.Time
+	failures   failureLog
 }
 
 // record is what the limiter remembers of a socket that is being refused.
@@ -93,7 +92,7 @@ func (l *limiter) middleware(next rtkit.HandlerFunc) rtkit.HandlerFunc {
 		n := costOf(req.Event)
 		if wait, err := l.check(ctx, s, n); err != nil || wait > 0 {
 			if err != nil {
-				l.logStoreFailure(err)
+				l.failures.storeFailed("ratelimit: store failed", err, l.cfg.FailOpen)
 				if l.cfg.FailOpen {
 					return next(ctx, s, req)
 				}
@@ -157,17 +156,6 @@ func (l *limiter) refused(s *rtkit.Socket) (*record, bool) {
 		return rec, true // the refusal carries Disconnect: it is sent first
 	}
 	return rec, false
-}
-
-// logStoreFailure logs at most once per second.
-func (l *limiter) logStoreFailure(err error) {
-	l.logMu.Lock()
-	defer l.logMu.Unlock()
-	if time.Since(l.lastLog) < time.Second {
-		return
-	}
-	l.lastLog = time.Now()
-	l.cfg.Logger.Error("ratelimit: store failed", "err", err, "failOpen", l.cfg.FailOpen)
 }
 
 // hostOf returns the IP of an "ip:port" address.

@@ -1,6 +1,7 @@
 package ratelimit_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -151,15 +152,16 @@ func TestErrorEventWithoutAck(t *testing.T) {
 
 func TestLimitsAppearInSpec(t *testing.T) {
 	srv := rtkit.NewServer(rtkit.WithLogger(quiet()))
+	t.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
 	srv.Mount(newNamespace(ratelimit.Events(ratelimit.Config{Socket: ratelimit.PerMinute(100), DisconnectAfter: 5})))
 	sp := srv.Spec()
 	ns := sp.Namespaces[0]
 	assert.Equal(t, map[string]any{"socket": ratelimit.PerMinute(100), "disconnectAfter": 5}, ns.Annotations["rateLimit"])
+	costs := map[string]any{}
 	for _, e := range ns.Events {
-		if e.Name == "expensive:subscribe" {
-			assert.Equal(t, 5, e.Annotations["rateLimitCost"])
-		}
+		costs[e.Name] = e.Annotations["rateLimitCost"]
 	}
+	assert.Equal(t, map[string]any{"expensive:subscribe": 5, "ping": nil}, costs)
 }
 
 func TestRefusalsWithoutAckAreToldOncePerWait(t *testing.T) {

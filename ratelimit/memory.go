@@ -14,7 +14,6 @@ type MemoryStore struct {
 	mu      sync.Mutex
 	buckets map[string]*bucket
 	calls   int
-	now     func() time.Time
 }
 
 type bucket struct {
@@ -25,7 +24,7 @@ type bucket struct {
 
 // NewMemoryStore returns an empty in-memory store.
 func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{buckets: map[string]*bucket{}, now: time.Now}
+	return &MemoryStore{buckets: map[string]*bucket{}}
 }
 
 var _ Store = (*MemoryStore)(nil)
@@ -35,7 +34,7 @@ const sweepEvery = 4096
 
 // Take implements Store.
 func (m *MemoryStore) Take(_ context.Context, key string, limit Limit, n int) (time.Duration, error) {
-	now := m.now()
+	now := time.Now()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.calls++
