@@ -1,0 +1,131 @@
+// Package api serves the workspace application's REST API, its health
+// endpoint and the demo page.
+package api
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/rtkit-go/rtkit"
+	"github.com/rtkit-go/rtkit/examples/workspace/internal/identity"
+	"github.com/rtkit-go/rtkit/examples/workspace/internal/store"
+)
+
+// Realtime is what the REST API tells the Socket.IO side. Emit failures
+// are logged, never turned into failed requests: the change is stored.
+type Realtime interface {
+	DocumentUpdated(d store.Document) error
+	DocumentDeleted(d store.Document) error
+	NotificationNew(n store.Notification) error
+	NotificationUpdated(user uuid.UUID, n store.Notification) error
+	// SessionEnded disconnects the session's sockets everywhere.
+	SessionEnded(session uuid.UUID) int
+	Health(ctx context.Context) rtkit.Health
+	NamespaceNames() []string
+}
+
+// API holds what the handlers need. Set the fields, then call Handler.
+type API struct {
+	// Identity signs users up and in and resolves session tokens.
+	Identity *identity.Service
+	// Stores hold the documents and notifications (and back Identity).
+	Stores store.Stores
+	// Realtime is nil when Socket.IO is disabled.
+	Realtime Realtime
+	// Origins may call the API from browsers (CORS).
+	Origins []string
+	// Web is the demo page's file tree (index.html at its root).
+	Web fs.FS
+	// ClientScript finds socket.io.min.js.
+	ClientScript ClientScript
+	// Log receives server errors and, at debug level, every request.
+	Log *slog.Logger
+}
+
+// maxBody bounds request bodies.
+const maxBody = 1 << 20
+
+// Handler returns the HTTP handler of everything but the Socket.IO
+// endpoint.
+func (a *API) Handler() http.Handler {
+	mux := http.NewServeMux()
+	route := func(pattern string, h http.HandlerFunc) { mux.HandleFunc(pattern, h) }
+
+	route("POST /api/auth/sign-up", a.signUp)
+	route("POST /api/auth/sign-in", a.signIn)
+	route("GET /api/auth/get-session", a.authed(a.getSession))
+	route("POST /api/auth/sign-out", a.authed(a.signOut))
+
+	route("GET /api/documents", a.authed(a.listDocuments))
+	route("POST /api/documents", a.authed(a.createDocument))
+	route("GET /api/documents/{id}", a.authed(a.getDocument))
+	route("PATCH /api/documents/{id}", a.authed(a.patchDocument))
+	route("DELETE /api/documents/{id}", a.authed(a.deleteDocument))
+
+	route("GET /api/notifications", a.authed(a.listNotifications))
+	route("POST /api/notifications", a.authed(a.createNotification))
+	route("POST /api/notifications/{id}/read", a.authed(a.readNotification))
+
+	// Known paths with another method, and unknown API paths, answer in
+	// the API's error format.
+	for path, allow := range map[string]string{
+		"/api/auth/sign-up": "POST", "/api/auth/sign-in": "POST",
+		"/api/auth/get-session": "GET, HEAD", "/api/auth/sign-out": "POST",
+		"/api/documents": "GET, HEAD, POST", "/api/documents/{id}": "GET, HEAD, PATCH, DELETE",
+		"/api/notifications": "GET, HEAD, POST", "/api/notifications/{id}/read": "POST",
+	} {
+		route(path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", allow)
+			writeError(w, r, a.Log, errorf(http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "method %s not allowed", r.Method))
+		})
+	}
+	route("GET /health", a.health)
+	route("GET /vendor/socket.io.min.js", a.ClientScript.serve)
+	// Everything else: the demo page, or the API's 404. (Method-less, so
+	// that it does not conflict with the method-less API paths above.)
+	var files http.Handler = http.NotFoundHandler()
+	if a.Web != nil {
+		files = http.FileServerFS(a.Web)
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/api":
+			writeError(w, r, a.Log, errorf(http.StatusNotFound, "NOT_FOUND", "no such endpoint"))
+		case r.Method != http.MethodGet && r.Method != http.MethodHead:
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		default:
+			files.ServeHTTP(w, r)
+		}
+	})
+	return a.cors(a.logRequests(mux))
+}
+
+// logRequests logs every request at debug level.
+func (a *API) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		a.Log.Debug("http request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
+			"duration", time.Since(start))
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

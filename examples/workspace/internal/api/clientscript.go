@@ -1,0 +1,67 @@
+package api
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+)
+
+// clientScriptRel is where `npm ci --prefix examples/workspace/js` puts
+// the official client, relative to the repository root.
+const clientScriptRel = "examples/workspace/js/node_modules/socket.io-client/dist/socket.io.min.js"
+
+// MissingClientMessage is what the page shows when the script is missing.
+const MissingClientMessage = "Run: npm ci --prefix examples/workspace/js"
+
+// missingClientJS is the body served instead of the script when it is
+// missing: it sets window.RTKIT_SOCKET_IO_MISSING for the page to show.
+const missingClientJS = `/* socket.io-client is not installed. */
+window.RTKIT_SOCKET_IO_MISSING = "` + MissingClientMessage + `";
+console.error(window.RTKIT_SOCKET_IO_MISSING);
+`
+
+// ClientScript finds socket.io.min.js: at Path when set
+// (SOCKET_IO_CLIENT_JS), else relative to the working directory (the
+// repository root, or examples/workspace), else relative to the
+// executable's directory. It looks at every request, so that installing
+// the client needs no restart.
+type ClientScript struct {
+	Path string
+}
+
+// candidates lists where the script may be, in order.
+func (c ClientScript) candidates() []string {
+	if c.Path != "" {
+		return []string{c.Path}
+	}
+	out := []string{clientScriptRel, filepath.Join("js", "node_modules", "socket.io-client", "dist", "socket.io.min.js")}
+	if exe, err := os.Executable(); err == nil {
+		dir := filepath.Dir(exe)
+		out = append(out, filepath.Join(dir, clientScriptRel),
+			filepath.Join(dir, "js", "node_modules", "socket.io-client", "dist", "socket.io.min.js"))
+	}
+	return out
+}
+
+// Find returns the script's path, or "" when it is nowhere.
+func (c ClientScript) Find() string {
+	for _, p := range c.candidates() {
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+			return p
+		}
+	}
+	return ""
+}
+
+func (c ClientScript) serve(w http.ResponseWriter, r *http.Request) {
+	if p := c.Find(); p != "" {
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-cache")
+		http.ServeFile(w, r, p)
+		return
+	}
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusNotFound)
+	_, _ = w.Write([]byte(missingClientJS))
+}

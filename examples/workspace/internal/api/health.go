@@ -1,0 +1,84 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// HealthJSON is the body of GET /health.
+type HealthJSON struct {
+	// Status is "ok", "degraded" (the adapter or the store is down) or
+	// "shutting_down"; anything but "ok" answers 503.
+	Status   string       `json:"status"`
+	SocketIO SocketIOJSON `json:"socketio"`
+	Adapter  AdapterJSON  `json:"adapter"`
+	Store    AdapterJSON  `json:"store"`
+}
+
+// SocketIOJSON describes the Socket.IO side.
+type SocketIOJSON struct {
+	Enabled    bool            `json:"enabled"`
+	Connected  int             `json:"connected"`
+	Namespaces []NamespaceJSON `json:"namespaces"`
+}
+
+// NamespaceJSON counts a namespace's sockets on this process.
+type NamespaceJSON struct {
+	Name      string `json:"name"`
+	Connected int    `json:"connected"`
+}
+
+// AdapterJSON says which backend is used and whether it works.
+type AdapterJSON struct {
+	Kind string `json:"kind"`
+	OK   bool   `json:"ok"`
+}
+
+func (a *API) health(w http.ResponseWriter, r *http.Request) {
+	h := HealthJSON{
+		Status:   "ok",
+		SocketIO: SocketIOJSON{Namespaces: []NamespaceJSON{}},
+		Adapter:  AdapterJSON{Kind: "none", OK: true},
+		Store:    AdapterJSON{Kind: a.Stores.Kind, OK: true},
+	}
+	if a.Stores.Ping != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), time.Second)
+		if a.Stores.Ping(ctx) != nil {
+			h.Store.OK = false
+			h.Status = "degraded"
+		}
+		cancel()
+	}
+	if a.Realtime != nil {
+		rh := a.Realtime.Health(r.Context())
+		h.SocketIO.Enabled = true
+		for _, name := range a.Realtime.NamespaceNames() {
+			n := rh.Sockets[name]
+			h.SocketIO.Namespaces = append(h.SocketIO.Namespaces, NamespaceJSON{Name: name, Connected: n})
+			h.SocketIO.Connected += n
+		}
+		h.Adapter = AdapterJSON{Kind: adapterKind(rh.Adapter.Name), OK: rh.Adapter.Healthy}
+		switch {
+		case rh.Status == "shutting_down":
+			h.Status = rh.Status
+		case rh.Status != "ok":
+			h.Status = "degraded"
+		}
+	}
+	status := http.StatusOK
+	if h.Status != "ok" {
+		status = http.StatusServiceUnavailable
+	}
+	writeJSON(w, status, h)
+}
+
+// adapterKind names the adapter as the health endpoint reports it:
+// "memory" or "redis".
+func adapterKind(name string) string {
+	if strings.HasPrefix(name, "redis") {
+		return "redis"
+	}
+	return name
+}

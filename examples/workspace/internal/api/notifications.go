@@ -1,0 +1,147 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/rtkit-go/rtkit/examples/workspace/internal/identity"
+	"github.com/rtkit-go/rtkit/examples/workspace/internal/realtime"
+	"github.com/rtkit-go/rtkit/examples/workspace/internal/store"
+)
+
+type notificationBody struct {
+	UserID    *string `json:"userId"`
+	Broadcast *bool   `json:"broadcast"`
+	Type      *string `json:"type"`
+	Title     *string `json:"title"`
+	Message   *string `json:"message"`
+}
+
+// Bounds of a notification's text, in characters.
+const (
+	maxNoteTitle   = 200
+	maxNoteMessage = 2000
+)
+
+func (b notificationBody) check() []Detail {
+	var details []Detail
+	switch {
+	case b.Type == nil:
+		details = append(details, Detail{"/type", "required"})
+	case !slices.Contains(realtime.NotificationTypes, *b.Type):
+		details = append(details, Detail{"/type", "must be one of info, success, warning, error"})
+	}
+	switch {
+	case b.Title == nil:
+		details = append(details, Detail{"/title", "required"})
+	case strings.TrimSpace(*b.Title) == "" || utf8.RuneCountInString(*b.Title) > maxNoteTitle:
+		details = append(details, Detail{"/title", "must be 1 to 200 characters, not only spaces"})
+	}
+	switch {
+	case b.Message == nil:
+		details = append(details, Detail{"/message", "required"})
+	case *b.Message == "" || utf8.RuneCountInString(*b.Message) > maxNoteMessage:
+		details = append(details, Detail{"/message", "must be 1 to 2000 characters"})
+	}
+	if b.UserID != nil {
+		if _, err := uuid.Parse(*b.UserID); err != nil || len(*b.UserID) != 36 {
+			details = append(details, Detail{"/userId", "must be a UUID"})
+		} else if b.Broadcast != nil && *b.Broadcast {
+			details = append(details, Detail{"/broadcast", "cannot be true together with userId"})
+		}
+	}
+	return details
+}
+
+func (a *API) createNotification(w http.ResponseWriter, r *http.Request, c caller) {
+	var in notificationBody
+	if err := decode(w, r, &in, "type", "title", "message"); err != nil {
+		writeError(w, r, a.Log, err)
+		return
+	}
+	if details := in.check(); len(details) > 0 {
+		writeError(w, r, a.Log, invalid(details...))
+		return
+	}
+	n := store.Notification{
+		ID: uuid.New(), UserID: c.user.ID, Type: *in.Type, Title: *in.Title, Message: *in.Message,
+		CreatedAt: time.Now().UTC(),
+	}
+	admin := c.user.Role == identity.RoleAdmin
+	switch {
+	case in.Broadcast != nil && *in.Broadcast:
+		if !admin {
+			writeError(w, r, a.Log, errorf(http.StatusForbidden, "FORBIDDEN", "only admins may broadcast"))
+			return
+		}
+		n.UserID, n.Broadcast = uuid.Nil, true
+	case in.UserID != nil:
+		target := uuid.MustParse(*in.UserID)
+		if target != c.user.ID {
+			if !admin {
+				writeError(w, r, a.Log, errorf(http.StatusForbidden, "FORBIDDEN", "only admins may notify other users"))
+				return
+			}
+			if _, err := a.Stores.Users.ByID(r.Context(), target); err != nil {
+				if errors.Is(err, store.ErrNotFound) {
+					err = errorf(http.StatusNotFound, "NOT_FOUND", "user not found")
+				}
+				writeError(w, r, a.Log, err)
+				return
+			}
+		}
+		n.UserID = target
+	}
+	if err := a.Stores.Notifications.Create(r.Context(), n); err != nil {
+		writeError(w, r, a.Log, err)
+		return
+	}
+	if a.Realtime != nil {
+		if err := a.Realtime.NotificationNew(n); err != nil {
+			a.Log.Warn("emit notification:new failed", "notification", n.ID, "err", err)
+		}
+	}
+	writeJSON(w, http.StatusCreated, realtime.NotificationOf(n))
+}
+
+func (a *API) listNotifications(w http.ResponseWriter, r *http.Request, c caller) {
+	notes, err := a.Stores.Notifications.ListFor(r.Context(), c.user.ID)
+	if err != nil {
+		writeError(w, r, a.Log, err)
+		return
+	}
+	out := make([]realtime.Notification, len(notes))
+	for i, n := range notes {
+		out[i] = realtime.NotificationOf(n)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (a *API) readNotification(w http.ResponseWriter, r *http.Request, c caller) {
+	notFound := errorf(http.StatusNotFound, "NOT_FOUND", "notification not found")
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		writeError(w, r, a.Log, notFound)
+		return
+	}
+	n, err := a.Stores.Notifications.MarkRead(r.Context(), id, c.user.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		err = notFound
+	}
+	if err != nil {
+		writeError(w, r, a.Log, err)
+		return
+	}
+	if a.Realtime != nil {
+		if err := a.Realtime.NotificationUpdated(c.user.ID, n); err != nil {
+			a.Log.Warn("emit notification:updated failed", "notification", n.ID, "err", err)
+		}
+	}
+	writeJSON(w, http.StatusOK, realtime.NotificationOf(n))
+}

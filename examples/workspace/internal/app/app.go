@@ -1,0 +1,184 @@
+// Package app wires the workspace application together: stores, identity,
+// the Socket.IO side and the REST API on one HTTP server, and shuts them
+// down in order.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rtkit-go/rtkit/adapter"
+	"github.com/rtkit-go/rtkit/examples/workspace/internal/api"
+	"github.com/rtkit-go/rtkit/examples/workspace/internal/config"
+	"github.com/rtkit-go/rtkit/examples/workspace/internal/identity"
+	"github.com/rtkit-go/rtkit/examples/workspace/internal/realtime"
+	"github.com/rtkit-go/rtkit/examples/workspace/internal/store"
+)
+
+// Options are what New needs beyond the configuration.
+type Options struct {
+	// Logger receives everything (slog.Default() when nil).
+	Logger *slog.Logger
+	// Web is the demo page's files, index.html at the root (none when nil).
+	Web fs.FS
+	// BcryptCost overrides the password hashing cost (tests lower it).
+	BcryptCost int
+}
+
+// App is the running application.
+type App struct {
+	cfg    config.Config
+	log    *slog.Logger
+	stores store.Stores
+	rt     *realtime.Server // nil when Socket.IO is disabled
+	http   *http.Server
+}
+
+// New builds the application. With cfg.RedisURL set, the stores live in
+// Redis and the Socket.IO adapter goes through it, so that several
+// processes behind a load balancer act as one.
+func New(cfg config.Config, o Options) (*App, error) {
+	log := o.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	a := &App{cfg: cfg, log: log}
+
+	a.stores = store.Memory()
+	if cfg.RedisURL != "" {
+		st, err := store.Redis(cfg.RedisURL, "workspace:")
+		if err != nil {
+			return nil, err
+		}
+		a.stores = st
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		if err := st.Ping(ctx); err != nil {
+			log.Warn("workspace: redis does not answer yet; health reports degraded until it does", "err", err)
+		}
+		cancel()
+	}
+	ident := &identity.Service{
+		Users: a.stores.Users, Sessions: a.stores.Sessions, TTL: cfg.SessionTTL,
+		IsAdmin: cfg.IsAdmin, Cost: o.BcryptCost,
+	}
+
+	rest := &api.API{
+		Identity: ident, Stores: a.stores, Origins: cfg.CORSOrigins,
+		Web: o.Web, ClientScript: api.ClientScript{Path: cfg.ClientScript}, Log: log,
+	}
+	mux := http.NewServeMux()
+	if cfg.SocketIO {
+		ro := realtime.Options{
+			Path: cfg.SocketIOPath, Origins: cfg.CORSOrigins, RateLimit: cfg.SocketRateLimit,
+			Authenticator: ident.Authenticator(), Documents: a.stores.Documents,
+			Notifications: a.stores.Notifications, Logger: log,
+		}
+		if cfg.RedisURL != "" {
+			ad, err := adapter.FromURL(cfg.RedisURL, adapter.Options{Prefix: "workspace", Logger: log})
+			if err != nil {
+				a.closeStores()
+				return nil, err
+			}
+			ro.Adapter = ad
+		}
+		a.rt = realtime.New(ro)
+		rest.Realtime = a.rt
+		mux.Handle(a.rt.Path(), a.rt.Handler())
+	}
+	mux.Handle("/", rest.Handler())
+	a.http = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return a, nil
+}
+
+// Handler returns the application's HTTP handler.
+func (a *App) Handler() http.Handler { return a.http.Handler }
+
+// Realtime returns the Socket.IO side, nil when disabled.
+func (a *App) Realtime() *realtime.Server { return a.rt }
+
+// Serve serves on ln until Shutdown; it returns http.ErrServerClosed then.
+func (a *App) Serve(ln net.Listener) error { return a.http.Serve(ln) }
+
+// Shutdown stops the application gracefully: the Socket.IO server first
+// (it refuses new connections, lets running handlers finish and
+// disconnects sockets; websocket connections are invisible to the HTTP
+// server), then the HTTP server (it stops accepting and finishes in-flight
+// requests), then the stores. It returns ctx's error when something had
+// to be cut short.
+func (a *App) Shutdown(ctx context.Context) error {
+	var errs []error
+	if a.rt != nil {
+		if err := a.rt.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("socket.io: %w", err))
+		}
+	}
+	if err := a.http.Shutdown(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("http: %w", err))
+	}
+	if err := a.closeStores(); err != nil {
+		errs = append(errs, fmt.Errorf("stores: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+func (a *App) closeStores() error {
+	if a.stores.Close != nil {
+		return a.stores.Close()
+	}
+	return nil
+}
+
+// ShutdownTimeout bounds a graceful shutdown.
+const ShutdownTimeout = 10 * time.Second
+
+// Run listens on the configured port and serves until ctx ends (a signal),
+// then shuts down within ShutdownTimeout. It returns nil after a clean
+// shutdown, an error when listening failed or the shutdown was cut short.
+func (a *App) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", ":"+strconv.Itoa(a.cfg.Port))
+	if err != nil {
+		a.closeStores()
+		if a.rt != nil {
+			_ = a.rt.Shutdown(context.Background())
+		}
+		return err
+	}
+	served := make(chan error, 1)
+	go func() { served <- a.Serve(ln) }()
+	attrs := []any{"addr", ln.Addr().String(), "socketio", a.cfg.SocketIO, "store", a.stores.Kind}
+	if a.rt != nil {
+		attrs = append(attrs, "path", strings.TrimSuffix(a.rt.Path(), "/"))
+	}
+	a.log.Info("workspace: listening", attrs...)
+
+	select {
+	case err := <-served:
+		_ = a.Shutdown(context.Background())
+		return err
+	case <-ctx.Done():
+	}
+	a.log.Info("workspace: shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer cancel()
+	err = a.Shutdown(sctx)
+	if serr := <-served; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	if err != nil {
+		return err
+	}
+	a.log.Info("workspace: stopped cleanly")
+	return nil
+}

@@ -1,0 +1,92 @@
+package config_test
+
+import (
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rtkit-go/rtkit/examples/workspace/internal/config"
+	"github.com/rtkit-go/rtkit/ratelimit"
+)
+
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := config.Load(env(nil))
+	require.NoError(t, err)
+	assert.Equal(t, config.Config{
+		Port: 3000, SocketIO: true, SocketIOPath: "/socket.io",
+		CORSOrigins:     []string{"http://localhost:3000"},
+		SocketRateLimit: ratelimit.Limit{Events: 100, Per: time.Minute},
+		SessionTTL:      24 * time.Hour, LogLevel: slog.LevelInfo,
+	}, c)
+}
+
+func TestEveryVariable(t *testing.T) {
+	c, err := config.Load(env(map[string]string{
+		"PORT": "8080", "SOCKET_IO_ENABLED": "false", "SOCKET_IO_PATH": "/rt/",
+		"CORS_ORIGINS": "https://app.example, http://LOCALHOST:5173/", "REDIS_URL": "redis://:pw@127.0.0.1:6379/2",
+		"SOCKET_RATE_LIMIT": "5/10s", "SESSION_TTL": "90m", "ADMIN_EMAILS": "Root@Example.com, ops@example.com",
+		"LOG_LEVEL": "debug", "SOCKET_IO_CLIENT_JS": "/opt/io.js",
+	}))
+	require.NoError(t, err)
+	assert.Equal(t, 8080, c.Port)
+	assert.False(t, c.SocketIO)
+	assert.Equal(t, "/rt", c.SocketIOPath)
+	assert.Equal(t, []string{"https://app.example", "http://localhost:5173"}, c.CORSOrigins)
+	assert.Equal(t, "redis://:pw@127.0.0.1:6379/2", c.RedisURL)
+	assert.Equal(t, ratelimit.Limit{Events: 5, Per: 10 * time.Second}, c.SocketRateLimit)
+	assert.Equal(t, 90*time.Minute, c.SessionTTL)
+	assert.Equal(t, []string{"root@example.com", "ops@example.com"}, c.AdminEmails)
+	assert.True(t, c.IsAdmin(" ROOT@example.com"))
+	assert.False(t, c.IsAdmin("other@example.com"))
+	assert.Equal(t, slog.LevelDebug, c.LogLevel)
+	assert.Equal(t, "/opt/io.js", c.ClientScript)
+}
+
+func TestInvalidValuesNameTheVariable(t *testing.T) {
+	for name, values := range map[string][]string{
+		"PORT":              {"abc", "-1", "70000", "30 00"},
+		"SOCKET_IO_ENABLED": {"yes please", "2"},
+		"SOCKET_IO_PATH":    {"socket.io", "/", "/a b", "/x?y=1", "/api", "/api/io", "/health", "/vendor"},
+		"CORS_ORIGINS":      {"*", "localhost:3000", "ftp://x.example", "https://x.example/path", ","},
+		"REDIS_URL":         {"localhost:6379", "http://127.0.0.1:6379", "redis://"},
+		"SOCKET_RATE_LIMIT": {"100", "0/1m", "-5/1m", "x/1m", "100/", "100/forever", "100/-1s"},
+		"SESSION_TTL":       {"tomorrow", "500ms", "0s", "-1h", "24"},
+		"ADMIN_EMAILS":      {"root", "a@example.com, not an email", "Root <root@example.com>"},
+		"LOG_LEVEL":         {"loud", "verbose"},
+	} {
+		for _, v := range values {
+			_, err := config.Load(env(map[string]string{name: v}))
+			require.Error(t, err, "%s=%q", name, v)
+			assert.Contains(t, err.Error(), name+"=", "%s=%q", name, v)
+		}
+	}
+}
+
+func TestInvalidValuesAllReported(t *testing.T) {
+	_, err := config.Load(env(map[string]string{"PORT": "x", "LOG_LEVEL": "x", "REDIS_URL": "redis://user:secret@"}))
+	require.Error(t, err)
+	for _, name := range []string{"PORT", "LOG_LEVEL", "REDIS_URL"} {
+		assert.Contains(t, err.Error(), name)
+	}
+	assert.NotContains(t, err.Error(), "secret", "passwords are not echoed")
+}
+
+func TestParseLimit(t *testing.T) {
+	for in, want := range map[string]ratelimit.Limit{
+		"100/1m":  {Events: 100, Per: time.Minute},
+		"100/m":   {Events: 100, Per: time.Minute},
+		" 7 / 2s": {Events: 7, Per: 2 * time.Second},
+		"1/h":     {Events: 1, Per: time.Hour},
+	} {
+		got, err := config.ParseLimit(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, got, in)
+	}
+}

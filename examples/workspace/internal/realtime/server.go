@@ -1,0 +1,153 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/rtkit-go/rtkit"
+	"github.com/rtkit-go/rtkit/auth"
+	"github.com/rtkit-go/rtkit/examples/workspace/internal/store"
+	"github.com/rtkit-go/rtkit/ratelimit"
+)
+
+// Options configures the realtime server.
+type Options struct {
+	// Path is the Socket.IO endpoint ("/socket.io").
+	Path string
+	// Origins are the CORS origins browsers may connect from.
+	Origins []string
+	// Adapter carries broadcasts between processes; nil means in memory,
+	// with connection state recovery (2 minutes).
+	Adapter rtkit.Adapter
+	// RateLimit limits the events of each socket.
+	RateLimit ratelimit.Limit
+	// Authenticator checks the handshake's session.
+	Authenticator auth.Authenticator
+	// Documents and Notifications are the stores the handlers read.
+	Documents     store.Documents
+	Notifications store.Notifications
+	// Logger receives connections, refusals and errors.
+	Logger *slog.Logger
+}
+
+// Server is the Socket.IO side of the application. Its methods are safe for
+// concurrent use.
+type Server struct {
+	rt      *rtkit.Server
+	notes   *rtkit.Namespace
+	docs    *rtkit.Namespace
+	revoker *auth.Revoker
+	log     *slog.Logger
+}
+
+// New builds the server with both namespaces mounted.
+func New(o Options) *Server {
+	s := &Server{revoker: &auth.Revoker{}, log: o.Logger}
+	opts := []rtkit.ServerOption{
+		rtkit.WithPath(o.Path),
+		rtkit.WithCORS(o.Origins...),
+		rtkit.WithLogger(o.Logger),
+		auth.Required(o.Authenticator, auth.WithRevoker(s.revoker), auth.WithLogger(o.Logger)),
+		ratelimit.Events(ratelimit.Config{Socket: o.RateLimit, Logger: o.Logger}),
+		rtkit.OnConnect(s.connected),
+		rtkit.OnDisconnect(s.disconnected),
+		rtkit.WithMiddleware(s.logFailures),
+	}
+	if o.Adapter != nil {
+		// Through Redis there is no connection state recovery (see package
+		// adapter): rtkit leaves it off.
+		opts = append(opts, rtkit.WithAdapter(o.Adapter))
+	} else {
+		opts = append(opts, rtkit.WithRecovery(2*time.Minute))
+	}
+	s.rt = rtkit.NewServer(opts...)
+	s.notes = notificationsNamespace(o.Notifications)
+	s.docs = documentsNamespace(o.Documents)
+	s.rt.Mount(s.notes, s.docs)
+	return s
+}
+
+// RT returns the rtkit server (for its Spec, say).
+func (s *Server) RT() *rtkit.Server { return s.rt }
+
+// Path returns the HTTP path prefix to route to Handler.
+func (s *Server) Path() string { return s.rt.Path() }
+
+// Handler returns the Socket.IO endpoint.
+func (s *Server) Handler() http.Handler { return s.rt.Handler() }
+
+// Shutdown stops the server: see rtkit.Server.Shutdown.
+func (s *Server) Shutdown(ctx context.Context) error { return s.rt.Shutdown(ctx) }
+
+// Health reports the server's health.
+func (s *Server) Health(ctx context.Context) rtkit.Health { return s.rt.Health(ctx) }
+
+// NamespaceNames lists the mounted namespaces, sorted.
+func (s *Server) NamespaceNames() []string {
+	names := []string{s.notes.Name(), s.docs.Name()}
+	slices.Sort(names)
+	return names
+}
+
+func (s *Server) connected(ctx context.Context, so *rtkit.Socket) {
+	s.log.Info("socket connected", "namespace", so.Namespace(), "socket", so.ID(),
+		"user", userOf(ctx), "recovered", so.Recovered())
+}
+
+func (s *Server) disconnected(so *rtkit.Socket, reason string) {
+	s.log.Info("socket disconnected", "namespace", so.Namespace(), "socket", so.ID(),
+		"user", userOf(so.Context()), "reason", reason)
+}
+
+// logFailures logs every event that failed, with who sent it. Unexpected
+// errors are logged by rtkit as well, with their cause.
+func (s *Server) logFailures(next rtkit.HandlerFunc) rtkit.HandlerFunc {
+	return func(ctx context.Context, so *rtkit.Socket, req *rtkit.Request) (json.RawMessage, error) {
+		data, err := next(ctx, so, req)
+		if err != nil {
+			s.log.Info("event refused", "namespace", so.Namespace(), "socket", so.ID(),
+				"user", userOf(ctx), "event", req.Event.Name, "code", rtkit.CodeOf(err))
+		}
+		return data, err
+	}
+}
+
+// DocumentUpdated tells the owner's sockets and the document's followers.
+func (s *Server) DocumentUpdated(d store.Document) error {
+	return rtkit.Emit(s.docs.To(UserRoom(d.OwnerID), DocumentRoom(d.ID)), DocumentUpdated, SummaryOf(d))
+}
+
+// DocumentDeleted tells the owner's sockets and the document's followers,
+// which then leave the document's room.
+func (s *Server) DocumentDeleted(d store.Document) error {
+	err := rtkit.Emit(s.docs.To(UserRoom(d.OwnerID), DocumentRoom(d.ID)), DocumentDeletedEvent, DocumentDeleted{ID: d.ID})
+	s.docs.To(DocumentRoom(d.ID)).Leave(DocumentRoom(d.ID))
+	return err
+}
+
+// NotificationNew sends a new notification to its user, or to the
+// broadcast channel.
+func (s *Server) NotificationNew(n store.Notification) error {
+	room := BroadcastRoom
+	if !n.Broadcast {
+		room = UserRoom(n.UserID)
+	}
+	return rtkit.Emit(s.notes.To(room), NotificationNew, NotificationOf(n))
+}
+
+// NotificationUpdated tells user's sockets that n changed.
+func (s *Server) NotificationUpdated(user uuid.UUID, n store.Notification) error {
+	return rtkit.Emit(s.notes.To(UserRoom(user)), NotificationUpdated, NotificationOf(n))
+}
+
+// SessionEnded disconnects the session's sockets in both namespaces, on
+// every process the adapter reaches, and refuses the session from now on.
+func (s *Server) SessionEnded(session uuid.UUID) int {
+	return s.revoker.RevokeSession(s.rt, session.String())
+}

@@ -1,0 +1,315 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
+)
+
+// Redis returns stores kept in the Redis at rawURL
+// (redis://[user:password@]host:port[/db] or rediss://), under keys that
+// start with prefix ("workspace:" when empty), so that every process of a
+// deployment sees the same users, sessions, documents and notifications.
+// Records are JSON strings; sessions expire with their Redis key. Updates
+// of one document from two processes at the same instant are last writer
+// wins.
+func Redis(rawURL, prefix string) (Stores, error) {
+	o, err := redis.ParseURL(rawURL)
+	if err != nil {
+		return Stores{}, fmt.Errorf("store: redis URL: %w", err)
+	}
+	if prefix == "" {
+		prefix = "workspace:"
+	}
+	// While Redis is unreachable, a request fails within about two
+	// seconds instead of waiting for go-redis's longer defaults.
+	o.DialTimeout, o.ReadTimeout, o.WriteTimeout = time.Second, time.Second, time.Second
+	o.MaxRetries = 1
+	rdb := redis.NewClient(o)
+	k := keys(prefix)
+	return Stores{
+		Users:         &redisUsers{rdb, k},
+		Sessions:      &redisSessions{rdb, k},
+		Documents:     &redisDocuments{rdb, k},
+		Notifications: &redisNotifications{rdb, k},
+		Kind:          "redis",
+		Ping:          func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
+		Close:         rdb.Close,
+	}, nil
+}
+
+// keys names the Redis keys.
+type keys string
+
+func (k keys) user(id uuid.UUID) string     { return string(k) + "user:" + id.String() }
+func (k keys) email(e string) string        { return string(k) + "user-email:" + e }
+func (k keys) session(h string) string      { return string(k) + "session:" + h }
+func (k keys) doc(id uuid.UUID) string      { return string(k) + "doc:" + id.String() }
+func (k keys) docsOf(id uuid.UUID) string   { return string(k) + "docs-of:" + id.String() }
+func (k keys) notif(id uuid.UUID) string    { return string(k) + "notif:" + id.String() }
+func (k keys) notifsOf(id uuid.UUID) string { return string(k) + "notifs-of:" + id.String() }
+func (k keys) broadcasts() string           { return string(k) + "notifs-broadcast" }
+func (k keys) readers(id uuid.UUID) string  { return string(k) + "notif-read:" + id.String() }
+func getJSON[T any](ctx context.Context, rdb *redis.Client, key string) (T, error) {
+	var v T
+	b, err := rdb.Get(ctx, key).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return v, ErrNotFound
+	}
+	if err != nil {
+		return v, err
+	}
+	return v, json.Unmarshal(b, &v)
+}
+
+type redisUsers struct {
+	rdb *redis.Client
+	k   keys
+}
+
+func (s *redisUsers) Create(ctx context.Context, u User) error {
+	b, err := json.Marshal(u)
+	if err != nil {
+		return err
+	}
+	// The record first, then the email index that makes it reachable: a
+	// failure in between leaves an unreachable record, never an email
+	// that points nowhere.
+	if err := s.rdb.Set(ctx, s.k.user(u.ID), b, 0).Err(); err != nil {
+		return err
+	}
+	ok, err := s.rdb.SetNX(ctx, s.k.email(u.Email), u.ID.String(), 0).Result()
+	if err == nil && !ok {
+		err = ErrConflict
+	}
+	if err != nil {
+		_ = s.rdb.Del(ctx, s.k.user(u.ID)).Err()
+		return err
+	}
+	return nil
+}
+
+func (s *redisUsers) ByID(ctx context.Context, id uuid.UUID) (User, error) {
+	return getJSON[User](ctx, s.rdb, s.k.user(id))
+}
+
+func (s *redisUsers) ByEmail(ctx context.Context, email string) (User, error) {
+	v, err := s.rdb.Get(ctx, s.k.email(email)).Result()
+	if errors.Is(err, redis.Nil) {
+		return User{}, ErrNotFound
+	}
+	if err != nil {
+		return User{}, err
+	}
+	id, err := uuid.Parse(v)
+	if err != nil {
+		return User{}, fmt.Errorf("store: bad user id under %s: %w", s.k.email(email), err)
+	}
+	return s.ByID(ctx, id)
+}
+
+type redisSessions struct {
+	rdb *redis.Client
+	k   keys
+}
+
+func (s *redisSessions) Create(ctx context.Context, se Session) error {
+	b, err := json.Marshal(se)
+	if err != nil {
+		return err
+	}
+	ttl := time.Until(se.ExpiresAt)
+	if ttl <= 0 {
+		return nil
+	}
+	return s.rdb.Set(ctx, s.k.session(se.TokenHash), b, ttl).Err()
+}
+
+func (s *redisSessions) ByTokenHash(ctx context.Context, hash string) (Session, error) {
+	se, err := getJSON[Session](ctx, s.rdb, s.k.session(hash))
+	if err == nil && !time.Now().Before(se.ExpiresAt) {
+		return Session{}, ErrNotFound
+	}
+	return se, err
+}
+
+func (s *redisSessions) Delete(ctx context.Context, hash string) error {
+	return s.rdb.Del(ctx, s.k.session(hash)).Err()
+}
+
+type redisDocuments struct {
+	rdb *redis.Client
+	k   keys
+}
+
+func (s *redisDocuments) Create(ctx context.Context, d Document) error {
+	b, err := json.Marshal(d)
+	if err != nil {
+		return err
+	}
+	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, s.k.doc(d.ID), b, 0)
+		p.ZAdd(ctx, s.k.docsOf(d.OwnerID), redis.Z{Score: float64(d.CreatedAt.UnixMilli()), Member: d.ID.String()})
+		return nil
+	})
+	return err
+}
+
+func (s *redisDocuments) Get(ctx context.Context, id uuid.UUID) (Document, error) {
+	return getJSON[Document](ctx, s.rdb, s.k.doc(id))
+}
+
+func (s *redisDocuments) ListByOwner(ctx context.Context, owner uuid.UUID) ([]Document, error) {
+	ids, err := s.rdb.ZRevRange(ctx, s.k.docsOf(owner), 0, -1).Result()
+	if err != nil {
+		return nil, err
+	}
+	out := []Document{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	ks := make([]string, len(ids))
+	for i, id := range ids {
+		ks[i] = string(s.k) + "doc:" + id
+	}
+	vals, err := s.rdb.MGet(ctx, ks...).Result()
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range vals {
+		str, ok := v.(string)
+		if !ok {
+			continue // deleted meanwhile
+		}
+		var d Document
+		if err := json.Unmarshal([]byte(str), &d); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	slices.SortFunc(out, func(a, b Document) int { return newestFirst(a.CreatedAt, b.CreatedAt, a.ID, b.ID) })
+	return out, nil
+}
+
+func (s *redisDocuments) Update(ctx context.Context, d Document) error {
+	b, err := json.Marshal(d)
+	if err != nil {
+		return err
+	}
+	ok, err := s.rdb.SetXX(ctx, s.k.doc(d.ID), b, redis.KeepTTL).Result()
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrNotFound
+	}
+	return nil
+}
+
+func (s *redisDocuments) Delete(ctx context.Context, id uuid.UUID) error {
+	d, err := s.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	n, err := s.rdb.Del(ctx, s.k.doc(id)).Result()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return s.rdb.ZRem(ctx, s.k.docsOf(d.OwnerID), id.String()).Err()
+}
+
+type redisNotifications struct {
+	rdb *redis.Client
+	k   keys
+}
+
+func (s *redisNotifications) Create(ctx context.Context, n Notification) error {
+	n.Read = false
+	b, err := json.Marshal(n)
+	if err != nil {
+		return err
+	}
+	index := s.k.notifsOf(n.UserID)
+	if n.Broadcast {
+		index = s.k.broadcasts()
+	}
+	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, s.k.notif(n.ID), b, 0)
+		p.ZAdd(ctx, index, redis.Z{Score: float64(n.CreatedAt.UnixMilli()), Member: n.ID.String()})
+		return nil
+	})
+	return err
+}
+
+func (s *redisNotifications) ListFor(ctx context.Context, user uuid.UUID) ([]Notification, error) {
+	own, err := s.rdb.ZRevRange(ctx, s.k.notifsOf(user), 0, -1).Result()
+	if err != nil {
+		return nil, err
+	}
+	all, err := s.rdb.ZRevRange(ctx, s.k.broadcasts(), 0, -1).Result()
+	if err != nil {
+		return nil, err
+	}
+	all = append(all, own...)
+	out := []Notification{}
+	if len(all) == 0 {
+		return out, nil
+	}
+	ks := make([]string, len(all))
+	for i, id := range all {
+		ks[i] = string(s.k) + "notif:" + id
+	}
+	vals, err := s.rdb.MGet(ctx, ks...).Result()
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range vals {
+		str, ok := v.(string)
+		if !ok {
+			continue
+		}
+		var n Notification
+		if err := json.Unmarshal([]byte(str), &n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	cmds, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, n := range out {
+			p.SIsMember(ctx, s.k.readers(n.ID), user.String())
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i, c := range cmds {
+		out[i].Read = c.(*redis.BoolCmd).Val()
+	}
+	slices.SortFunc(out, func(a, b Notification) int { return newestFirst(a.CreatedAt, b.CreatedAt, a.ID, b.ID) })
+	return out, nil
+}
+
+func (s *redisNotifications) MarkRead(ctx context.Context, id, user uuid.UUID) (Notification, error) {
+	n, err := getJSON[Notification](ctx, s.rdb, s.k.notif(id))
+	if err != nil {
+		return Notification{}, err
+	}
+	if !n.Broadcast && n.UserID != user {
+		return Notification{}, ErrNotFound
+	}
+	if err := s.rdb.SAdd(ctx, s.k.readers(id), user.String()).Err(); err != nil {
+		return Notification{}, err
+	}
+	n.Read = true
+	return n, nil
+}

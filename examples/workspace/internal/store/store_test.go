@@ -1,0 +1,142 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rtkit-go/rtkit/examples/workspace/internal/store"
+	"github.com/rtkit-go/rtkit/internal/redistest"
+)
+
+// Both implementations pass the same checks.
+func TestMemory(t *testing.T) { conformance(t, store.Memory()) }
+
+func TestRedis(t *testing.T) {
+	rs := redistest.Start(t)
+	st, err := store.Redis(rs.URL(), "test:")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	require.NoError(t, st.Ping(context.Background()))
+	conformance(t, st)
+
+	// A second client on the same Redis sees the same data.
+	other, err := store.Redis(rs.URL(), "test:")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = other.Close() })
+	_, err = other.Users.ByEmail(context.Background(), "ann@example.com")
+	assert.NoError(t, err)
+}
+
+func conformance(t *testing.T, st store.Stores) {
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+
+	t.Run("users", func(t *testing.T) {
+		u := store.User{ID: uuid.New(), Email: "ann@example.com", Name: "Ann", Role: "user", PasswordHash: []byte("h"), CreatedAt: now}
+		require.NoError(t, st.Users.Create(ctx, u))
+		assert.ErrorIs(t, st.Users.Create(ctx, store.User{ID: uuid.New(), Email: "ann@example.com"}), store.ErrConflict)
+		got, err := st.Users.ByEmail(ctx, "ann@example.com")
+		require.NoError(t, err)
+		assert.Equal(t, u, got)
+		got, err = st.Users.ByID(ctx, u.ID)
+		require.NoError(t, err)
+		assert.Equal(t, u, got)
+		_, err = st.Users.ByID(ctx, uuid.New())
+		assert.ErrorIs(t, err, store.ErrNotFound)
+		_, err = st.Users.ByEmail(ctx, "nobody@example.com")
+		assert.ErrorIs(t, err, store.ErrNotFound)
+	})
+
+	t.Run("sessions", func(t *testing.T) {
+		live := store.Session{ID: uuid.New(), TokenHash: "live", UserID: uuid.New(), CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+		short := store.Session{ID: uuid.New(), TokenHash: "short", UserID: uuid.New(), CreatedAt: now, ExpiresAt: time.Now().Add(50 * time.Millisecond)}
+		require.NoError(t, st.Sessions.Create(ctx, live))
+		require.NoError(t, st.Sessions.Create(ctx, short))
+		got, err := st.Sessions.ByTokenHash(ctx, "live")
+		require.NoError(t, err)
+		assert.Equal(t, live.ID, got.ID)
+		assert.True(t, live.ExpiresAt.Equal(got.ExpiresAt))
+		time.Sleep(100 * time.Millisecond)
+		_, err = st.Sessions.ByTokenHash(ctx, "short")
+		assert.ErrorIs(t, err, store.ErrNotFound, "expired")
+		require.NoError(t, st.Sessions.Delete(ctx, "live"))
+		_, err = st.Sessions.ByTokenHash(ctx, "live")
+		assert.ErrorIs(t, err, store.ErrNotFound)
+		assert.NoError(t, st.Sessions.Delete(ctx, "live"), "deleting twice is fine")
+	})
+
+	t.Run("documents", func(t *testing.T) {
+		owner := uuid.New()
+		older := store.Document{ID: uuid.New(), OwnerID: owner, Title: "a", CreatedAt: now, UpdatedAt: now}
+		newer := store.Document{ID: uuid.New(), OwnerID: owner, Title: "b", Content: "c", CreatedAt: now.Add(time.Second), UpdatedAt: now.Add(time.Second)}
+		other := store.Document{ID: uuid.New(), OwnerID: uuid.New(), Title: "x", CreatedAt: now, UpdatedAt: now}
+		for _, d := range []store.Document{older, newer, other} {
+			require.NoError(t, st.Documents.Create(ctx, d))
+		}
+		list, err := st.Documents.ListByOwner(ctx, owner)
+		require.NoError(t, err)
+		require.Len(t, list, 2)
+		assert.Equal(t, newer.ID, list[0].ID)
+		assert.Equal(t, older.ID, list[1].ID)
+
+		older.Title, older.UpdatedAt = "a2", now.Add(2*time.Second)
+		require.NoError(t, st.Documents.Update(ctx, older))
+		got, err := st.Documents.Get(ctx, older.ID)
+		require.NoError(t, err)
+		assert.Equal(t, "a2", got.Title)
+		assert.True(t, got.UpdatedAt.Equal(older.UpdatedAt))
+
+		require.NoError(t, st.Documents.Delete(ctx, older.ID))
+		assert.ErrorIs(t, st.Documents.Delete(ctx, older.ID), store.ErrNotFound)
+		assert.ErrorIs(t, st.Documents.Update(ctx, older), store.ErrNotFound)
+		_, err = st.Documents.Get(ctx, older.ID)
+		assert.ErrorIs(t, err, store.ErrNotFound)
+		list, err = st.Documents.ListByOwner(ctx, owner)
+		require.NoError(t, err)
+		assert.Len(t, list, 1)
+		list, err = st.Documents.ListByOwner(ctx, uuid.New())
+		require.NoError(t, err)
+		assert.NotNil(t, list)
+		assert.Empty(t, list)
+	})
+
+	t.Run("notifications", func(t *testing.T) {
+		ann, bob := uuid.New(), uuid.New()
+		own := store.Notification{ID: uuid.New(), UserID: ann, Type: "info", Title: "t", Message: "m", CreatedAt: now}
+		all := store.Notification{ID: uuid.New(), Broadcast: true, Type: "warning", Title: "b", Message: "m", CreatedAt: now.Add(time.Second)}
+		bobs := store.Notification{ID: uuid.New(), UserID: bob, Type: "error", Title: "x", Message: "m", CreatedAt: now}
+		for _, n := range []store.Notification{own, all, bobs} {
+			require.NoError(t, st.Notifications.Create(ctx, n))
+		}
+		list, err := st.Notifications.ListFor(ctx, ann)
+		require.NoError(t, err)
+		require.Len(t, list, 2)
+		assert.Equal(t, all.ID, list[0].ID, "newest first")
+		assert.Equal(t, own.ID, list[1].ID)
+		assert.False(t, list[0].Read || list[1].Read)
+
+		_, err = st.Notifications.MarkRead(ctx, bobs.ID, ann)
+		assert.ErrorIs(t, err, store.ErrNotFound, "not ann's")
+		_, err = st.Notifications.MarkRead(ctx, uuid.New(), ann)
+		assert.ErrorIs(t, err, store.ErrNotFound)
+		n, err := st.Notifications.MarkRead(ctx, own.ID, ann)
+		require.NoError(t, err)
+		assert.True(t, n.Read)
+		_, err = st.Notifications.MarkRead(ctx, all.ID, bob)
+		require.NoError(t, err)
+
+		list, err = st.Notifications.ListFor(ctx, ann)
+		require.NoError(t, err)
+		assert.False(t, list[0].Read, "bob read the broadcast, ann did not")
+		assert.True(t, list[1].Read)
+		list, err = st.Notifications.ListFor(ctx, bob)
+		require.NoError(t, err)
+		require.Len(t, list, 2)
+		assert.True(t, list[0].Read)
+	})
+}
