@@ -33,10 +33,15 @@ fi
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 	APT_PACKAGES+=(nodejs npm)
 fi
+# Chromium shows the example application's demo page in its end-to-end
+# test (driven by playwright-core).
+if [ ! -x /usr/bin/chromium ]; then
+	APT_PACKAGES+=(chromium)
+fi
 
 # Folders, relative to the repository root, with a committed
 # package-lock.json: `npm ci` installs exactly what it pins.
-NPM_DIRS=(interop/js tools/docscheck)
+NPM_DIRS=(interop/js tools/docscheck examples/workspace/js)
 
 # ---------------------------------------------------------------------------
 # Set-up.

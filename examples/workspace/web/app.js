@@ -54,7 +54,7 @@
   function notificationItem(n) {
     const li = el("li", { className: "notification" });
     li.dataset.id = n.id;
-    li.append(
+    const body = el("span", { className: "body" },
       el("span", { className: `badge badge-${n.type}` }, n.type),
       " ",
       el("strong", { className: "title" }, n.title),
@@ -65,7 +65,7 @@
     );
     const button = el("button", { type: "button", className: "mark-read" }, "Mark read");
     button.addEventListener("click", () => markRead(n.id, button));
-    li.append(" ", button);
+    li.append(body, button);
     setRead(li, n.read);
     return li;
   }
@@ -109,7 +109,7 @@
     li.dataset.id = d.id;
     const label = `rename-${d.id}`;
     const form = el("form", { className: "rename" },
-      el("label", { htmlFor: label, className: "visually-hidden" }, "New title"),
+      el("label", { htmlFor: label, className: "visually-hidden" }, `New title for “${d.title}”`),
       el("input", { id: label, name: "title", type: "text", maxLength: 200, required: true, value: d.title }),
       el("button", { type: "submit" }, "Rename"),
     );
@@ -170,8 +170,12 @@
 
   async function subscribeDocument(id) {
     if (!sockets.documents || !sockets.documents.connected) return;
-    const res = await sockets.documents.timeout(5000).emitWithAck("document:subscribe", { documentId: id });
-    if (!res.success) setStatus(`Could not follow a document: ${res.error.message}`);
+    try {
+      const res = await sockets.documents.timeout(5000).emitWithAck("document:subscribe", { documentId: id });
+      if (!res.success) throw new Error(res.error.message);
+    } catch (err) {
+      setStatus(`Could not follow a document: ${err.message}`);
+    }
   }
 
   // Live connections.
@@ -198,6 +202,16 @@
       });
       socket.on("error", (err) => setStatus(`Server error on /${name}: ${err.message}`));
     }
+    notifications.on("connect", async () => {
+      if (notifications.recovered) return; // rooms came back with the session
+      // Announcements an admin sends to everyone go to the broadcast channel.
+      try {
+        const res = await notifications.timeout(5000).emitWithAck("subscribe:channel", { channel: "broadcast" });
+        if (!res.success) throw new Error(res.error.message);
+      } catch (err) {
+        setStatus(`Could not follow announcements: ${err.message}`);
+      }
+    });
     notifications.on("notification:new", (n) => showNotification(n));
     notifications.on("notification:updated", (n) => showNotification(n));
     documents.on("connect", () => {

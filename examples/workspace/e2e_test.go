@@ -1,0 +1,387 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rtkit-go/rtkit/internal/redistest"
+)
+
+// e2eAdminEmail is in ADMIN_EMAILS of every process the end-to-end tests
+// start.
+const e2eAdminEmail = "admin@e2e.test"
+
+// TestEndToEnd builds the application, runs it as separate processes and
+// drives them with the official socket.io-client and headless Chromium
+// (the node:test scripts in js/test): the REST contract, both namespaces,
+// recovery, the rate limit and other settings, the demo page, graceful
+// shutdown, two processes on Redis, the REST-only mode and invalid
+// settings. Without node, `npm ci` in js, Chromium or redis-server the
+// parts that need them are skipped, or fail under CI or RTKIT_STRICT.
+func TestEndToEnd(t *testing.T) {
+	node := e2eNode(t)
+	bin := e2eBuild(t)
+
+	app := e2eStart(t, bin, "app", nil)
+	env := []string{"WORKSPACE_URL=" + app.url, "WORKSPACE_ADMIN_EMAIL=" + e2eAdminEmail,
+		"WORKSPACE_CORS_ORIGIN=" + app.url}
+	for _, script := range []string{"api", "notifications", "documents", "recovery"} {
+		t.Run(script, func(t *testing.T) { e2eRunScript(t, node, script, env) })
+	}
+
+	t.Run("config", func(t *testing.T) {
+		cfg := map[string]string{"SOCKET_IO_PATH": "/rt", "SOCKET_RATE_LIMIT": "5/1m", "SESSION_TTL": "4s"}
+		custom := e2eStart(t, bin, "config", cfg)
+		e2eRunScript(t, node, "config", []string{"WORKSPACE_CONFIG_URL=" + custom.url,
+			"WORKSPACE_CONFIG_PATH=" + cfg["SOCKET_IO_PATH"], "WORKSPACE_CONFIG_RATE=" + cfg["SOCKET_RATE_LIMIT"],
+			"WORKSPACE_CONFIG_TTL=" + cfg["SESSION_TTL"]})
+	})
+
+	t.Run("page", func(t *testing.T) {
+		chromium := e2eChromium(t)
+		shots := os.Getenv("RTKIT_E2E_SCREENSHOT_DIR")
+		if shots == "" {
+			shots = t.TempDir()
+		}
+		// A process that cannot find the client script, for the page's
+		// "what to run" message.
+		missing := filepath.Join(t.TempDir(), "missing.js")
+		noClient := e2eStart(t, bin, "no-client", map[string]string{"SOCKET_IO_CLIENT_JS": missing})
+		e2eRunScript(t, node, "page", append(env, "WORKSPACE_CHROMIUM="+chromium, "WORKSPACE_SCREENSHOT_DIR="+shots,
+			"WORKSPACE_NOCLIENT_URL="+noClient.url))
+		t.Logf("screenshots of the demo page: %s, %s", filepath.Join(shots, "workspace-demo.png"),
+			filepath.Join(shots, "workspace-demo-missing-client.png"))
+	})
+
+	t.Run("shutdown", func(t *testing.T) {
+		victim := e2eStart(t, bin, "shutdown", nil)
+		mark := filepath.Join(t.TempDir(), "sigterm")
+		e2eRunScript(t, node, "shutdown", []string{
+			"WORKSPACE_SHUTDOWN_URL=" + victim.url,
+			"WORKSPACE_SHUTDOWN_PID=" + strconv.Itoa(victim.cmd.Process.Pid),
+			"WORKSPACE_SHUTDOWN_MARK=" + mark,
+		})
+		select {
+		case <-victim.done:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the process still runs 10 s after SIGTERM")
+		}
+		raw, err := os.ReadFile(mark)
+		require.NoError(t, err, "the script records when it sent SIGTERM")
+		sentMs, err := strconv.ParseInt(string(raw), 10, 64)
+		require.NoError(t, err)
+		took := victim.exitedAt.Sub(time.UnixMilli(sentMs))
+		assert.Equal(t, 0, victim.cmd.ProcessState.ExitCode(), "exit status after SIGTERM")
+		assert.Less(t, took, 10*time.Second)
+		t.Logf("exited with status %d, %v after SIGTERM", victim.cmd.ProcessState.ExitCode(), took.Round(time.Millisecond))
+	})
+
+	t.Run("redis", func(t *testing.T) {
+		redis := redistest.Start(t)
+		cfg := map[string]string{"REDIS_URL": redis.URL()}
+		a := e2eStart(t, bin, "redis-a", cfg)
+		b := e2eStart(t, bin, "redis-b", cfg)
+		e2eRunScript(t, node, "cluster", []string{
+			"WORKSPACE_CLUSTER_URLS=" + a.url + "," + b.url,
+			"WORKSPACE_ADMIN_EMAIL=" + e2eAdminEmail,
+		})
+
+		redis.Stop()
+		degraded := e2eHealth(t, a.url, http.StatusServiceUnavailable, 10*time.Second)
+		assert.Equal(t, "degraded", degraded["status"], "health while Redis is down")
+		redis.Restart()
+		e2eHealth(t, a.url, http.StatusOK, 10*time.Second)
+	})
+
+	t.Run("rest-only", func(t *testing.T) {
+		restOnly := e2eStart(t, bin, "rest-only", map[string]string{"SOCKET_IO_ENABLED": "false"})
+		health := e2eHealth(t, restOnly.url, http.StatusOK, time.Second)
+		sio, _ := health["socketio"].(map[string]any)
+		assert.Equal(t, false, sio["enabled"], "health: %v", health)
+		res, err := e2eHTTP.Get(restOnly.url + "/socket.io/?EIO=4&transport=polling")
+		require.NoError(t, err)
+		_ = res.Body.Close()
+		assert.Equal(t, http.StatusNotFound, res.StatusCode, "no Socket.IO endpoint")
+		body := `{"email":"rest@e2e.test","password":"correct horse","name":"Rest"}`
+		res, err = e2eHTTP.Post(restOnly.url+"/api/auth/sign-up", "application/json", strings.NewReader(body))
+		require.NoError(t, err)
+		_ = res.Body.Close()
+		assert.Equal(t, http.StatusCreated, res.StatusCode, "the REST API works without Socket.IO")
+	})
+
+	t.Run("invalid-config", func(t *testing.T) {
+		for name, value := range map[string]string{
+			"PORT":              "eighty",
+			"SOCKET_IO_ENABLED": "maybe",
+			"SOCKET_IO_PATH":    "/api",
+			"SOCKET_RATE_LIMIT": "lots",
+			"SESSION_TTL":       "forever",
+			"LOG_LEVEL":         "loud",
+			"REDIS_URL":         "http://127.0.0.1:1",
+		} {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			cmd := exec.CommandContext(ctx, bin)
+			cmd.Env = e2eEnv(map[string]string{"PORT": "0", name: value})
+			out, err := cmd.CombinedOutput()
+			cancel()
+			assert.Error(t, err, "%s=%q must stop the program", name, value)
+			assert.Contains(t, string(out), name, "the message names the variable")
+		}
+	})
+}
+
+// e2eHTTP is the tests' HTTP client. Without keep-alive no connection
+// goroutine outlives a request.
+var e2eHTTP = &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+
+// e2eStrict reports whether missing tools fail the test instead of
+// skipping it.
+func e2eStrict() bool { return os.Getenv("CI") != "" || os.Getenv("RTKIT_STRICT") != "" }
+
+func e2eSkip(t *testing.T, why string) {
+	t.Helper()
+	if e2eStrict() {
+		t.Fatalf("%s (required under CI or RTKIT_STRICT; ./.ci/test.sh installs it)", why)
+	}
+	t.Skipf("%s (./.ci/test.sh installs it)", why)
+}
+
+// e2eNode returns the node binary once the test scripts' modules are
+// installed.
+func e2eNode(t *testing.T) string {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		e2eSkip(t, "needs node")
+	}
+	if _, err := os.Stat(filepath.Join("js", "node_modules", "socket.io-client")); err != nil {
+		e2eSkip(t, "needs `npm ci --prefix examples/workspace/js`")
+	}
+	return node
+}
+
+// e2eChromium returns the browser the page script drives.
+func e2eChromium(t *testing.T) string {
+	t.Helper()
+	const chromium = "/usr/bin/chromium"
+	if _, err := os.Stat(chromium); err != nil {
+		e2eSkip(t, "needs Debian's chromium")
+	}
+	if _, err := os.Stat(filepath.Join("js", "node_modules", "playwright-core")); err != nil {
+		e2eSkip(t, "needs `npm ci --prefix examples/workspace/js`")
+	}
+	return chromium
+}
+
+// e2eBuild builds the application, once per test run: the process tests
+// of this package share the binary (see binary).
+func e2eBuild(t *testing.T) string {
+	t.Helper()
+	start := time.Now()
+	bin := binary(t)
+	t.Logf("application binary ready in %v", time.Since(start).Round(time.Millisecond))
+	return bin
+}
+
+// e2eApp is one application process.
+type e2eApp struct {
+	url      string
+	cmd      *exec.Cmd
+	done     chan struct{} // closed when the process has exited
+	exitedAt time.Time     // set before done is closed
+}
+
+// e2eEnv returns the environment of a child process: this process's,
+// without the application's own variables, plus set.
+func e2eEnv(set map[string]string) []string {
+	own := map[string]bool{"PORT": true, "SOCKET_IO_ENABLED": true, "SOCKET_IO_PATH": true, "CORS_ORIGINS": true,
+		"REDIS_URL": true, "SOCKET_RATE_LIMIT": true, "SESSION_TTL": true, "ADMIN_EMAILS": true, "LOG_LEVEL": true, "SOCKET_IO_CLIENT_JS": true}
+	var env []string
+	for _, kv := range os.Environ() {
+		if name, _, _ := strings.Cut(kv, "="); !own[name] {
+			env = append(env, kv)
+		}
+	}
+	for k, v := range set {
+		env = append(env, k+"="+v)
+	}
+	return env
+}
+
+// e2eStart starts the application on a free port of 127.0.0.1 with the
+// default configuration plus cfg, waits until /health answers, and stops
+// it by its PID when the test ends. Its output is shown if the test fails.
+func e2eStart(t *testing.T, bin, name string, cfg map[string]string) *e2eApp {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	require.NoError(t, ln.Close())
+	app := &e2eApp{url: "http://127.0.0.1:" + port, done: make(chan struct{})}
+
+	set := map[string]string{"PORT": port, "ADMIN_EMAILS": e2eAdminEmail, "CORS_ORIGINS": app.url}
+	for k, v := range cfg {
+		set[k] = v
+	}
+	var logs e2eBuffer
+	app.cmd = exec.Command(bin)
+	app.cmd.Env = e2eEnv(set)
+	app.cmd.Stdout, app.cmd.Stderr = &logs, &logs
+	require.NoError(t, app.cmd.Start())
+	go func() {
+		_ = app.cmd.Wait()
+		app.exitedAt = time.Now()
+		close(app.done)
+	}()
+	t.Cleanup(func() {
+		start := time.Now()
+		app.stop()
+		t.Logf("%s stopped in %v", name, time.Since(start).Round(time.Millisecond))
+		if t.Failed() {
+			t.Logf("output of %s (pid %d):\n%s", name, app.cmd.Process.Pid, logs.String())
+		}
+	})
+
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		select {
+		case <-app.done:
+			t.Fatalf("%s exited at start: %s", name, logs.String())
+		default:
+		}
+		if res, err := e2eHTTP.Get(app.url + "/health"); err == nil {
+			_ = res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return app
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: /health did not answer 200 within 15 s: %s", name, logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// stop sends SIGTERM, then SIGKILL after 10 s, and waits for the exit.
+func (a *e2eApp) stop() {
+	select {
+	case <-a.done:
+		return
+	default:
+	}
+	_ = a.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-a.done:
+	case <-time.After(10 * time.Second):
+		_ = a.cmd.Process.Kill()
+		<-a.done
+	}
+}
+
+// e2eHealth polls url/health until it answers status, and returns the
+// decoded body.
+func e2eHealth(t *testing.T, url string, status int, within time.Duration) map[string]any {
+	t.Helper()
+	var last string
+	deadline := time.Now().Add(within)
+	for {
+		res, err := e2eHTTP.Get(url + "/health")
+		if err == nil {
+			var body map[string]any
+			err = json.NewDecoder(res.Body).Decode(&body)
+			_ = res.Body.Close()
+			if err == nil && res.StatusCode == status {
+				return body
+			}
+			last = fmt.Sprintf("%d %v", res.StatusCode, body)
+		} else {
+			last = err.Error()
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/health did not answer %d within %v; last: %s", status, within, last)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// e2eRunScript runs js/test/NAME.test.mjs with node's test runner and
+// the environment env, streams its output into the test log, and fails
+// the test when a script test fails.
+func e2eRunScript(t *testing.T, node, name string, env []string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out := &e2eLineLog{t: t}
+	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", filepath.Join("test", name+".test.mjs"))
+	cmd.Dir = "js"
+	cmd.Env = append(os.Environ(), append([]string{"NO_COLOR=1"}, env...)...)
+	cmd.Stdout, cmd.Stderr = out, out
+	err := cmd.Run()
+	out.flush()
+	require.NoError(t, err, "node --test %s.test.mjs failed (its output is above)", name)
+}
+
+// e2eLineLog writes what it is given to the test log, one line at a time.
+type e2eLineLog struct {
+	t       *testing.T
+	mu      sync.Mutex
+	pending []byte
+}
+
+func (l *e2eLineLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.pending = append(l.pending, p...)
+	for {
+		i := bytes.IndexByte(l.pending, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		l.t.Log(string(l.pending[:i]))
+		l.pending = l.pending[i+1:]
+	}
+}
+
+func (l *e2eLineLog) flush() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.pending) > 0 {
+		l.t.Log(string(l.pending))
+		l.pending = nil
+	}
+}
+
+// e2eBuffer is a bytes.Buffer safe for the two writers of a child
+// process's output.
+type e2eBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *e2eBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *e2eBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
