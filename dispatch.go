@@ -24,6 +24,7 @@ func (n *Namespace) mount(srv *Server, raw socket.Namespace) {
 		n.onConnect = append(tmp.onConnect, n.onConnect...)
 		n.onDisconnect = append(tmp.onDisconnect, n.onDisconnect...)
 		n.autoJoins = append(tmp.autoJoins, n.autoJoins...)
+		n.serverRooms = append(tmp.serverRooms, n.serverRooms...)
 		n.annotations = append(tmp.annotations, n.annotations...)
 		n.rooms = append(n.rooms, tmp.rooms...) // the namespace's own patterns match first
 		if n.description == "" {
@@ -35,6 +36,9 @@ func (n *Namespace) mount(srv *Server, raw socket.Namespace) {
 	}
 	n.srv = srv
 	n.raw = raw
+	if a := n.replayer(); a != nil {
+		a.bind(n)
+	}
 	for _, h := range n.handlers {
 		h.run = chain(h.typed, n.middleware)
 	}
@@ -65,6 +69,9 @@ func (n *Namespace) handshake(raw *socket.Socket, next func(*socket.ExtendedErro
 		c, err := n.runConnect(fn, s)
 		if err != nil {
 			cancel(err)
+			if a := n.replayer(); a != nil {
+				a.abandon(raw.Id())
+			}
 			pub, unexpected := publicError(err)
 			if unexpected {
 				srv.log.Error("rtkit: connection middleware failed", "namespace", n.name, "err", err)
@@ -95,6 +102,9 @@ func (n *Namespace) handshake(raw *socket.Socket, next func(*socket.ExtendedErro
 			if n.pending.CompareAndDelete(raw, p) {
 				n.sockets.CompareAndDelete(raw.Id(), s)
 				cancel(ErrDisconnected)
+				if a := n.replayer(); a != nil {
+					a.abandon(raw.Id())
+				}
 			}
 		})
 	}
@@ -115,8 +125,18 @@ func (n *Namespace) handshake(raw *socket.Socket, next func(*socket.ExtendedErro
 // joinRooms re-checks the rooms a recovered socket got back and makes the
 // socket join its auto-join rooms, all through the room policies.
 func (n *Namespace) joinRooms(s *Socket) {
+	a := n.replayer()
+	if a != nil {
+		a.ensure() // the log delivers from before the client is connected
+	}
 	if s.raw.Recovered() {
-		s.recheckRooms(s.ctx)
+		if a != nil && a.prepareRecovery(s) {
+			return // joined, with the replay, once connected
+		}
+		s.recheckRooms(s.ctx, n.serverRoomsOf(s))
+	}
+	for _, room := range n.serverRoomsOf(s) {
+		s.raw.Join(socket.Room(room))
 	}
 	for _, aj := range n.autoJoins {
 		for _, room := range aj(s.ctx, s) {
@@ -171,23 +191,34 @@ func (n *Namespace) connected(raw *socket.Socket) {
 			reason = "server shutting down"
 		}
 		n.sockets.CompareAndDelete(raw.Id(), s)
-		s.box.close()
+		n.srv.queued.Add(-int64(s.box.close()))
 		s.cancel(ErrDisconnected)
 		for _, fn := range n.onDisconnect {
 			n.safely("disconnect hook", func() { fn(s, reason) })
 		}
 	})
-	s.box.run = func(args []any) { n.dispatch(s, args) }
+	s.box.run = func(args []any) {
+		defer n.srv.queued.Add(-1)
+		n.dispatch(s, args)
+	}
 	maxPending := int(n.srv.cfg.maxPending)
 	raw.Use(func(args []any, _ func(error)) {
 		// The library's own listeners are never used: events go to the
 		// socket's mailbox, which runs them one at a time, in order, and
 		// bounds how many may wait.
+		if n.srv.closing.Load() {
+			n.srv.lastEvent.Store(time.Now().UnixNano())
+		}
+		n.srv.queued.Add(1)
 		if !s.box.push(args, maxPending) {
+			n.srv.queued.Add(-1)
 			name, ack, _ := splitEvent(args)
 			n.reply(s, ack, name, nil, errQueueFull)
 		}
 	})
+	if a := n.replayer(); a != nil {
+		a.connected(s)
+	}
 	for _, fn := range n.onConnect {
 		n.safely("connect hook", func() { fn(s.ctx, s) })
 	}

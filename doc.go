@@ -102,9 +102,9 @@ a data object that always holds the code:
 
 	{"message": "invalid token", "data": {"code": "UNAUTHORIZED"}}
 
-While connection state recovery is on (the default), the underlying server
-appends an offset string after the payload of every server → client event
-sent without acknowledgement; clients must read the payload from the first
+While connection state recovery is on (the default), every server → client
+event sent with [Emit] carries an offset string after its payload (see
+Connection state recovery); clients must read the payload from the first
 argument and ignore what follows.
 
 # Emits
@@ -212,6 +212,26 @@ endpoints. [Server.Spec] returns the whole contract (namespaces, events
 with direction and JSON Schemas, room policies, error codes) as plain data
 that encodes to JSON, for documentation generators.
 
+# Several servers
+
+With an [Adapter] that reaches other processes (package adapter: Redis or
+Redis Cluster), emits to rooms and namespaces reach their sockets on every
+server, and so do [Rooms.Join], [Rooms.Leave] and [Rooms.Disconnect].
+Operations that gather answers from every server wait under a deadline
+(the context's, or the server's acknowledgement timeout):
+
+	acks, err := rtkit.EmitWithAcks(ctx, ns.To("team"), Poll, PollIn{…}) // []rtkit.Ack[PollOut]
+	n, err := ns.To("document:42").Count(ctx)
+	sockets, err := ns.To().Fetch(ctx) // []rtkit.SocketInfo
+	answers, err := rtkit.EmitServers(ctx, ns, ReloadConfig, ReloadIn{…})
+
+When a server does not answer in time they return what arrived with a
+TIMEOUT [*Error]. [HandleServer] registers the handler a server event
+([EmitServers]) runs on the other servers; payloads and answers are
+validated against the event's types, as for clients. An adapter takes part
+by implementing [ServerLink]; with the in-memory one, they see this server
+only.
+
 # Concurrency
 
 Events of one socket are handled one at a time, in arrival order: event
@@ -234,12 +254,58 @@ of [Socket] and [Server] are safe for concurrent use. Registration
 # Connection state recovery
 
 Connection state recovery is on by default ([WithRecovery], 2 minutes): a
-client that lost its connection and comes back in time gets the same
-socket id and rooms, and the events it missed that were sent without
-acknowledgement are replayed ([Socket.Recovered] reports it). Connection
-middleware runs again first. It is best effort: the underlying server can
-lose broadcasts that race with a reconnect, and the missed packets are
-replayed before rtkit re-checks the room policies. Do not build delivery
-guarantees on it.
+client that lost its connection (a phone changing networks) and comes back
+in time gets the same socket id and rooms, and exactly the events it missed:
+in order, each once, after its connection middleware (authentication) and
+the room policies have run again — a revoked session gets nothing, a room
+the policy no longer allows is neither rejoined nor replayed.
+[Socket.Recovered] reports it. The official client needs nothing more than
+its default connection state recovery support.
+
+rtkit keeps its own delivery log for this ([WithDeliveryLog]): the memory
+log by default (one process), or package redislog (Redis Streams) so that
+a client that reconnects to another server gets the same guarantee. Every
+event sent with [Emit] goes through it, in one order per namespace, and is
+kept for the window (time and count). Events declared with [NotReplayable]
+(typing indicators) are delivered in that order but never replayed. Events
+with an acknowledgement ([EmitWithAck]) are not logged.
+
+When the server cannot replay exactly what was missed (the client was away
+longer than the log keeps events, its session expired or is unknown, or
+the log failed), the socket connects as a new one and receives
+[ResyncEvent] ("rtkit:resync", {"reason": "window_exceeded"} or
+{"reason": "unknown_session"}) before any other event: the application
+fetches the current state from its API. A gap is never silent.
+
+Wire details, for client authors:
+
+  - With recovery on, the server's CONNECT packet carries a private session
+    id, pid: {"sid": "…", "pid": "…"}.
+  - Every logged event carries its offset, a string, as the last argument
+    after the payload: ["note:new", {…}, "<offset>"]. Offsets are opaque
+    (memory log: "<log id>-<sequence>"; redislog: a stream id). A
+    [NotReplayable] event carries none; if its payload is a JSON string a
+    null follows it, so that the client does not mistake it for an offset.
+  - "rtkit:offset" with the offset as its only argument moves the client's
+    offset without an event: after a replay, and to connected clients a
+    few times per window when events went to other rooms, so that a client
+    that received nothing for a while still holds an offset the log keeps.
+  - The client reconnects with {"pid": "…", "offset": "<last offset>"} in
+    its CONNECT auth (socket.io-client merges them into auth), and reads
+    socket.recovered from the answer. A client that never received an
+    offset cannot be recovered and is told to resync.
+  - "rtkit:resync" carries the offset the client resumes from.
+
+Known limit of the official client (socket.io-client 4.8): over
+long-polling, a poll response that arrives after the client itself closed
+its engine (socket.io.engine.close()) is buffered and emitted on the next
+connection, after that connection's CONNECT carried the older offset, so
+those events arrive twice. A connection lost to the network, or one using
+websocket, does not show it; applications that close the engine
+themselves can drop events whose offset they have already seen.
+
+A client that reconnects before its server noticed the lost connection
+(no close frame, detected by the ping timeout) finds no saved session and
+is told to resync; rtkit waits a moment for the session before concluding.
 */
 package rtkit

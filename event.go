@@ -44,6 +44,7 @@ type eventDesc struct {
 	deprecated  string
 	errors      []Code
 	noOutbound  bool
+	transient   bool // NotReplayable: kept out of the recovery log
 	values      map[any]any
 
 	inType, outType reflect.Type

@@ -10,7 +10,10 @@ import (
 // Shutdown stops the server in the order that loses nothing:
 //
 //  1. new connections and new events are refused (UNAVAILABLE);
-//  2. handlers already running finish (until ctx ends);
+//  2. handlers already running finish (until ctx ends), events waiting
+//     behind them are answered UNAVAILABLE, and, once all is answered,
+//     the server waits until no event has arrived for 50 ms (at most a
+//     second), so that clients sending before they heard are answered;
 //  3. sockets are disconnected in batches, so that clients do not all
 //     reconnect elsewhere at the same instant;
 //  4. the Socket.IO server and the adapter are closed.
@@ -59,11 +62,19 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // A packet the engine is still writing (the acknowledgement of a handler
 // that just finished) is not in its buffer any more, and closing would cut
 // it: wait, briefly, for each transport to be writable again first.
-// drain waits until no handler is running, or ctx ends.
+// drain waits until no handler is running and no event is waiting in a
+// socket's mailbox (those are answered UNAVAILABLE at once), or ctx ends.
+// Then, if anything was answered or received since closing, it waits (at
+// most drainQuietMax) until no event has arrived and no answer has left
+// for drainQuiet: a client that sent before hearing UNAVAILABLE, or right
+// after its last answer, gets an answer instead of losing the event to
+// the disconnection.
 func (s *Server) drain(ctx context.Context) error {
 	tick := time.NewTicker(2 * time.Millisecond)
 	defer tick.Stop()
-	for s.inflight.Load() > 0 {
+	busy := func() bool { return s.inflight.Load() > 0 || s.queued.Load() > 0 }
+	worked := busy()
+	for busy() {
 		select {
 		case <-tick.C:
 		case <-ctx.Done():
@@ -71,8 +82,32 @@ func (s *Server) drain(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
+	if !worked && s.lastEvent.Load() == 0 {
+		return nil // nothing was answered or received since closing
+	}
+	// Quiet means no event arrived and no answer left for drainQuiet.
+	idle := time.Now()
+	for limit := idle.Add(drainQuietMax); time.Now().Before(limit); {
+		if busy() {
+			idle = time.Now()
+		} else if time.Since(idle) >= drainQuiet && time.Since(time.Unix(0, s.lastEvent.Load())) >= drainQuiet {
+			return nil
+		}
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return nil
+		}
+	}
 	return nil
 }
+
+// How long Shutdown waits for events to stop arriving once handlers are
+// done, and for how long at most.
+const (
+	drainQuiet    = 50 * time.Millisecond
+	drainQuietMax = time.Second
+)
 
 func disconnectAll(batch []*socket.Socket) {
 	deadline := time.Now().Add(250 * time.Millisecond)

@@ -63,10 +63,13 @@ func (m *mailbox) loop() {
 	}
 }
 
-// close drops the waiting events; the running one, if any, finishes.
-func (m *mailbox) close() {
+// close drops the waiting events and returns how many it dropped; the
+// running one, if any, finishes.
+func (m *mailbox) close() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.closed = true
+	dropped := len(m.events)
 	m.events = nil
+	return dropped
 }

@@ -18,18 +18,22 @@ type Namespace struct {
 	name        string
 	description string
 
-	handlers   map[string]*handlerEntry
-	emits      map[string]*eventDesc
-	order      []specEntry // registration order, for Spec
-	rooms      []*roomPolicy
-	autoJoins  []autoJoin
-	connectFns []ConnectFunc
-	middleware []Middleware
+	handlers  map[string]*handlerEntry
+	emits     map[string]*eventDesc
+	order     []specEntry // registration order, for Spec
+	rooms     []*roomPolicy
+	autoJoins []autoJoin
+	// serverRooms are joined without room policies (ServerRooms).
+	serverRooms []autoJoin
+	connectFns  []ConnectFunc
+	middleware  []Middleware
 
 	onConnect    []func(context.Context, *Socket)
 	onDisconnect []func(*Socket, string)
 	setups       []func(*Namespace)
 	annotations  []any
+
+	serverHandlers map[string]serverHandler // HandleServer (serverevent.go)
 
 	// set by Mount
 	srv     *Server

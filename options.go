@@ -126,6 +126,7 @@ type serverConfig struct {
 	recovery        time.Duration
 	recoveryOff     bool
 	recoverySet     bool
+	deliveryLog     DeliveryLog
 	adapter         Adapter
 	logger          *slog.Logger
 	noOutbound      bool
@@ -155,10 +156,20 @@ func WithTransports(ts ...Transport) ServerOption {
 	return serverOptionFunc(func(c *serverConfig) { c.transports = ts })
 }
 
-// WithPing sets the heartbeat interval and timeout (defaults 25 s and 20 s).
+// WithPing sets the heartbeat interval and timeout (defaults 25 s and 30 s).
+//
+// The default timeout is longer than Socket.IO's usual 20 s on purpose:
+// the underlying Engine.IO server can arm a ping's timeout after the
+// client's pong was already handled, and that stale timer then closes a
+// healthy connection (measured: about one ping in 4,000 on a busy
+// server). With a timeout longer than the interval, the next ping clears
+// it first. A dead client is noticed after interval + timeout.
 func WithPing(interval, timeout time.Duration) ServerOption {
 	return serverOptionFunc(func(c *serverConfig) { c.pingInterval, c.pingTimeout = interval, timeout })
 }
+
+// defaultPingTimeout is longer than the ping interval (see WithPing).
+const defaultPingTimeout = 30 * time.Second
 
 // WithConnectTimeout bounds the time between opening a connection and
 // joining a namespace (default 45 s).
@@ -173,21 +184,23 @@ func WithMaxPayload(n int64) ServerOption {
 }
 
 // WithRecovery sets how long a disconnected socket's state (id, rooms,
-// missed room broadcasts) is kept for it to recover (default 2 minutes).
-// Zero turns connection state recovery off. It is on by default with the
-// in-memory adapter and off by default with any other (the Redis adapters
-// cannot restore sessions, and clients would only get an empty offset after
-// every payload).
+// missed events) is kept for it to recover (default 2 minutes). Zero turns
+// connection state recovery off. Recovery goes through the delivery log
+// (WithDeliveryLog): on reconnect the client gets exactly the events it
+// missed, in order, without duplicates, after authentication and room
+// policies have been checked again, or ResyncEvent when that is impossible.
 //
-// Recovery is best effort: the underlying server can lose broadcasts that
-// race with a reconnect.
+// With the in-memory adapter it is on by default. Behind a cluster adapter
+// it is on only with a shared delivery log (package redislog), whatever
+// WithRecovery says: a log each process keeps to itself cannot recover a
+// client that reconnects elsewhere.
 func WithRecovery(d time.Duration) ServerOption {
 	return serverOptionFunc(func(c *serverConfig) { c.recovery, c.recoveryOff, c.recoverySet = d, d <= 0, true })
 }
 
 // WithAdapter sets the adapter that delivers broadcasts (default: in
 // memory, one process). With any adapter but the in-memory one, connection
-// state recovery is off unless WithRecovery turns it on.
+// state recovery needs a shared delivery log (WithDeliveryLog).
 func WithAdapter(a Adapter) ServerOption {
 	return serverOptionFunc(func(c *serverConfig) { c.adapter = a })
 }

@@ -3,6 +3,7 @@ package rtkit
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/zishang520/socket.io/servers/socket/v3"
@@ -87,6 +88,26 @@ type autoJoin func(ctx context.Context, s *Socket) []string
 // middleware put in ctx, such as the authenticated user.
 func AutoJoin(fn func(ctx context.Context, s *Socket) []string) NamespaceOption {
 	return namespaceOptionFunc(func(n *Namespace) { n.autoJoins = append(n.autoJoins, fn) })
+}
+
+// ServerRooms makes every connecting socket join the rooms fn returns
+// without asking the room policies: rooms the server keeps for itself, such
+// as the per-user and per-session rooms through which package auth revokes
+// sessions on every server. Clients cannot join them (no policy matches
+// them unless one is declared). Like AutoJoin, fn runs after connection
+// middleware, and the rooms are joined before the client learns it is
+// connected; a recovered socket keeps them without a policy check.
+func ServerRooms(fn func(ctx context.Context, s *Socket) []string) Option {
+	return bothOption{fn: func(n *Namespace) { n.serverRooms = append(n.serverRooms, fn) }}
+}
+
+// serverRoomsOf returns the rooms the ServerRooms functions give s.
+func (n *Namespace) serverRoomsOf(s *Socket) []string {
+	var rooms []string
+	for _, fn := range n.serverRooms {
+		rooms = append(rooms, fn(s.ctx, s)...)
+	}
+	return rooms
 }
 
 func parseRoomPattern(pattern string) (*roomPolicy, error) {
@@ -208,9 +229,12 @@ func (s *Socket) Leave(room string) {
 }
 
 // recheckRooms runs the room policies again for a recovered socket and
-// leaves every room they no longer allow.
-func (s *Socket) recheckRooms(ctx context.Context) {
+// leaves every room they no longer allow, but for keep (its ServerRooms).
+func (s *Socket) recheckRooms(ctx context.Context, keep []string) {
 	for _, room := range s.Rooms() {
+		if slices.Contains(keep, room) {
+			continue
+		}
 		if err := s.authorizeRoom(ctx, room); err != nil {
 			s.raw.Leave(socket.Room(room))
 			s.ns.srv.log.Info("rtkit: recovered socket left a room its policy no longer allows",

@@ -37,17 +37,31 @@ type Server struct {
 	// checks closing; Shutdown sets closing, then waits for zero. Either
 	// the handler sees closing and backs out, or Shutdown sees its count.
 	inflight atomic.Int64
-	closing  atomic.Bool
-	closed   atomic.Bool
+	// queued counts events accepted into sockets' mailboxes and not yet
+	// finished (running or waiting): Shutdown waits for them too, so
+	// that an event queued behind a running handler is answered
+	// (UNAVAILABLE) rather than cut by the disconnection.
+	queued atomic.Int64
+	// lastEvent is when the last event arrived during Shutdown (unix ns).
+	lastEvent atomic.Int64
+	closing   atomic.Bool
+	closed    atomic.Bool
+
+	// link reaches the other servers when the adapter is a ServerLink
+	// (clusterlink.go); linkSem bounds the work done for them.
+	link    ServerLink
+	linkSem chan struct{}
 }
 
 // NewServer returns a server with the given options. Defaults: path
-// "/socket.io/", polling and websocket, ping 25 s / 20 s, 1 MB messages,
+// "/socket.io/", polling and websocket, ping 25 s / 30 s, 1 MB messages,
 // connection state recovery for 2 minutes, in-memory adapter, no CORS
 // origins, outbound validation on.
 func NewServer(opts ...ServerOption) *Server {
 	cfg := serverConfig{
 		path:            "/socket.io/",
+		pingInterval:    25 * time.Second,
+		pingTimeout:     defaultPingTimeout,
 		recovery:        2 * time.Minute,
 		ackTimeout:      defaultAckTimeout,
 		disconnectBatch: 500,
@@ -103,19 +117,18 @@ func NewServer(opts ...ServerOption) *Server {
 	if len(cfg.origins) > 0 {
 		o.SetCors(&types.Cors{Origin: append([]string(nil), cfg.origins...), Credentials: true})
 	}
-	if cfg.adapter.Constructor() != nil && !cfg.recoverySet {
-		cfg.recoveryOff = true // only the server's own in-memory adapter recovers sessions
-	}
-	s.cfg.recoveryOff = cfg.recoveryOff
-	if !cfg.recoveryOff {
+	s.cfg.recoveryOff, s.cfg.deliveryLog = recoveryLog(&cfg)
+	if !s.cfg.recoveryOff {
 		csr := socket.DefaultConnectionStateRecovery()
 		csr.SetMaxDisconnectionDuration(cfg.recovery.Milliseconds())
 		// Connection middleware (authentication) runs again on recovery.
 		csr.SetSkipMiddlewares(false)
 		o.SetConnectionStateRecovery(csr)
-	}
-	if c := cfg.adapter.Constructor(); c != nil {
+		o.SetAdapter(newReplayBuilder(s, cfg.adapter.Constructor()))
+	} else if c := cfg.adapter.Constructor(); c != nil {
 		o.SetAdapter(c)
+	} else {
+		o.SetAdapter(directBuilder{}) // broadcast_local.go
 	}
 	o.SetAllowRequest(func(*types.HttpContext) error {
 		if s.closing.Load() {
@@ -124,7 +137,9 @@ func NewServer(opts ...ServerOption) *Server {
 		return nil
 	})
 	s.io = socket.NewServer(nil, o)
+	s.io.Of("/", nil).Use(s.refuseMainNamespace)
 	s.handler = s.io.ServeHandler(nil)
+	s.linkTo(cfg.adapter)
 	return s
 }
 
@@ -141,7 +156,7 @@ func (s *Server) Handler() http.Handler {
 			http.NotFound(w, r)
 			return
 		}
-		s.handler.ServeHTTP(w, r)
+		s.handler.ServeHTTP(releaseAfterUpgrade(w, r), r) // upgrade.go
 	})
 }
 

@@ -29,6 +29,10 @@ APT_PACKAGES=()
 if ! command -v redis-server >/dev/null 2>&1; then
 	APT_PACKAGES+=(redis-server)
 fi
+# redis-cli creates the Redis Cluster of the adapter's cluster test.
+if ! command -v redis-cli >/dev/null 2>&1; then
+	APT_PACKAGES+=(redis-tools)
+fi
 # Node.js runs the official socket.io-client in the interop tests.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 	APT_PACKAGES+=(nodejs npm)

@@ -76,3 +76,27 @@ func ExampleMemory() {
 	// hello 1 <nil>
 	// memory
 }
+
+// Run the servers on a Redis Cluster, and gather answers from all of them:
+// acknowledgements of a room's sockets, counts, server events.
+func ExampleRedis_cluster() {
+	rdb := redis.NewClusterClient(&redis.ClusterOptions{
+		Addrs: []string{"10.0.0.1:6379", "10.0.0.2:6379", "10.0.0.3:6379"},
+		// ReadOnly stays off: subscriptions on replicas would not be counted.
+	})
+	defer rdb.Close()
+	srv := rtkit.NewServer(rtkit.WithAdapter(adapter.Redis(rdb, adapter.Options{Prefix: "workspace"})))
+	ns := newNamespace()
+	srv.Mount(ns)
+	// … serve srv.Handler(), then, from any server:
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	acks, err := rtkit.EmitWithAcks(ctx, ns.To("r:42"), askChat, Question{Q: "still there?"})
+	if err != nil {
+		// TIMEOUT: some sockets or servers did not answer; acks holds
+		// the answers that arrived.
+		log.Print(err)
+	}
+	online, err := ns.To("r:42").Count(ctx)
+	log.Print(len(acks), online, err)
+}

@@ -31,6 +31,14 @@ type (
 
 var noteNew = chatcontract.NoteNew
 
+// The acknowledged event of /chat.
+type (
+	Question = chatcontract.Question
+	Answer   = chatcontract.Answer
+)
+
+var askChat = chatcontract.AskEvent
+
 func newNamespace() *rtkit.Namespace { return chatcontract.Namespace() }
 
 // node is one rtkit server with the /chat namespace.

@@ -50,7 +50,7 @@ const (
 
 // buildNode builds internal/rtkitnode into a temporary directory of t and
 // returns the binary's path.
-func buildNode(t *testing.T) string {
+func buildNode(t testing.TB) string {
 	t.Helper()
 	goBin, err := exec.LookPath("go") // go test puts GOROOT/bin first in PATH
 	require.NoError(t, err, "the go command is needed to build the node program")
@@ -123,7 +123,7 @@ type nodeProc struct {
 // address. The process is stopped (SIGTERM, then SIGKILL after
 // nodeStopWait) and waited for when the test ends; its log is shown if the
 // test failed.
-func startNodeProc(t *testing.T, bin string, r *redistest.Server, name string) *nodeProc {
+func startNodeProc(t testing.TB, bin string, r *redistest.Server, name string) *nodeProc {
 	t.Helper()
 	p := &nodeProc{name: name, stderr: &syncBuffer{}, done: make(chan struct{})}
 	out := &firstLine{line: make(chan string, 1)}
@@ -163,7 +163,7 @@ func startNodeProc(t *testing.T, bin string, r *redistest.Server, name string) *
 
 // stop sends SIGTERM to the process, by its PID, and kills it if it has not
 // exited within nodeStopWait; it returns once the process was waited for.
-func (p *nodeProc) stop(t *testing.T) {
+func (p *nodeProc) stop(t testing.TB) {
 	select {
 	case <-p.done:
 		return
@@ -195,7 +195,7 @@ func newProcDialer(*testing.T) procDialer { return procDialer{} }
 
 // dial connects a client to p's /chat, in rooms (comma-separated), and
 // listens to note:new.
-func (d procDialer) dial(t *testing.T, p *nodeProc, rooms string) (*rtkittest.Client, *rtkittest.Inbox[Note]) {
+func (d procDialer) dial(t testing.TB, p *nodeProc, rooms string) (*rtkittest.Client, *rtkittest.Inbox[Note]) {
 	t.Helper()
 	s := rtkittest.Remote(p.url, "")
 	c := s.Dial(t, "/chat", rtkittest.WithAuth(map[string]any{"rooms": rooms}))
@@ -203,7 +203,7 @@ func (d procDialer) dial(t *testing.T, p *nodeProc, rooms string) (*rtkittest.Cl
 }
 
 // waitSubscribers waits until n processes subscribe to /chat's channel.
-func waitSubscribers(t *testing.T, r *redistest.Server, n int64) {
+func waitSubscribers(t testing.TB, r *redistest.Server, n int64) {
 	t.Helper()
 	rdb := r.Client(t)
 	var got int64

@@ -64,7 +64,10 @@ var ErrUnavailable = errors.New("adapter: redis unavailable")
 // Sharded is the adapter that delivers broadcasts to every rtkit server
 // connected to the same Redis (or Redis Cluster), with sharded Pub/Sub
 // (SPUBLISH/SSUBSCRIBE, Redis 7 or newer) and static subscriptions: two
-// subscriptions per namespace and server, whatever the number of rooms.
+// subscriptions per namespace and server, whatever the number of rooms,
+// plus two per server for the operations that gather answers from every
+// server (it is an rtkit.ServerLink: see link.go and the package
+// documentation).
 //
 // While Redis is unreachable, sockets of this process still get every
 // event at once; other processes miss what is published meanwhile (Redis
@@ -86,6 +89,8 @@ type Sharded struct {
 	// after a failure.
 	downUntil atomic.Int64
 	healthy   atomic.Bool
+
+	link link // the rtkit.ServerLink side (link.go)
 
 	logMu      sync.Mutex
 	lastLog    time.Time
@@ -166,11 +171,12 @@ func (a *Sharded) State(ctx context.Context) rtkit.AdapterState {
 // FromURL, closes its Redis client. The server calls it last in Shutdown,
 // after the per-namespace adapters were closed. Calling it again returns
 // nil.
-func (a *Sharded) Close(context.Context) error {
+func (a *Sharded) Close(ctx context.Context) error {
 	if a.closed.Swap(true) {
 		return nil
 	}
 	a.cancel()
+	a.closeLink(ctx)
 	if a.owned {
 		return a.client.Close()
 	}

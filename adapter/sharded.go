@@ -16,9 +16,13 @@ type builder struct{ a *Sharded }
 
 // New wraps the upstream sharded adapter (static subscriptions) of one
 // namespace. The wrapper becomes the upstream adapter's prototype, so the
-// upstream code calls its DoPublish, DoPublishResponse and ServerCount:
-// those bound every Redis command in time and fail fast during an outage.
-// Subscriptions and decoding stay upstream's.
+// upstream code calls its DoPublish and DoPublishResponse: those bound
+// every Redis command in time and fail fast during an outage.
+// Subscriptions and decoding stay upstream's. (ServerCount is not reached
+// through the prototype: the Socket.IO broadcast operator calls the
+// wrapper's, but the upstream cluster adapter's FetchSockets and
+// ServerSideEmit call their base method, which says 1. rtkit gathers
+// answers over its own channels instead: link.go.)
 func (b builder) New(nsp socket.Namespace) socket.Adapter {
 	ctx, cancel := context.WithCancel(b.a.ctx)
 	rc := sioredis.NewRedisClient(ctx, b.a.client)
@@ -108,6 +112,7 @@ func (n *nsAdapter) publish(channel string, m *sioadapter.ClusterMessage) error 
 
 // ServerCount returns the number of servers subscribed to the namespace's
 // channel, 1 (this one) when Redis does not answer within Options.Timeout.
+// Only code that uses the Socket.IO server directly reads it.
 func (n *nsAdapter) ServerCount() int64 {
 	ctx, cancel, err := n.parent.publishCtx()
 	if err != nil {

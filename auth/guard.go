@@ -85,6 +85,7 @@ func (g *guard) option() rtkit.Option {
 	return rtkit.Options(
 		rtkit.WithConnectFunc(g.connect),
 		rtkit.WithMiddleware(g.roles),
+		rtkit.ServerRooms(g.serverRooms),
 		rtkit.OnConnect(g.connected),
 		rtkit.WithSetup(g.setup),
 		rtkit.WithAnnotation(annotation{required: g.required, cookies: g.cookies}),
@@ -128,16 +129,13 @@ func (g *guard) connect(ctx context.Context, s *rtkit.Socket) (context.Context, 
 	return context.WithValue(ctx, stateKey{}, st), nil
 }
 
-// connected runs once the socket is registered with its namespace. A
-// revocation between the handshake and now did not see the socket: it is
-// applied here.
+// connected runs once the socket is registered with its namespace (it is
+// in its identity rooms already: see serverRooms). A revocation between
+// the handshake and now did not see the socket: it is applied here.
 func (g *guard) connected(ctx context.Context, s *rtkit.Socket) {
 	st := stateFrom(ctx)
 	if st == nil {
 		return
-	}
-	if p, ok := st.principal(); ok {
-		g.joinIdentityRooms(s, p)
 	}
 	if g.revoker == nil {
 		return

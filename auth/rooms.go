@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"sync"
 
 	"github.com/rtkit-go/rtkit"
@@ -30,12 +31,8 @@ func (n *namespaces) of(s *rtkit.Socket) *rtkit.Namespace {
 	return v.(*rtkit.Namespace)
 }
 
-// joinIdentityRooms puts s in the rooms of p's user and session.
-func (g *guard) joinIdentityRooms(s *rtkit.Socket, p Principal) {
-	ns := g.namespaces.of(s)
-	if ns == nil {
-		return
-	}
+// identityRooms returns the rooms of p's user and session.
+func identityRooms(p Principal) []string {
 	var rooms []string
 	if p.UserID != "" {
 		rooms = append(rooms, userRoomPrefix+p.UserID)
@@ -43,7 +40,32 @@ func (g *guard) joinIdentityRooms(s *rtkit.Socket, p Principal) {
 	if p.SessionID != "" {
 		rooms = append(rooms, sessionRoomPrefix+p.SessionID)
 	}
-	if len(rooms) > 0 {
+	return rooms
+}
+
+// serverRooms gives rtkit.ServerRooms the identity rooms of the socket's
+// principal: they are joined before the client learns it is connected, so
+// that a revocation on another server from then on reaches the socket.
+func (g *guard) serverRooms(ctx context.Context, s *rtkit.Socket) []string {
+	st := stateFrom(ctx)
+	if st == nil {
+		return nil
+	}
+	p, ok := st.principal()
+	if !ok {
+		return nil
+	}
+	return identityRooms(p)
+}
+
+// joinIdentityRooms puts s in the rooms of p's user and session (after a
+// refresh authenticated it or changed its session).
+func (g *guard) joinIdentityRooms(s *rtkit.Socket, p Principal) {
+	ns := g.namespaces.of(s)
+	if ns == nil {
+		return
+	}
+	if rooms := identityRooms(p); len(rooms) > 0 {
 		ns.To(s.ID()).Join(rooms...)
 	}
 }

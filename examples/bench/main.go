@@ -1,6 +1,6 @@
 // Command bench serves the "/bench" load-test contract with rtkit, so that
 // the typed layer can be measured side by side with the raw zishang520
-// server and the Node references of the shared load harness.
+// server and the Node references of the load harness.
 //
 // The contract, on namespace /bench, websocket transport only:
 //
@@ -17,11 +17,12 @@
 //
 // Usage:
 //
-//	bench [-addr 127.0.0.1:3901]
+//	bench [-addr 127.0.0.1:3901] [-cpuprofile FILE] [-memprofile FILE] [-pprof ADDR]
 //
 // For diagnostics, -cpuprofile and -memprofile write a CPU profile (from
-// start to shutdown) and an allocation profile (at shutdown); both are off
-// by default.
+// start to shutdown) and an allocation profile (at shutdown), and -pprof
+// serves net/http/pprof on a separate address (a heap profile with the
+// sockets still connected, say); all are off by default.
 package main
 
 import (
@@ -31,6 +32,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	httppprof "net/http/pprof"
 	"os"
 	"os/signal"
 	"runtime"
@@ -98,13 +100,34 @@ func newBenchNamespace() *rtkit.Namespace {
 	return ns
 }
 
+// newBenchServer is the rtkit server of the benchmark, /bench mounted.
+func newBenchServer(log *slog.Logger) *rtkit.Server {
+	srv := rtkit.NewServer(
+		rtkit.WithLogger(log),
+		rtkit.WithTransports(rtkit.WebSocket),
+		// Connection state recovery is off: the references (the raw Go
+		// server with the zishang520 defaults, Node socket.io) keep no
+		// delivery log, and with recovery on every emit goes through
+		// rtkit's log (an append and an offset per broadcast). Turning it
+		// off keeps the comparison about the typed layer alone; rtkit then
+		// installs no recovery adapter at all.
+		rtkit.WithRecovery(0),
+	)
+	srv.Mount(newBenchNamespace())
+	return srv
+}
+
 func main() {
 	addr := flag.String("addr", "127.0.0.1:3901", "listen address")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile to this file (diagnostics; off by default)")
 	memProfile := flag.String("memprofile", "", "write an allocation profile to this file at shutdown (diagnostics; off by default)")
+	pprofAddr := flag.String("pprof", "", "serve net/http/pprof on this address, e.g. 127.0.0.1:6060 (diagnostics; off by default)")
 	flag.Parse()
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if *pprofAddr != "" {
+		go servePprof(log, *pprofAddr)
+	}
 	if err := run(log, *addr, *cpuProfile, *memProfile); err != nil {
 		log.Error("bench: exiting", "err", err)
 		os.Exit(1)
@@ -127,16 +150,7 @@ func run(log *slog.Logger, addr, cpuProfile, memProfile string) error {
 		defer writeHeapProfile(log, memProfile)
 	}
 
-	srv := rtkit.NewServer(
-		rtkit.WithLogger(log),
-		rtkit.WithTransports(rtkit.WebSocket),
-		// Connection state recovery is off: the harness's go-raw reference
-		// runs the zishang520 defaults, which have it off, and recovery adds
-		// per-broadcast work (offsets, a session-aware adapter). Turning it
-		// off keeps the comparison about the typed layer alone.
-		rtkit.WithRecovery(0),
-	)
-	srv.Mount(newBenchNamespace())
+	srv := newBenchServer(log)
 
 	mux := http.NewServeMux()
 	mux.Handle(srv.Path(), srv.Handler())
@@ -175,6 +189,19 @@ func run(log *slog.Logger, addr, cpuProfile, memProfile string) error {
 		log.Warn("bench: http shutdown", "err", err)
 	}
 	return nil
+}
+
+// servePprof serves the runtime profiles (net/http/pprof) on addr, apart
+// from the Socket.IO listener: for a heap profile with the sockets still
+// connected, say.
+func servePprof(log *slog.Logger, addr string) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", httppprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", httppprof.Profile)
+	hs := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	if err := hs.ListenAndServe(); err != nil {
+		log.Error("bench: pprof", "err", err)
+	}
 }
 
 // writeHeapProfile writes the allocation profile (every allocation since

@@ -4,6 +4,13 @@
 // under test, connects real Socket.IO clients to them, and checks what
 // every adapter must do.
 //
+// It covers broadcasts (rooms, exclusions, order, a socket on another
+// server), emitters, health, and the operations that gather answers from
+// every server: acknowledgements with a deadline (rtkit.EmitWithAcks),
+// counts and listings (Rooms.Count, Rooms.Fetch), server events
+// (rtkit.EmitServers) and room joins, leaves and disconnections decided on
+// one server.
+//
 // With one server (an in-memory adapter), the cases that cross servers
 // degenerate into local delivery and still run.
 package adaptertest
@@ -28,7 +35,8 @@ type Harness struct {
 	Servers int
 	// NewAdapter returns a new adapter connected to the shared deployment
 	// (the same Redis, say). Run passes it to one server, whose Shutdown
-	// closes it.
+	// closes it. With Servers > 1 it must also be an rtkit.ServerLink for
+	// the cases that gather answers from every server.
 	NewAdapter func(t *testing.T) rtkit.Adapter
 	// NewPublisher, when set, returns a publisher for processes without a
 	// server, reaching the same deployment; the emitter cases are skipped
@@ -46,8 +54,9 @@ type Note struct {
 var noteNew = rtkit.NewEvent[Note, rtkit.NoAck]("conformance:note")
 
 // namespace declares /conformance as every server (and publisher) does:
-// rooms "room:{id}", joined at connection from auth.rooms.
-func namespace() *rtkit.Namespace {
+// rooms "room:{id}", joined at connection from auth.rooms, the events of
+// the suite, and the server event handler of server index.
+func namespace(index int) *rtkit.Namespace {
 	ns := rtkit.NewNamespace("/conformance",
 		rtkit.WithRoom("room:{id}", rtkit.Anyone),
 		rtkit.AutoJoin(func(_ context.Context, s *rtkit.Socket) []string {
@@ -58,6 +67,13 @@ func namespace() *rtkit.Namespace {
 			return strings.Split(raw, ",")
 		}))
 	rtkit.Emits(ns, noteNew)
+	rtkit.Emits(ns, askEv)
+	rtkit.HandleServer(ns, pingEv, func(_ context.Context, p Ping) (Pong, error) {
+		if p.Seq == forbiddenSeq {
+			return Pong{}, rtkit.NewError(rtkit.CodeForbidden, "refused")
+		}
+		return Pong{Seq: p.Seq, Server: index}, nil
+	})
 	return ns
 }
 
@@ -89,6 +105,11 @@ func Run(t *testing.T, h Harness) {
 		{"OrderFromOneServer", testOrder},
 		{"Health", testHealth},
 		{"Publisher", testPublisher},
+		{"AcksAcrossServers", testAcks},
+		{"AcksTimeout", testAcksTimeout},
+		{"CountAndFetch", testCount},
+		{"ServerEvents", testServerEvents},
+		{"RoomOpsAcrossServers", testRoomOps},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, h) })
@@ -99,7 +120,7 @@ func start(t *testing.T, h Harness) []server {
 	t.Helper()
 	out := make([]server, h.Servers)
 	for i := range out {
-		ns := namespace()
+		ns := namespace(i)
 		srv := rtkit.NewServer(rtkit.WithAdapter(h.NewAdapter(t)), rtkit.WithLogger(slog.New(slog.DiscardHandler)))
 		srv.Mount(ns)
 		out[i] = server{ns: ns, ts: rtkittest.Start(t, srv)}
@@ -230,7 +251,7 @@ func testPublisher(t *testing.T, h Harness) {
 	}
 	ss := start(t, h)
 	pub := h.NewPublisher(t)
-	worker := namespace()
+	worker := namespace(-1)
 	var cs []client
 	for _, s := range ss {
 		cs = append(cs, s.dial(t, "room:1"), s.dial(t, "room:2"), s.dial(t, "room:1,room:x"))

@@ -32,7 +32,29 @@ type Relay struct {
 	ID   int64  `json:"id"`
 }
 
+// Question is the payload of AskEvent; Answer the client's answer.
+type (
+	Question struct {
+		Q string `json:"q" jsonschema:"minLength=1"`
+	}
+	Answer struct {
+		N int `json:"n" jsonschema:"minimum=0"`
+	}
+)
+
+// Who asks a node process who it is (ServerWho); Whoami is its answer.
+type (
+	Who    struct{}
+	Whoami struct {
+		PID int `json:"pid" jsonschema:"minimum=1"`
+	}
+)
+
 var (
+	// AskEvent is the acknowledged server → client event of /chat.
+	AskEvent = rtkit.NewEvent[Question, Answer]("note:ask")
+	// ServerWho is the server → server event node processes handle.
+	ServerWho = rtkit.NewEvent[Who, Whoami]("node:who")
 	// NoteNew is the server → client event of /chat.
 	NoteNew = rtkit.NewEvent[Note, rtkit.NoAck]("note:new")
 	// RelayEvent is the client → server event node processes handle.
@@ -40,7 +62,7 @@ var (
 )
 
 // Namespace declares /chat: rooms "r:{id}", joined at connection from the
-// handshake's auth.rooms (comma-separated), and NoteNew.
+// handshake's auth.rooms (comma-separated), NoteNew and AskEvent.
 func Namespace() *rtkit.Namespace {
 	ns := rtkit.NewNamespace("/chat",
 		rtkit.WithRoom("r:{id}", rtkit.Anyone),
@@ -52,5 +74,6 @@ func Namespace() *rtkit.Namespace {
 			return strings.Split(raw, ",")
 		}))
 	rtkit.Emits(ns, NoteNew)
+	rtkit.Emits(ns, AskEvent)
 	return ns
 }

@@ -16,7 +16,8 @@
 // handshake auth.rooms, and the server → client event "note:new". A client
 // → server event "relay" {room, text, id} makes this process emit
 // note:new {text, id} to that room (or socket id), through the adapter,
-// so that a test can make any one process broadcast.
+// so that a test can make any one process broadcast. The server event
+// "node:who" is answered with the process id.
 //
 // SIGTERM or SIGINT shuts it down gracefully (rtkit first, then HTTP), and
 // so does the end of its standard input with -watch-stdin: a test gives it
@@ -45,11 +46,14 @@ import (
 )
 
 // newNamespace declares /chat as the adapter tests do, plus the relay
-// handler.
+// handler and the handler of the server event node:who.
 func newNamespace() *rtkit.Namespace {
 	ns := chatcontract.Namespace()
 	rtkit.Handle(ns, chatcontract.RelayEvent, func(_ context.Context, _ *rtkit.Socket, in chatcontract.Relay) (rtkit.NoAck, error) {
 		return rtkit.NoAck{}, rtkit.Emit(ns.To(in.Room), chatcontract.NoteNew, chatcontract.Note{Text: in.Text, ID: in.ID})
+	})
+	rtkit.HandleServer(ns, chatcontract.ServerWho, func(context.Context, chatcontract.Who) (chatcontract.Whoami, error) {
+		return chatcontract.Whoami{PID: os.Getpid()}, nil
 	})
 	return ns
 }

@@ -15,6 +15,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+	"github.com/rtkit-go/rtkit/redislog"
+
 	"github.com/rtkit-go/rtkit/adapter"
 	"github.com/rtkit-go/rtkit/examples/workspace/internal/api"
 	"github.com/rtkit-go/rtkit/examples/workspace/internal/config"
@@ -40,6 +43,8 @@ type App struct {
 	stores store.Stores
 	rt     *realtime.Server // nil when Socket.IO is disabled
 	http   *http.Server
+	// logClient serves the Redis delivery log (nil without REDIS_URL).
+	logClient *redis.Client
 }
 
 // New builds the application. With cfg.RedisURL set, the stores live in
@@ -88,6 +93,16 @@ func New(cfg config.Config, o Options) (*App, error) {
 				return nil, err
 			}
 			ro.Adapter = ad
+			// The delivery log makes recovery lossless across processes:
+			// a client that reconnects to the other process gets what it
+			// missed. It uses a client of its own, closed with the stores.
+			lo, err := redis.ParseURL(cfg.RedisURL)
+			if err != nil {
+				a.closeStores()
+				return nil, err
+			}
+			a.logClient = redis.NewClient(lo)
+			ro.DeliveryLog = redislog.New(a.logClient, redislog.Options{Prefix: "workspace"})
 		}
 		a.rt = realtime.New(ro)
 		rest.Realtime = a.rt
@@ -134,10 +149,14 @@ func (a *App) Shutdown(ctx context.Context) error {
 }
 
 func (a *App) closeStores() error {
-	if a.stores.Close != nil {
-		return a.stores.Close()
+	var errs []error
+	if a.logClient != nil {
+		errs = append(errs, a.logClient.Close())
 	}
-	return nil
+	if a.stores.Close != nil {
+		errs = append(errs, a.stores.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // ShutdownTimeout bounds a graceful shutdown.

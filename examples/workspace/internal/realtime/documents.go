@@ -55,5 +55,6 @@ func documentsNamespace(docs store.Documents) *rtkit.Namespace {
 	})
 	rtkit.Emits(ns, DocumentUpdated)
 	rtkit.Emits(ns, DocumentDeletedEvent)
+	rtkit.Emits(ns, rtkit.ResyncEvent) // after a reconnection that could not recover
 	return ns
 }

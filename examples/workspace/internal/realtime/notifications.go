@@ -105,5 +105,6 @@ func notificationsNamespace(notes store.Notifications) *rtkit.Namespace {
 	})
 	rtkit.Emits(ns, NotificationNew)
 	rtkit.Emits(ns, NotificationUpdated)
+	rtkit.Emits(ns, rtkit.ResyncEvent) // after a reconnection that could not recover
 	return ns
 }

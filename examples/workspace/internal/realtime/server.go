@@ -32,6 +32,9 @@ type Options struct {
 	// Documents and Notifications are the stores the handlers read.
 	Documents     store.Documents
 	Notifications store.Notifications
+	// DeliveryLog, when set, keeps what was emitted for recovering
+	// clients (package redislog, with Adapter); nil means in memory.
+	DeliveryLog rtkit.DeliveryLog
 	// Logger receives connections, refusals and errors.
 	Logger *slog.Logger
 }
@@ -60,12 +63,14 @@ func New(o Options) *Server {
 		rtkit.WithMiddleware(s.logFailures),
 	}
 	if o.Adapter != nil {
-		// Through Redis there is no connection state recovery (see package
-		// adapter): rtkit leaves it off.
 		opts = append(opts, rtkit.WithAdapter(o.Adapter))
-	} else {
-		opts = append(opts, rtkit.WithRecovery(2*time.Minute))
 	}
+	if o.DeliveryLog != nil {
+		// Behind a cluster adapter, recovery needs a log every process
+		// shares (package redislog); alone, the in-memory default.
+		opts = append(opts, rtkit.WithDeliveryLog(o.DeliveryLog))
+	}
+	opts = append(opts, rtkit.WithRecovery(2*time.Minute))
 	s.rt = rtkit.NewServer(opts...)
 	s.notes = notificationsNamespace(o.Notifications)
 	s.docs = documentsNamespace(o.Documents)

@@ -1,0 +1,229 @@
+package rtkit
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/zishang520/socket.io/servers/socket/v3"
+)
+
+// Ack is one socket's acknowledgement of an EmitWithAcks.
+type Ack[Out any] struct {
+	// Socket is the id of the socket that answered.
+	Socket string
+	// Data is its answer, valid when Err is nil.
+	Data Out
+	// Err is a VALIDATION_ERROR *Error when the answer does not match
+	// Out's schema, or ErrDisconnected when the socket went away first.
+	Err error
+}
+
+// EmitWithAcks sends a server → client event to every socket r selects, on
+// every server the adapter reaches, and gathers their acknowledgements,
+// each validated against Out's schema. It returns when every recipient
+// answered or disconnected, or when ctx ends (the server's acknowledgement
+// timeout applies when ctx has no deadline).
+//
+// The result holds one Ack per socket that answered or disconnected, this
+// server's first, then in arrival order. The error is nil when the result
+// is complete; when ctx ended first, it is a TIMEOUT *Error (the result then
+// holds what arrived) saying how many sockets and servers did not answer,
+// or ctx's error when ctx was cancelled rather than timed out.
+// The payload is checked as Emit checks it, and nothing is sent when that
+// fails. When the other servers cannot be reached, the sockets of this
+// server are still asked and the error wraps the adapter's.
+//
+// Unlike the Socket.IO broadcast with acknowledgement, no per-packet state
+// is shared between goroutines: each socket gets its own emit. It is safe
+// for concurrent use.
+func EmitWithAcks[In, Out any](ctx context.Context, r Rooms, ev Event[In, Out], payload In) ([]Ack[Out], error) {
+	b, err := prepare(r.ns, ev.d, payload)
+	if err != nil {
+		return nil, err
+	}
+	if ev.d.out == nil {
+		return nil, fmt.Errorf("rtkit: EmitWithAcks: event %s is declared without acknowledgement (NoAck)", ev.d.name)
+	}
+	srv := r.ns.srv
+	ctx, cancel := srv.withWait(ctx)
+	defer cancel()
+
+	g := &ackGather[Out]{d: ev.d}
+	local := r.ns.localMatches(r.rooms, r.except)
+	g.pending = len(local)
+	localDone := make(chan struct{})
+	if len(local) == 0 {
+		close(localDone)
+	}
+	emitAcks(local, ev.d.name, b, func(s *Socket, v any, gone bool) {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		g.add(s.ID(), v, gone, true)
+		g.pending--
+		if g.pending == 0 {
+			close(localDone)
+		}
+	})
+
+	var counted, expected, got int // answers of other servers
+	servers, remoteErr := srv.ask(ctx, linkRequest{Op: opAcks, NS: r.ns.name, Rooms: r.rooms, Except: r.except, Event: ev.d.name, Payload: b},
+		func(servers int, a linkAnswer) bool {
+			switch {
+			case a.Count != nil:
+				counted++
+				expected += *a.Count
+			case a.Socket != "":
+				var v any
+				if len(a.Data) > 0 && json.Unmarshal(a.Data, &v) != nil {
+					v = nil
+				}
+				g.mu.Lock()
+				g.add(a.Socket, v, a.Gone, false)
+				g.mu.Unlock()
+				got++
+			}
+			return counted >= servers && got >= expected
+		})
+
+	select {
+	case <-localDone:
+	case <-ctx.Done():
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.closed = true
+	out := append(g.local, g.remote...)
+	if remoteErr != nil {
+		return out, remoteErr
+	}
+	if g.pending > 0 || counted < servers || got < expected {
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return out, ctx.Err() // the caller gave up: not a timeout
+		}
+		return out, NewError(CodeTimeout, fmt.Sprintf(
+			"acknowledgements missing before the deadline: %d of this server's sockets, %d of other servers' sockets, %d of %d other servers silent",
+			g.pending, max(expected-got, 0), servers-counted, servers)).WithCause(context.Cause(ctx))
+	}
+	return out, nil
+}
+
+// ackGather collects the acknowledgements of one EmitWithAcks.
+type ackGather[Out any] struct {
+	d       *eventDesc
+	mu      sync.Mutex
+	local   []Ack[Out]
+	remote  []Ack[Out]
+	pending int  // local sockets yet to answer
+	closed  bool // the caller returned: later answers are dropped
+}
+
+// add decodes one answer; mu is held.
+func (g *ackGather[Out]) add(id string, v any, gone, local bool) {
+	if g.closed {
+		return
+	}
+	a := Ack[Out]{Socket: id}
+	if gone {
+		a.Err = ErrDisconnected
+	} else if out, verr := decodePayload[Out](g.d.out, v); verr != nil {
+		a.Err = verr
+	} else {
+		a.Data = out
+	}
+	if local {
+		g.local = append(g.local, a)
+	} else {
+		g.remote = append(g.remote, a)
+	}
+}
+
+// emitAcks emits event with payload to each socket with an acknowledgement
+// and calls answer once per socket: with the client's first argument, or
+// gone when the socket disconnects before answering.
+func emitAcks(ss []*Socket, event string, payload json.RawMessage, answer func(s *Socket, v any, gone bool)) {
+	for _, s := range ss {
+		var once sync.Once
+		stop := context.AfterFunc(s.ctx, func() {
+			once.Do(func() { answer(s, nil, true) })
+		})
+		err := s.raw.Emit(event, payload, socket.Ack(func(args []any, _ error) {
+			stop()
+			var v any
+			if len(args) > 0 {
+				v = args[0]
+			}
+			once.Do(func() { answer(s, v, false) })
+		}))
+		if err != nil {
+			stop()
+			once.Do(func() { answer(s, nil, true) })
+		}
+	}
+}
+
+// serveAcks is the work of another server's EmitWithAcks on this one: the
+// number of recipients first, then each answer as it arrives.
+func serveAcks(ctx context.Context, n *Namespace, req linkRequest, send func(linkAnswer)) {
+	var ss []*Socket
+	if n != nil {
+		if err := checkRelayed(n, req); err != nil {
+			n.srv.log.Warn("rtkit: another server's acknowledged emit refused", "namespace", req.NS, "event", req.Event, "err", err)
+		} else {
+			ss = n.localMatches(req.Rooms, req.Except)
+		}
+	}
+	c := len(ss)
+	send(linkAnswer{Count: &c})
+	if c == 0 {
+		return
+	}
+	var remaining atomic.Int64
+	remaining.Store(int64(c))
+	done := make(chan struct{})
+	emitAcks(ss, req.Event, req.Payload, func(s *Socket, v any, gone bool) {
+		defer func() {
+			if remaining.Add(-1) == 0 {
+				close(done)
+			}
+		}()
+		if ctx.Err() != nil {
+			return // the requester stopped waiting
+		}
+		a := linkAnswer{Socket: s.ID(), Gone: gone}
+		if !gone {
+			b, err := json.Marshal(v)
+			if err != nil {
+				b = []byte("null")
+			}
+			a.Data = b
+		}
+		send(a)
+	})
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}
+
+// checkRelayed checks an acknowledged emit another server asks this one to
+// make: the event must be declared here with an acknowledgement, and the
+// payload must match its schema (whoever can publish on Redis is not
+// trusted to have validated it).
+func checkRelayed(n *Namespace, req linkRequest) error {
+	d := n.emits[req.Event]
+	if d == nil || d.out == nil {
+		return errors.New("event not declared here with an acknowledgement")
+	}
+	var v any
+	if err := json.Unmarshal(req.Payload, &v); err != nil {
+		return fmt.Errorf("payload is not JSON: %w", err)
+	}
+	if e := d.in.validate(v); e != nil {
+		return e
+	}
+	return nil
+}

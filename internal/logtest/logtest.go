@@ -1,0 +1,150 @@
+// Package logtest is the conformance test every rtkit.DeliveryLog runs:
+// delivery order, replay ranges, transient entries, sessions and offsets
+// that are not the log's.
+package logtest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rtkit-go/rtkit"
+)
+
+// Run checks the log that newLog returns; each call gives a fresh log
+// (new namespaces are used for every subtest).
+func Run(t *testing.T, newLog func(t *testing.T) rtkit.DeliveryLog) {
+	t.Run("order and range", func(t *testing.T) { order(t, newLog(t)) })
+	t.Run("sessions", func(t *testing.T) { sessions(t, newLog(t)) })
+	t.Run("foreign offsets", func(t *testing.T) { foreign(t, newLog(t)) })
+}
+
+// Collector gathers what a log delivers.
+type Collector struct {
+	mu  sync.Mutex
+	got []rtkit.LogEntry
+}
+
+func (c *Collector) deliver(e rtkit.LogEntry) {
+	c.mu.Lock()
+	c.got = append(c.got, e)
+	c.mu.Unlock()
+}
+
+// Entries returns what was delivered so far, in order.
+func (c *Collector) Entries() []rtkit.LogEntry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]rtkit.LogEntry(nil), c.got...)
+}
+
+func (c *Collector) wait(t *testing.T, n int) []rtkit.LogEntry {
+	t.Helper()
+	var got []rtkit.LogEntry
+	require.Eventually(t, func() bool {
+		got = c.Entries()
+		return len(got) >= n
+	}, 5*time.Second, 2*time.Millisecond)
+	return got
+}
+
+// Open opens namespace ns of l, delivering into a Collector, and closes it
+// when the test ends.
+func Open(t *testing.T, l rtkit.DeliveryLog, ns string) (rtkit.NamespaceLog, *Collector) {
+	t.Helper()
+	c := &Collector{}
+	nl, err := l.Open(context.Background(), ns, c.deliver)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = nl.Close() })
+	return nl, c
+}
+
+func payload(i int) json.RawMessage { return json.RawMessage(fmt.Sprintf(`{"n":%d}`, i)) }
+
+func order(t *testing.T, l rtkit.DeliveryLog) {
+	ctx := context.Background()
+	nl, c := Open(t, l, "/order")
+	start := nl.Head()
+	var wg sync.WaitGroup
+	for g := range 4 { // concurrent appenders: one total order
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 25 {
+				e := rtkit.LogEntry{Rooms: []string{fmt.Sprintf("r%d", g)}, Event: "n", Payload: payload(g*100 + i)}
+				assert.NoError(t, nl.Append(ctx, e))
+			}
+		}()
+	}
+	wg.Wait()
+	require.NoError(t, nl.Append(ctx, rtkit.LogEntry{Event: "typing", Payload: json.RawMessage(`"x"`), Transient: true}))
+	got := c.wait(t, 101)
+	require.Len(t, got, 101, "each entry delivered once")
+	last := map[int]int{}
+	for _, e := range got[:100] {
+		require.NotEmpty(t, e.Offset)
+		var p struct{ N int }
+		require.NoError(t, json.Unmarshal(e.Payload, &p))
+		g, i := p.N/100, p.N%100
+		if prev, ok := last[g]; ok {
+			assert.Greater(t, i, prev, "one appender's entries in its order")
+		}
+		last[g] = i
+	}
+	assert.True(t, got[100].Transient)
+
+	var all []string
+	require.NoError(t, nl.Range(ctx, start, "", func(e rtkit.LogEntry) error {
+		all = append(all, e.Offset)
+		return nil
+	}))
+	require.Len(t, all, 100, "transient entries are not replayed")
+	for i, e := range got[:100] {
+		assert.Equal(t, e.Offset, all[i], "replay in delivery order")
+	}
+	var part []string
+	require.NoError(t, nl.Range(ctx, got[9].Offset, got[19].Offset, func(e rtkit.LogEntry) error {
+		part = append(part, e.Offset)
+		return nil
+	}))
+	assert.Equal(t, all[10:20], part, "(after, through]")
+	require.NoError(t, nl.Range(ctx, got[99].Offset, "", nil))
+}
+
+func sessions(t *testing.T, l rtkit.DeliveryLog) {
+	ctx := context.Background()
+	nl, _ := Open(t, l, "/sessions")
+	want := rtkit.LogSession{SocketID: "s1", Rooms: []string{"a", "b"}}
+	require.NoError(t, nl.SaveSession(ctx, "p1", want, time.Minute))
+	got, ok, err := nl.TakeSession(ctx, "p1")
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, want, got)
+	_, ok, err = nl.TakeSession(ctx, "p1")
+	require.NoError(t, err)
+	assert.False(t, ok, "taken once")
+	_, ok, err = nl.TakeSession(ctx, "never")
+	require.NoError(t, err)
+	assert.False(t, ok)
+	require.NoError(t, nl.SaveSession(ctx, "p2", want, 30*time.Millisecond))
+	time.Sleep(80 * time.Millisecond)
+	_, ok, err = nl.TakeSession(ctx, "p2")
+	require.NoError(t, err)
+	assert.False(t, ok, "expired")
+}
+
+func foreign(t *testing.T, l rtkit.DeliveryLog) {
+	ctx := context.Background()
+	nl, c := Open(t, l, "/foreign")
+	require.NoError(t, nl.Append(ctx, rtkit.LogEntry{Event: "n", Payload: payload(1)}))
+	c.wait(t, 1)
+	for _, off := range []string{"", "garbage", "999999999999999-0", "x-1"} {
+		assert.ErrorIs(t, nl.Range(ctx, off, "", nil), rtkit.ErrLogGap, "offset %q", off)
+	}
+}

@@ -1,0 +1,97 @@
+package rtkit
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/zishang520/socket.io/parsers/socket/v3/parser"
+	"github.com/zishang520/socket.io/servers/socket/v3"
+)
+
+// FuzzIncomingPacket feeds arbitrary Socket.IO packets (a text frame and
+// binary attachments) through the parser the server uses, then through
+// what rtkit does with them: an EVENT is split into name, ack and payloads
+// and its payload checked, validated and decoded; an ACK (the client's
+// answer to EmitWithAck) has its first argument decoded the same way.
+// Whatever arrives, rtkit answers with a value or a VALIDATION_ERROR and
+// never panics; an event name it keeps is never longer than the bound.
+func FuzzIncomingPacket(f *testing.F) {
+	ts, err := buildSchema(reflect.TypeFor[pitfalls]())
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{
+		`2["subscribe",` + validPitfalls + `]`,
+		`21["subscribe",` + validPitfalls + `]`,
+		`2/test,7["subscribe",{"count":-1}]`,
+		`2[null]`, `2[]`, `2[{}]`, `2["x"`, `2["error",{}]`,
+		`299999999999999999999999["a",{}]`,
+		`2-1["a",{}]`,
+		`3/test,5[` + validPitfalls + `]`,
+		`31[{"success":true,"data":1}]`,
+		`51-["a",{"_placeholder":true,"num":0}]`,
+		`52-/test,9["a",{"_placeholder":true,"num":1},{"_placeholder":true,"num":0}]`,
+		`61-3[{"_placeholder":true,"num":0}]`,
+		`51-["a",{"_placeholder":true,"num":7}]`,
+		`0/test,{"token":"x"}`, `1/test,`, `4/x,{"message":"m"}`,
+		`2["a",` + strings.Repeat("[", 40) + strings.Repeat("]", 40) + `]`,
+	} {
+		f.Add(s, []byte{1, 2, 3})
+	}
+	f.Fuzz(func(t *testing.T, frame string, attachment []byte) {
+		d := parser.NewDecoder()
+		defer d.Destroy()
+		var packets []*parser.Packet
+		// The decoder recovers panics of its listeners; collect the packets
+		// and look at them outside, where a panic fails the test.
+		_ = d.On("decoded", func(args ...any) {
+			if len(args) > 0 {
+				if p, ok := args[0].(*parser.Packet); ok {
+					packets = append(packets, p)
+				}
+			}
+		})
+		if d.Add(frame) != nil {
+			return
+		}
+		for range 3 {
+			if d.Add(attachment) != nil {
+				break
+			}
+		}
+		for _, p := range packets {
+			args, _ := p.Data.([]any)
+			switch p.Type {
+			case parser.EVENT, parser.BINARY_EVENT:
+				if p.Id != nil {
+					args = append(args, socket.Ack(func([]any, error) {}))
+				}
+				name, _, payloads := splitEvent(args)
+				if len(name) > maxEventNameLen {
+					t.Fatalf("event name of %d bytes kept", len(name))
+				}
+				var v any
+				if len(payloads) > 0 {
+					v = payloads[0]
+				}
+				checkDecoded(t, ts, v)
+			case parser.ACK, parser.BINARY_ACK:
+				var v any
+				if len(args) > 0 {
+					v = args[0]
+				}
+				checkDecoded(t, ts, v)
+			}
+		}
+	})
+}
+
+// checkDecoded decodes v as a payload and fails on anything but a value or
+// a VALIDATION_ERROR.
+func checkDecoded(t *testing.T, ts *typeSchema, v any) {
+	t.Helper()
+	if _, e := decodePayload[pitfalls](ts, v); e != nil && e.Code != CodeValidation {
+		t.Fatalf("code %s for %#v", e.Code, v)
+	}
+}

@@ -1,0 +1,12 @@
+package rtkit_test
+
+import (
+	"testing"
+
+	"github.com/rtkit-go/rtkit"
+	"github.com/rtkit-go/rtkit/internal/logtest"
+)
+
+func TestMemoryLogConformance(t *testing.T) {
+	logtest.Run(t, func(*testing.T) rtkit.DeliveryLog { return rtkit.NewMemoryLog(rtkit.MemoryLogOptions{}) })
+}

@@ -1,0 +1,143 @@
+package rtkit
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// serverHandler is the untyped form of a HandleServer handler.
+type serverHandler func(ctx context.Context, payload json.RawMessage) (json.RawMessage, error)
+
+// HandleServer registers fn as n's handler of ev when another server of the
+// deployment sends it with EmitServers: server → server events, for work
+// every server must do (drop a cache, reload a setting). The payload is
+// validated against In's schema and decoded before fn runs; fn's Out is
+// validated and returned to the sender. An error from fn reaches the
+// sender: an *Error as it is, anything else as INTERNAL (its text is
+// logged here, not sent).
+//
+// Handlers run concurrently, each with a context that ends at the sender's
+// deadline or when the server shuts down. Server events are not part of the
+// client contract (Spec leaves them out). HandleServer panics if ev is
+// already server-handled on n, if its types cannot be described by a JSON
+// Schema, or if n is already mounted.
+func HandleServer[In, Out any](n *Namespace, ev Event[In, Out], fn func(ctx context.Context, in In) (Out, error)) {
+	n.register(ev.d, "HandleServer")
+	d := ev.d
+	if _, dup := n.serverHandlers[d.name]; dup {
+		n.panicf("server event %s handled twice", d.name)
+	}
+	if fn == nil {
+		n.panicf("server event %s: nil handler", d.name)
+	}
+	if n.serverHandlers == nil {
+		n.serverHandlers = map[string]serverHandler{}
+	}
+	n.serverHandlers[d.name] = func(ctx context.Context, raw json.RawMessage) (json.RawMessage, error) {
+		var v any
+		if len(raw) > 0 && json.Unmarshal(raw, &v) != nil {
+			return nil, NewError(CodeValidation, "invalid payload")
+		}
+		in, verr := decodePayload[In](d.in, v)
+		if verr != nil {
+			return nil, verr
+		}
+		out, err := fn(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		if d.out == nil {
+			return nil, nil
+		}
+		return encodePayload(d.out, out, true)
+	}
+}
+
+// EmitServers sends a server → server event to n's HandleServer handlers on
+// every other server the adapter reaches (not to this server), and waits
+// for their answers until ctx ends (the server's acknowledgement timeout
+// when ctx has no deadline). The payload is validated against In's schema
+// first, and nothing is sent when that fails.
+//
+// It returns the answers of the handlers that succeeded, in arrival order
+// (for a NoAck event, one NoAck per server). The error joins the errors
+// of the handlers that failed (*Error values, with their codes), a
+// NOT_FOUND *Error per server without a handler for ev, and a TIMEOUT
+// *Error when some servers did not answer in time. With an adapter that
+// reaches no other server (the in-memory one), it returns nothing. It is
+// safe for concurrent use.
+func EmitServers[In, Out any](ctx context.Context, n *Namespace, ev Event[In, Out], payload In) ([]Out, error) {
+	if ev.d == nil {
+		return nil, errors.New("rtkit: EmitServers: zero Event")
+	}
+	if err := n.To().check(); err != nil {
+		return nil, err
+	}
+	if err := ev.d.schemas(); err != nil { // compiled once, shared with HandleServer
+		return nil, fmt.Errorf("rtkit: EmitServers: event %s: %w", ev.d.name, err)
+	}
+	b, err := encodePayload(ev.d.in, payload, true)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := n.srv.withWait(ctx)
+	defer cancel()
+	var (
+		outs     []Out
+		errs     []error
+		answered int
+	)
+	servers, err := n.srv.ask(ctx, linkRequest{Op: opServer, NS: n.name, Event: ev.d.name, Payload: b},
+		func(servers int, a linkAnswer) bool {
+			answered++
+			switch {
+			case a.Error != nil:
+				errs = append(errs, a.Error.toError())
+			case ev.d.out == nil:
+				var zero Out
+				outs = append(outs, zero)
+			default:
+				var v any
+				if len(a.Data) > 0 && json.Unmarshal(a.Data, &v) != nil {
+					v = nil
+				}
+				out, verr := decodePayload[Out](ev.d.out, v)
+				if verr != nil {
+					errs = append(errs, verr)
+				} else {
+					outs = append(outs, out)
+				}
+			}
+			return answered >= servers
+		})
+	if err != nil {
+		return nil, err
+	}
+	if merr := missing(ctx, servers, answered); merr != nil {
+		errs = append(errs, merr)
+	}
+	return outs, errors.Join(errs...)
+}
+
+// serveServerEvent runs this server's handler of another server's event.
+func serveServerEvent(ctx context.Context, n *Namespace, req linkRequest) linkAnswer {
+	var h serverHandler
+	if n != nil {
+		h = n.serverHandlers[req.Event]
+	}
+	if h == nil {
+		return linkAnswer{Error: toLinkError(NewError(CodeNotFound, fmt.Sprintf("no handler of server event %s on %s", req.Event, req.NS)))}
+	}
+	out, err := h(ctx, req.Payload)
+	if err != nil {
+		var e *Error
+		if !errors.As(err, &e) {
+			n.srv.log.Error("rtkit: server event handler failed", "namespace", n.name, "event", req.Event, "err", err)
+			e = NewError(CodeInternal, internalMessage)
+		}
+		return linkAnswer{Error: toLinkError(e)}
+	}
+	return linkAnswer{Data: out}
+}
