@@ -307,5 +307,10 @@ themselves can drop events whose offset they have already seen.
 A client that reconnects before its server noticed the lost connection
 (no close frame, detected by the ping timeout) finds no saved session and
 is told to resync; rtkit waits a moment for the session before concluding.
+
+With package redislog, a server that shuts down ([Server.Shutdown], on
+SIGTERM in a rolling deployment) saves its sockets' sessions as it closes
+them: their clients reconnect to another server and recover there. A
+server that is killed saves nothing: its clients are told to resync.
 */
 package rtkit

@@ -123,11 +123,11 @@ type nodeProc struct {
 // address. The process is stopped (SIGTERM, then SIGKILL after
 // nodeStopWait) and waited for when the test ends; its log is shown if the
 // test failed.
-func startNodeProc(t testing.TB, bin string, r *redistest.Server, name string) *nodeProc {
+func startNodeProc(t testing.TB, bin string, r *redistest.Server, name string, args ...string) *nodeProc {
 	t.Helper()
 	p := &nodeProc{name: name, stderr: &syncBuffer{}, done: make(chan struct{})}
 	out := &firstLine{line: make(chan string, 1)}
-	p.cmd = exec.Command(bin, "-watch-stdin")
+	p.cmd = exec.Command(bin, append([]string{"-watch-stdin"}, args...)...)
 	p.cmd.Env = append(os.Environ(), "REDIS_URL="+r.URL(), "PORT=0")
 	p.cmd.Stdout = out
 	p.cmd.Stderr = p.stderr

@@ -38,6 +38,9 @@ type Config struct {
 	Polling bool
 	// Interval is the pause between two emits.
 	Interval time.Duration
+	// Failover makes each client try the next URL at every reconnection
+	// attempt, as behind a load balancer when a server goes away.
+	Failover bool
 }
 
 // Result is what one client reports.
@@ -89,6 +92,9 @@ func Run(t testing.TB, cfg Config, emit func(n int) error) []Result {
 	cmd := exec.CommandContext(ctx, node, filepath.Join(jsDir(), "chaos.mjs"),
 		strings.Join(cfg.URLs, ","), cfg.Namespace, strconv.Itoa(cfg.Total),
 		strconv.Itoa(cfg.Drops), strconv.Itoa(cfg.Clients), mode)
+	if cfg.Failover {
+		cmd.Env = append(os.Environ(), "CHAOS_FAILOVER=1")
+	}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()

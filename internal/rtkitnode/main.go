@@ -19,6 +19,11 @@
 // so that a test can make any one process broadcast. The server event
 // "node:who" is answered with the process id.
 //
+// With -log, the server keeps its delivery log in Redis (package redislog),
+// so that a client may recover its session on another node, and it also
+// serves the chaos tests' namespace (internal/chaos): "/chaos", every
+// socket in room "feed", the server → client event "tick".
+//
 // SIGTERM or SIGINT shuts it down gracefully (rtkit first, then HTTP), and
 // so does the end of its standard input with -watch-stdin: a test gives it
 // a pipe, whose end tells the node that the test process died without
@@ -39,7 +44,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
+	"github.com/rtkit-go/rtkit/internal/chaos"
 	"github.com/rtkit-go/rtkit/internal/chatcontract"
+	"github.com/rtkit-go/rtkit/redislog"
 
 	"github.com/rtkit-go/rtkit"
 	"github.com/rtkit-go/rtkit/adapter"
@@ -74,6 +83,7 @@ func run(log *slog.Logger) error {
 	flag.StringVar(&port, "port", port, "TCP port on 127.0.0.1 (0: any free port)")
 	redisURL := flag.String("redis", os.Getenv("REDIS_URL"), "Redis URL (default $REDIS_URL)")
 	watchStdin := flag.Bool("watch-stdin", false, "shut down when standard input ends (the parent process died)")
+	withLog := flag.Bool("log", false, "keep the delivery log in Redis and serve /chaos")
 	flag.Parse()
 	if *redisURL == "" {
 		return errors.New("no Redis URL: set REDIS_URL or -redis")
@@ -83,8 +93,21 @@ func run(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	srv := rtkit.NewServer(rtkit.WithAdapter(a), rtkit.WithLogger(log))
+	opts := []rtkit.ServerOption{rtkit.WithAdapter(a), rtkit.WithLogger(log)}
+	if *withLog {
+		ro, err := redis.ParseURL(*redisURL)
+		if err != nil {
+			return err
+		}
+		rc := redis.NewClient(ro)
+		defer rc.Close()
+		opts = append(opts, rtkit.WithDeliveryLog(redislog.New(rc, redislog.Options{})))
+	}
+	srv := rtkit.NewServer(opts...)
 	srv.Mount(newNamespace())
+	if *withLog {
+		srv.Mount(chaos.Namespace())
+	}
 
 	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", port))
 	if err != nil {

@@ -6,6 +6,8 @@
 //
 //   node chaos.mjs URL[,URL...] NAMESPACE TOTAL DROPS CLIENTS websocket|polling
 //
+// With CHAOS_FAILOVER=1 each client also moves to the next URL at every
+// reconnection attempt, as a load balancer would when a server is gone.
 // With CHAOS_TRACE=1 each report also holds a trace (events with their
 // offsets, drops, connects, packets received while disconnected), which
 // the Go test prints around the first problem.
@@ -76,6 +78,12 @@ function run(id) {
       }, 20 + Math.floor(Math.random() * 80));
     };
 
+    if (process.env.CHAOS_FAILOVER) {
+      socket.io.on("reconnect_attempt", () => {
+        node = (node + 1) % bases.length;
+        socket.io.uri = bases[node] + nsp;
+      });
+    }
     if (process.env.CHAOS_TRACE) {
       socket.io.on("packet", (p) => {
         if (!socket.connected) trace.push(`pkt-while-disconnected type=${p.type} ${JSON.stringify(p.data).slice(0, 40)} eng=${socket.io.engine && socket.io.engine.readyState}`);
