@@ -4,14 +4,17 @@
 //
 // # Choosing an adapter
 //
-// Memory keeps everything in one process; it is the default and the only
-// adapter with connection state recovery. Redis (or FromURL, for the
+// Memory keeps everything in one process; it is the default, and recovery
+// works with rtkit's in-memory delivery log. Redis (or FromURL, for the
 // REDIS_URL convention) connects every rtkit server of an application
 // through Redis, so that a typed emit on any server reaches the matching
 // sockets on all of them:
 //
 //	a, err := adapter.FromURL(os.Getenv("REDIS_URL"), adapter.Options{Prefix: "myapp"})
 //	srv := rtkit.NewServer(rtkit.WithAdapter(a))
+//
+// Add package redislog's delivery log for connection state recovery across
+// servers: rtkit.WithDeliveryLog(redislog.New(client, redislog.Options{})).
 //
 // The Redis adapter is github.com/zishang520/socket.io/adapters/redis/v3's
 // sharded adapter (SPUBLISH/SSUBSCRIBE, Redis 7 or newer, Redis Cluster
@@ -89,17 +92,20 @@
 // These come from Redis Pub/Sub or from the upstream adapter, and hold for
 // every server of a Redis deployment:
 //
-//   - Delivery is at most once. What is published while Redis is down, or
-//     while a server is disconnected from it, is lost for the other
-//     servers (Pub/Sub stores nothing); local sockets are not affected.
+//   - Delivery through the adapter is at most once. What is published
+//     while Redis is down, or while a server is disconnected from it, is
+//     lost for the other servers (Pub/Sub stores nothing); local sockets
+//     are not affected. With package redislog as the server's delivery log
+//     (rtkit.WithDeliveryLog), events travel through a Redis Stream that
+//     every server reads instead, and recovering clients get what they
+//     missed.
 //     Gathering operations then see this server only and return an error
 //     wrapping ErrUnavailable; a server whose subscriptions go-redis is
 //     restoring after an outage is neither counted nor asked.
-//   - No connection state recovery through Redis: the sharded adapter does
-//     not store broadcasts, so a client that reconnects (to any server)
-//     does not get what it missed. With any adapter but Memory, rtkit
-//     turns recovery off unless rtkit.WithRecovery asks for it (then
-//     clients only get an empty offset argument after each payload).
+//   - Connection state recovery needs a delivery log every server shares:
+//     the sharded adapter stores nothing. Behind this adapter, rtkit turns
+//     recovery on only with package redislog (rtkit.WithDeliveryLog);
+//     without it, recovery is off and a warning says so.
 //   - The upstream request path stays broken for code that uses the
 //     Socket.IO server directly, outside rtkit's API: the upstream cluster
 //     adapter (v3.0.2) counts servers with its base method, which always
