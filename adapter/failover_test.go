@@ -19,16 +19,7 @@ import (
 // and recover there: every client gets every number once, in order, and
 // every reconnection is recovered.
 func TestProcessesFailoverRecovers(t *testing.T) {
-	chaos.Node(t)
-	r := redistest.Start(t)
-	bin := buildNode(t)
-	a := startNodeProc(t, bin, r, "a", "-log")
-	b := startNodeProc(t, bin, r, "b", "-log")
-
-	worker := redislog.New(r.Client(t), redislog.Options{})
-	ns := chaos.Namespace() // the same declarations, not mounted here
-	cfg := chaos.Config{URLs: []string{a.url, b.url}, Namespace: chaos.NamespaceName,
-		Total: 600, Clients: 10, Interval: 2 * time.Millisecond, Failover: true}
+	a, cfg, emit := startFailoverPair(t)
 	var stopped time.Duration
 	results := chaos.Run(t, cfg, func(n int) error {
 		if n == cfg.Total/3 {
@@ -36,7 +27,7 @@ func TestProcessesFailoverRecovers(t *testing.T) {
 			a.stop(t) // SIGTERM, waits for the exit
 			stopped = time.Since(began)
 		}
-		return rtkit.Emit(ns.Via(worker).To("feed"), chaos.TickEvent, chaos.Tick{N: n})
+		return emit(n)
 	})
 	chaos.Verify(t, cfg, results)
 	moved := 0
@@ -54,21 +45,12 @@ func TestProcessesFailoverRecovers(t *testing.T) {
 // are told to resync (rtkit:resync, unknown_session) instead of silently
 // missing what was emitted meanwhile. Node B's clients are unaffected.
 func TestProcessesKilledNodeSignalsResync(t *testing.T) {
-	chaos.Node(t)
-	r := redistest.Start(t)
-	bin := buildNode(t)
-	a := startNodeProc(t, bin, r, "a", "-log")
-	b := startNodeProc(t, bin, r, "b", "-log")
-
-	worker := redislog.New(r.Client(t), redislog.Options{})
-	ns := chaos.Namespace()
-	cfg := chaos.Config{URLs: []string{a.url, b.url}, Namespace: chaos.NamespaceName,
-		Total: 600, Clients: 10, Interval: 2 * time.Millisecond, Failover: true}
+	a, cfg, emit := startFailoverPair(t)
 	results := chaos.Run(t, cfg, func(n int) error {
 		if n == cfg.Total/3 {
 			a.kill()
 		}
-		return rtkit.Emit(ns.Via(worker).To("feed"), chaos.TickEvent, chaos.Tick{N: n})
+		return emit(n)
 	})
 	require.Len(t, results, cfg.Clients)
 	for _, res := range results {
@@ -83,5 +65,25 @@ func TestProcessesKilledNodeSignalsResync(t *testing.T) {
 		if assert.NotEmpty(t, res.Got, "client %d", res.ID) {
 			assert.Equal(t, cfg.Total, res.Got[len(res.Got)-1], "client %d gets the events after it moved", res.ID)
 		}
+	}
+}
+
+// startFailoverPair starts two node processes with the Redis delivery log
+// and returns the first, the chaos configuration for clients spread over
+// both (moving to the other node when theirs goes away), and a function
+// that emits tick n to room "feed" from this process, through the log.
+func startFailoverPair(t *testing.T) (*nodeProc, chaos.Config, func(n int) error) {
+	t.Helper()
+	chaos.Node(t)
+	r := redistest.Start(t)
+	bin := buildNode(t)
+	a := startNodeProc(t, bin, r, "a", "-log")
+	b := startNodeProc(t, bin, r, "b", "-log")
+	worker := redislog.New(r.Client(t), redislog.Options{})
+	ns := chaos.Namespace() // the same declarations, not mounted here
+	cfg := chaos.Config{URLs: []string{a.url, b.url}, Namespace: chaos.NamespaceName,
+		Total: 600, Clients: 10, Interval: 2 * time.Millisecond, Failover: true}
+	return a, cfg, func(n int) error {
+		return rtkit.Emit(ns.Via(worker).To("feed"), chaos.TickEvent, chaos.Tick{N: n})
 	}
 }

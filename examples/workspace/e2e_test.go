@@ -239,7 +239,7 @@ func e2eStart(t *testing.T, bin, name string, cfg map[string]string) *e2eApp {
 	for k, v := range cfg {
 		set[k] = v
 	}
-	var logs e2eBuffer
+	var logs syncBuffer
 	app.cmd = exec.Command(bin)
 	app.cmd.Env = e2eEnv(set)
 	app.cmd.Stdout, app.cmd.Stderr = &logs, &logs
@@ -365,23 +365,4 @@ func (l *e2eLineLog) flush() {
 		l.t.Log(string(l.pending))
 		l.pending = nil
 	}
-}
-
-// e2eBuffer is a bytes.Buffer safe for the two writers of a child
-// process's output.
-type e2eBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *e2eBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *e2eBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -68,6 +68,35 @@ func getJSON[T any](ctx context.Context, rdb *redis.Client, key string) (T, erro
 	return v, json.Unmarshal(b, &v)
 }
 
+// mgetJSON reads the JSON values of keys prefix+id, in the order of ids;
+// keys deleted meanwhile are skipped.
+func mgetJSON[T any](ctx context.Context, rdb *redis.Client, prefix string, ids []string) ([]T, error) {
+	out := []T{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	ks := make([]string, len(ids))
+	for i, id := range ids {
+		ks[i] = prefix + id
+	}
+	vals, err := rdb.MGet(ctx, ks...).Result()
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range vals {
+		str, ok := v.(string)
+		if !ok {
+			continue // deleted meanwhile
+		}
+		var t T
+		if err := json.Unmarshal([]byte(str), &t); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
 type redisUsers struct {
 	rdb *redis.Client
 	k   keys
@@ -170,28 +199,9 @@ func (s *redisDocuments) ListByOwner(ctx context.Context, owner uuid.UUID) ([]Do
 	if err != nil {
 		return nil, err
 	}
-	out := []Document{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	ks := make([]string, len(ids))
-	for i, id := range ids {
-		ks[i] = string(s.k) + "doc:" + id
-	}
-	vals, err := s.rdb.MGet(ctx, ks...).Result()
+	out, err := mgetJSON[Document](ctx, s.rdb, string(s.k)+"doc:", ids)
 	if err != nil {
 		return nil, err
-	}
-	for _, v := range vals {
-		str, ok := v.(string)
-		if !ok {
-			continue // deleted meanwhile
-		}
-		var d Document
-		if err := json.Unmarshal([]byte(str), &d); err != nil {
-			return nil, err
-		}
-		out = append(out, d)
 	}
 	slices.SortFunc(out, func(a, b Document) int { return newestFirst(a.CreatedAt, b.CreatedAt, a.ID, b.ID) })
 	return out, nil
@@ -260,28 +270,12 @@ func (s *redisNotifications) ListFor(ctx context.Context, user uuid.UUID) ([]Not
 		return nil, err
 	}
 	all = append(all, own...)
-	out := []Notification{}
-	if len(all) == 0 {
-		return out, nil
-	}
-	ks := make([]string, len(all))
-	for i, id := range all {
-		ks[i] = string(s.k) + "notif:" + id
-	}
-	vals, err := s.rdb.MGet(ctx, ks...).Result()
+	out, err := mgetJSON[Notification](ctx, s.rdb, string(s.k)+"notif:", all)
 	if err != nil {
 		return nil, err
 	}
-	for _, v := range vals {
-		str, ok := v.(string)
-		if !ok {
-			continue
-		}
-		var n Notification
-		if err := json.Unmarshal([]byte(str), &n); err != nil {
-			return nil, err
-		}
-		out = append(out, n)
+	if len(out) == 0 {
+		return out, nil
 	}
 	cmds, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, n := range out {
