@@ -26,7 +26,8 @@ import (
 type phase struct {
 	name                 string
 	sent, failed         atomic.Int64
-	local, remote        atomic.Int64 // deliveries from the same node, from the other
+	local, remote        atomic.Int64    // deliveries from the same node, from the other
+	remoteAt             [2]atomic.Int64 // deliveries from the other node, by receiving node
 	slowest              atomic.Int64
 	expectLocal, expectR int64
 }
@@ -77,6 +78,7 @@ func TestRedisOutageUnderLoad(t *testing.T) {
 				p.local.Add(1)
 			} else {
 				p.remote.Add(1)
+				p.remoteAt[m.node].Add(1)
 			}
 		})
 	}
@@ -133,11 +135,13 @@ func TestRedisOutageUnderLoad(t *testing.T) {
 	healthy := time.Since(restarted)
 	probe := &phase{name: "probe"}
 	current.Store(probe)
+	// Each node restores its own subscriptions: probe both directions.
 	require.Eventually(t, func() bool {
 		_, _ = rtkittest.Call(ctx5(t), members[0].c, hostile.Say, hostile.SayIn{Room: "lobby", Text: "probe"})
+		_, _ = rtkittest.Call(ctx5(t), members[1].c, hostile.Say, hostile.SayIn{Room: "lobby", Text: "probe"})
 		time.Sleep(10 * time.Millisecond)
-		return probe.remote.Load() > 0
-	}, 15*time.Second, 10*time.Millisecond, "delivery across nodes resumes by itself")
+		return probe.remoteAt[0].Load() > 0 && probe.remoteAt[1].Load() > 0
+	}, 15*time.Second, 10*time.Millisecond, "delivery across nodes resumes by itself, both ways")
 	t.Logf("after the restart: adapters healthy in %v, delivery across nodes back in %v",
 		healthy.Round(time.Millisecond), time.Since(restarted).Round(time.Millisecond))
 	run(after, 2*time.Second)
