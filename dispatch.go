@@ -191,16 +191,13 @@ func (n *Namespace) connected(raw *socket.Socket) {
 			reason = "server shutting down"
 		}
 		n.sockets.CompareAndDelete(raw.Id(), s)
-		n.srv.queued.Add(-int64(s.box.close()))
+		s.box.close()
 		s.cancel(ErrDisconnected)
 		for _, fn := range n.onDisconnect {
 			n.safely("disconnect hook", func() { fn(s, reason) })
 		}
 	})
-	s.box.run = func(args []any) {
-		defer n.srv.queued.Add(-1)
-		n.dispatch(s, args)
-	}
+	s.box.run = func(args []any) { n.dispatch(s, args) }
 	maxPending := int(n.srv.cfg.maxPending)
 	raw.Use(func(args []any, _ func(error)) {
 		// The library's own listeners are never used: events go to the
@@ -209,9 +206,7 @@ func (n *Namespace) connected(raw *socket.Socket) {
 		if n.srv.closing.Load() {
 			n.srv.lastEvent.Store(time.Now().UnixNano())
 		}
-		n.srv.queued.Add(1)
 		if !s.box.push(args, maxPending) {
-			n.srv.queued.Add(-1)
 			name, ack, _ := splitEvent(args)
 			n.reply(s, ack, name, nil, errQueueFull)
 		}

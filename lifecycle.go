@@ -72,7 +72,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) drain(ctx context.Context) error {
 	tick := time.NewTicker(2 * time.Millisecond)
 	defer tick.Stop()
-	busy := func() bool { return s.inflight.Load() > 0 || s.queued.Load() > 0 }
+	busy := func() bool { return s.inflight.Load() > 0 || !s.mailboxesIdle() }
 	worked := busy()
 	for busy() {
 		select {
@@ -100,6 +100,17 @@ func (s *Server) drain(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// mailboxesIdle reports whether no socket has an event waiting or running.
+// Only Shutdown asks, so the events themselves count nothing server-wide.
+func (s *Server) mailboxesIdle() bool {
+	for sock := range s.Sockets() {
+		if !sock.box.idle() {
+			return false
+		}
+	}
+	return true
 }
 
 // How long Shutdown waits for events to stop arriving once handlers are

@@ -63,13 +63,17 @@ func (m *mailbox) loop() {
 	}
 }
 
-// close drops the waiting events and returns how many it dropped; the
-// running one, if any, finishes.
-func (m *mailbox) close() int {
+// close drops the waiting events; the running one, if any, finishes.
+func (m *mailbox) close() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.closed = true
-	dropped := len(m.events)
 	m.events = nil
-	return dropped
+}
+
+// idle reports whether no event is waiting or running.
+func (m *mailbox) idle() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return !m.running
 }

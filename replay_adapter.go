@@ -197,7 +197,7 @@ func (a *replayAdapter) mark() {
 	for sid := range a.recovering {
 		except.Add(socket.Room(sid))
 	}
-	a.local(&parser.Packet{Type: parser.EVENT, Data: []any{offsetEvent, a.head}},
+	a.direct(&parser.Packet{Type: parser.EVENT, Data: []any{offsetEvent, a.head}},
 		&socket.BroadcastOptions{Rooms: types.NewSet[socket.Room](), Except: except,
 			Flags: &socket.BroadcastFlags{Local: true}})
 }
@@ -234,18 +234,10 @@ func (a *replayAdapter) Broadcast(p *parser.Packet, opts *socket.BroadcastOption
 	}
 }
 
-// direct broadcasts p without the log, through the wrapped adapter (to
-// every server, for a cluster adapter).
+// direct broadcasts p without the log, through the wrapped adapter: to
+// every server for a cluster adapter, unless opts has the Local flag (the
+// log's deliveries and the offset markers), to this server's sockets only.
 func (a *replayAdapter) direct(p *parser.Packet, opts *socket.BroadcastOptions) {
-	if a.plain {
-		localBroadcast(a.Adapter, p, opts)
-		return
-	}
-	a.Adapter.Broadcast(p, opts)
-}
-
-// local writes p to this server's sockets (opts has the Local flag).
-func (a *replayAdapter) local(p *parser.Packet, opts *socket.BroadcastOptions) {
 	if a.plain {
 		localBroadcast(a.Adapter, p, opts)
 		return
@@ -308,7 +300,7 @@ func (a *replayAdapter) deliver(e LogEntry) {
 	for sid := range a.recovering {
 		except.Add(socket.Room(sid)) // the replay delivers it
 	}
-	a.local(&parser.Packet{Type: parser.EVENT, Data: wireArgs(e)}, &socket.BroadcastOptions{
+	a.direct(&parser.Packet{Type: parser.EVENT, Data: wireArgs(e)}, &socket.BroadcastOptions{
 		Rooms:  roomSet(e.Rooms),
 		Except: except,
 		Flags:  &socket.BroadcastFlags{Local: true},

@@ -37,11 +37,6 @@ type Server struct {
 	// checks closing; Shutdown sets closing, then waits for zero. Either
 	// the handler sees closing and backs out, or Shutdown sees its count.
 	inflight atomic.Int64
-	// queued counts events accepted into sockets' mailboxes and not yet
-	// finished (running or waiting): Shutdown waits for them too, so
-	// that an event queued behind a running handler is answered
-	// (UNAVAILABLE) rather than cut by the disconnection.
-	queued atomic.Int64
 	// lastEvent is when the last event arrived during Shutdown (unix ns).
 	lastEvent atomic.Int64
 	closing   atomic.Bool

@@ -2,71 +2,20 @@ package docgen_test
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/rtkit-go/rtkit"
+	"github.com/rtkit-go/rtkit/examples/echo/chat"
 )
 
-// The golden test documents the contract of examples/echo. A main package
-// cannot be imported, so these declarations mirror examples/echo/main.go:
-// keep them in step with it (same types, tags, events and options).
+// echoSpec is the Spec of examples/echo's server, which the golden test
+// documents in docs/echo.
+func echoSpec() rtkit.Spec { return specOf(chat.Namespace()) }
 
-// SendMessage is what a client posts.
-type SendMessage struct {
-	Room string `json:"room" jsonschema:"minLength=1,maxLength=64,pattern=^[a-z0-9-]+$" jsonschema_description:"Room name: lower-case letters, digits and dashes"`
-	Text string `json:"text" jsonschema:"minLength=1,maxLength=1000"`
-}
-
-// MessageSent acknowledges a posted message.
-type MessageSent struct {
-	ID int64 `json:"id"`
-}
-
-// Message is what everyone in the room receives.
-type Message struct {
-	ID     int64     `json:"id"`
-	Room   string    `json:"room"`
-	From   string    `json:"from" jsonschema_description:"Socket id of the sender"`
-	Text   string    `json:"text"`
-	SentAt time.Time `json:"sentAt"`
-}
-
-var (
-	echoMessageSend = rtkit.NewEvent[SendMessage, MessageSent]("message:send",
-		rtkit.Summary("Post a message to a room, joining it"))
-	echoMessageNew = rtkit.NewEvent[Message, rtkit.NoAck]("message:new",
-		rtkit.Summary("A message was posted to a room you are in"))
-)
-
-// echoSpec is the Spec of examples/echo's server. Its Go type names are
-// those of package main, as examples/echo's own Spec names them.
-func echoSpec() rtkit.Spec {
-	sp := specOf(echoNamespace())
-	for i := range sp.Namespaces {
-		for j := range sp.Namespaces[i].Events {
-			ev := &sp.Namespaces[i].Events[j]
-			ev.PayloadType = strings.Replace(ev.PayloadType, "docgen_test.", "main.", 1)
-			ev.AckType = strings.Replace(ev.AckType, "docgen_test.", "main.", 1)
-		}
-	}
-	return sp
-}
-
-// echoNamespace builds examples/echo's "/chat" namespace.
-func echoNamespace() *rtkit.Namespace {
-	ns := rtkit.NewNamespace("/chat",
-		rtkit.NamespaceDescription("Rooms where clients post messages"),
-		rtkit.WithRoom("room:{name}", rtkit.Anyone,
-			rtkit.RoomDescription("Everyone who posted to the room")))
-	rtkit.Handle(ns, echoMessageSend, func(context.Context, *rtkit.Socket, SendMessage) (MessageSent, error) {
-		return MessageSent{}, nil
-	})
-	rtkit.Emits(ns, echoMessageNew)
-	return ns
-}
+// echoNamespace is examples/echo's "/chat" namespace.
+func echoNamespace() *rtkit.Namespace { return chat.Namespace() }
 
 // specOf mounts the namespaces on a server, takes its spec and shuts it
 // down again.

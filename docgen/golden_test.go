@@ -3,10 +3,6 @@ package docgen_test
 import (
 	"bytes"
 	"flag"
-	"go/ast"
-	"go/parser"
-	"go/printer"
-	"go/token"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -14,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/rtkit-go/rtkit/docgen"
@@ -102,57 +97,4 @@ func firstDifference(got, want []byte) string {
 		}
 	}
 	return ""
-}
-
-// TestEchoMirrorMatchesExample guards the mirror in contract_test.go: the
-// payload types and the NewEvent and NewNamespace calls must read the same
-// as in examples/echo/main.go.
-func TestEchoMirrorMatchesExample(t *testing.T) {
-	t.Parallel()
-	example := declarations(t, filepath.Join("..", "examples", "echo", "main.go"))
-	mirror := declarations(t, "contract_test.go")
-	for _, name := range []string{"SendMessage", "MessageSent", "Message"} {
-		require.Contains(t, example, "type "+name, "examples/echo declares %s", name)
-		assert.Equal(t, example["type "+name], mirror["type "+name], "type %s", name)
-	}
-	for key, call := range example {
-		if strings.HasPrefix(key, "call ") {
-			assert.Equal(t, call, mirror[key], "examples/echo's %s must be mirrored", key)
-		}
-	}
-}
-
-// declarations prints a file's type declarations ("type X") and its calls
-// of rtkit.NewEvent and rtkit.NewNamespace ("call <first argument>").
-func declarations(t *testing.T, file string) map[string]string {
-	t.Helper()
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, file, nil, 0)
-	require.NoError(t, err)
-	print := func(n ast.Node) string {
-		var b bytes.Buffer
-		require.NoError(t, printer.Fprint(&b, fset, n))
-		return b.String()
-	}
-	out := map[string]string{}
-	ast.Inspect(f, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.TypeSpec:
-			out["type "+n.Name.Name] = print(n)
-		case *ast.CallExpr:
-			fun := n.Fun
-			if ix, ok := fun.(*ast.IndexListExpr); ok {
-				fun = ix.X
-			}
-			if sel, ok := fun.(*ast.SelectorExpr); ok && len(n.Args) > 0 &&
-				(sel.Sel.Name == "NewEvent" || sel.Sel.Name == "NewNamespace") && print(sel.X) == "rtkit" {
-				if lit, ok := n.Args[0].(*ast.BasicLit); ok && (lit.Value == `"message:send"` ||
-					lit.Value == `"message:new"` || lit.Value == `"/chat"`) {
-					out["call "+lit.Value] = print(n)
-				}
-			}
-		}
-		return true
-	})
-	return out
 }
