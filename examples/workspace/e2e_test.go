@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -13,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -22,10 +20,6 @@ import (
 
 	"github.com/rtkit-go/rtkit/internal/redistest"
 )
-
-// e2eAdminEmail is in ADMIN_EMAILS of every process the end-to-end tests
-// start.
-const e2eAdminEmail = "admin@e2e.test"
 
 // TestEndToEnd builds the application, runs it as separate processes and
 // drives them with the official socket.io-client and headless Chromium
@@ -38,17 +32,17 @@ func TestEndToEnd(t *testing.T) {
 	node := e2eNode(t)
 	bin := e2eBuild(t)
 
-	app := e2eStart(t, bin, "app", nil)
-	env := []string{"WORKSPACE_URL=" + app.url, "WORKSPACE_ADMIN_EMAIL=" + e2eAdminEmail,
-		"WORKSPACE_CORS_ORIGIN=" + app.url}
+	app := startProc(t, "app", nil)
+	env := []string{"WORKSPACE_URL=" + app.URL, "WORKSPACE_ADMIN_EMAIL=" + testAdminEmail,
+		"WORKSPACE_CORS_ORIGIN=" + app.URL}
 	for _, script := range []string{"api", "notifications", "documents", "recovery"} {
 		t.Run(script, func(t *testing.T) { e2eRunScript(t, node, script, env) })
 	}
 
 	t.Run("config", func(t *testing.T) {
 		cfg := map[string]string{"SOCKET_IO_PATH": "/rt", "SOCKET_RATE_LIMIT": "5/1m", "SESSION_TTL": "4s"}
-		custom := e2eStart(t, bin, "config", cfg)
-		e2eRunScript(t, node, "config", []string{"WORKSPACE_CONFIG_URL=" + custom.url,
+		custom := startProc(t, "config", cfg)
+		e2eRunScript(t, node, "config", []string{"WORKSPACE_CONFIG_URL=" + custom.URL,
 			"WORKSPACE_CONFIG_PATH=" + cfg["SOCKET_IO_PATH"], "WORKSPACE_CONFIG_RATE=" + cfg["SOCKET_RATE_LIMIT"],
 			"WORKSPACE_CONFIG_TTL=" + cfg["SESSION_TTL"]})
 	})
@@ -62,18 +56,18 @@ func TestEndToEnd(t *testing.T) {
 		// A process that cannot find the client script, for the page's
 		// "what to run" message.
 		missing := filepath.Join(t.TempDir(), "missing.js")
-		noClient := e2eStart(t, bin, "no-client", map[string]string{"SOCKET_IO_CLIENT_JS": missing})
+		noClient := startProc(t, "no-client", map[string]string{"SOCKET_IO_CLIENT_JS": missing})
 		e2eRunScript(t, node, "page", append(env, "WORKSPACE_CHROMIUM="+chromium, "WORKSPACE_SCREENSHOT_DIR="+shots,
-			"WORKSPACE_NOCLIENT_URL="+noClient.url))
+			"WORKSPACE_NOCLIENT_URL="+noClient.URL))
 		t.Logf("screenshots of the demo page: %s, %s", filepath.Join(shots, "workspace-demo.png"),
 			filepath.Join(shots, "workspace-demo-missing-client.png"))
 	})
 
 	t.Run("shutdown", func(t *testing.T) {
-		victim := e2eStart(t, bin, "shutdown", nil)
+		victim := startProc(t, "shutdown", nil)
 		mark := filepath.Join(t.TempDir(), "sigterm")
 		e2eRunScript(t, node, "shutdown", []string{
-			"WORKSPACE_SHUTDOWN_URL=" + victim.url,
+			"WORKSPACE_SHUTDOWN_URL=" + victim.URL,
 			"WORKSPACE_SHUTDOWN_PID=" + strconv.Itoa(victim.cmd.Process.Pid),
 			"WORKSPACE_SHUTDOWN_MARK=" + mark,
 		})
@@ -95,31 +89,31 @@ func TestEndToEnd(t *testing.T) {
 	t.Run("redis", func(t *testing.T) {
 		redis := redistest.Start(t)
 		cfg := map[string]string{"REDIS_URL": redis.URL()}
-		a := e2eStart(t, bin, "redis-a", cfg)
-		b := e2eStart(t, bin, "redis-b", cfg)
+		a := startProc(t, "redis-a", cfg)
+		b := startProc(t, "redis-b", cfg)
 		e2eRunScript(t, node, "cluster", []string{
-			"WORKSPACE_CLUSTER_URLS=" + a.url + "," + b.url,
-			"WORKSPACE_ADMIN_EMAIL=" + e2eAdminEmail,
+			"WORKSPACE_CLUSTER_URLS=" + a.URL + "," + b.URL,
+			"WORKSPACE_ADMIN_EMAIL=" + testAdminEmail,
 		})
 
 		redis.Stop()
-		degraded := e2eHealth(t, a.url, http.StatusServiceUnavailable, 10*time.Second)
+		degraded := e2eHealth(t, a.URL, http.StatusServiceUnavailable, 10*time.Second)
 		assert.Equal(t, "degraded", degraded["status"], "health while Redis is down")
 		redis.Restart()
-		e2eHealth(t, a.url, http.StatusOK, 10*time.Second)
+		e2eHealth(t, a.URL, http.StatusOK, 10*time.Second)
 	})
 
 	t.Run("rest-only", func(t *testing.T) {
-		restOnly := e2eStart(t, bin, "rest-only", map[string]string{"SOCKET_IO_ENABLED": "false"})
-		health := e2eHealth(t, restOnly.url, http.StatusOK, time.Second)
+		restOnly := startProc(t, "rest-only", map[string]string{"SOCKET_IO_ENABLED": "false"})
+		health := e2eHealth(t, restOnly.URL, http.StatusOK, time.Second)
 		sio, _ := health["socketio"].(map[string]any)
 		assert.Equal(t, false, sio["enabled"], "health: %v", health)
-		res, err := e2eHTTP.Get(restOnly.url + "/socket.io/?EIO=4&transport=polling")
+		res, err := e2eHTTP.Get(restOnly.URL + "/socket.io/?EIO=4&transport=polling")
 		require.NoError(t, err)
 		_ = res.Body.Close()
 		assert.Equal(t, http.StatusNotFound, res.StatusCode, "no Socket.IO endpoint")
 		body := `{"email":"rest@e2e.test","password":"correct horse","name":"Rest"}`
-		res, err = e2eHTTP.Post(restOnly.url+"/api/auth/sign-up", "application/json", strings.NewReader(body))
+		res, err = e2eHTTP.Post(restOnly.URL+"/api/auth/sign-up", "application/json", strings.NewReader(body))
 		require.NoError(t, err)
 		_ = res.Body.Close()
 		assert.Equal(t, http.StatusCreated, res.StatusCode, "the REST API works without Socket.IO")
@@ -199,14 +193,6 @@ func e2eBuild(t *testing.T) string {
 	return bin
 }
 
-// e2eApp is one application process.
-type e2eApp struct {
-	url      string
-	cmd      *exec.Cmd
-	done     chan struct{} // closed when the process has exited
-	exitedAt time.Time     // set before done is closed
-}
-
 // e2eEnv returns the environment of a child process: this process's,
 // without the application's own variables, plus set.
 func e2eEnv(set map[string]string) []string {
@@ -222,76 +208,6 @@ func e2eEnv(set map[string]string) []string {
 		env = append(env, k+"="+v)
 	}
 	return env
-}
-
-// e2eStart starts the application on a free port of 127.0.0.1 with the
-// default configuration plus cfg, waits until /health answers, and stops
-// it by its PID when the test ends. Its output is shown if the test fails.
-func e2eStart(t *testing.T, bin, name string, cfg map[string]string) *e2eApp {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	require.NoError(t, ln.Close())
-	app := &e2eApp{url: "http://127.0.0.1:" + port, done: make(chan struct{})}
-
-	set := map[string]string{"PORT": port, "ADMIN_EMAILS": e2eAdminEmail, "CORS_ORIGINS": app.url}
-	for k, v := range cfg {
-		set[k] = v
-	}
-	var logs syncBuffer
-	app.cmd = exec.Command(bin)
-	app.cmd.Env = e2eEnv(set)
-	app.cmd.Stdout, app.cmd.Stderr = &logs, &logs
-	require.NoError(t, app.cmd.Start())
-	go func() {
-		_ = app.cmd.Wait()
-		app.exitedAt = time.Now()
-		close(app.done)
-	}()
-	t.Cleanup(func() {
-		start := time.Now()
-		app.stop()
-		t.Logf("%s stopped in %v", name, time.Since(start).Round(time.Millisecond))
-		if t.Failed() {
-			t.Logf("output of %s (pid %d):\n%s", name, app.cmd.Process.Pid, logs.String())
-		}
-	})
-
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		select {
-		case <-app.done:
-			t.Fatalf("%s exited at start: %s", name, logs.String())
-		default:
-		}
-		if res, err := e2eHTTP.Get(app.url + "/health"); err == nil {
-			_ = res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return app
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: /health did not answer 200 within 15 s: %s", name, logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// stop sends SIGTERM, then SIGKILL after 10 s, and waits for the exit.
-func (a *e2eApp) stop() {
-	select {
-	case <-a.done:
-		return
-	default:
-	}
-	_ = a.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-a.done:
-	case <-time.After(10 * time.Second):
-		_ = a.cmd.Process.Kill()
-		<-a.done
-	}
 }
 
 // e2eHealth polls url/health until it answers status, and returns the

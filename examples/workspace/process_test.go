@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -57,10 +58,12 @@ func removeBuiltBinary() {
 
 // proc is the application running as a child process.
 type proc struct {
-	URL  string
-	cmd  *exec.Cmd
-	done chan struct{} // closed once the process exited
-	logs *syncBuffer
+	URL      string
+	name     string
+	cmd      *exec.Cmd
+	done     chan struct{} // closed once the process exited
+	exitedAt time.Time     // set before done is closed
+	logs     *syncBuffer
 }
 
 // syncBuffer is a bytes.Buffer safe for the child's writes and the
@@ -82,10 +85,12 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// startProc runs the application on a free port of 127.0.0.1 with env
-// added to a clean application environment, waits until /health answers
-// 200, and stops it by its PID when the test ends.
-func startProc(t *testing.T, env map[string]string) *proc {
+// startProc runs the application, called name in the test log, on a free
+// port of 127.0.0.1 with env added to a clean application environment
+// (admin testAdminEmail, CORS for its own origin, debug logs), waits until
+// /health answers 200, and stops it by its PID when the test ends; its
+// output is shown if the test failed.
+func startProc(t *testing.T, name string, env map[string]string) *proc {
 	t.Helper()
 	bin := binary(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -93,9 +98,12 @@ func startProc(t *testing.T, env map[string]string) *proc {
 	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	require.NoError(t, ln.Close())
 
-	p := &proc{URL: "http://127.0.0.1:" + port, done: make(chan struct{}), logs: &syncBuffer{}}
-	vars := []string{"PORT=" + port, "ADMIN_EMAILS=" + testAdminEmail, "LOG_LEVEL=debug", "PATH=" + os.Getenv("PATH")}
-	for k, v := range env {
+	p := &proc{URL: "http://127.0.0.1:" + port, name: name, done: make(chan struct{}), logs: &syncBuffer{}}
+	set := map[string]string{"PORT": port, "ADMIN_EMAILS": testAdminEmail, "CORS_ORIGINS": p.URL,
+		"LOG_LEVEL": "debug", "PATH": os.Getenv("PATH")}
+	maps.Copy(set, env)
+	var vars []string
+	for k, v := range set {
 		vars = append(vars, k+"="+v)
 	}
 	p.cmd = exec.Command(bin)
@@ -104,12 +112,15 @@ func startProc(t *testing.T, env map[string]string) *proc {
 	require.NoError(t, p.cmd.Start())
 	go func() {
 		_ = p.cmd.Wait()
+		p.exitedAt = time.Now()
 		close(p.done)
 	}()
 	t.Cleanup(func() {
+		start := time.Now()
 		p.stop()
+		t.Logf("%s stopped in %v", name, time.Since(start).Round(time.Millisecond))
 		if t.Failed() {
-			t.Logf("output of pid %d:\n%s", p.cmd.Process.Pid, p.logs.String())
+			t.Logf("output of %s (pid %d):\n%s", name, p.cmd.Process.Pid, p.logs.String())
 		}
 	})
 
@@ -117,7 +128,7 @@ func startProc(t *testing.T, env map[string]string) *proc {
 	for {
 		select {
 		case <-p.done:
-			t.Fatalf("the application exited at start:\n%s", p.logs.String())
+			t.Fatalf("%s exited at start:\n%s", name, p.logs.String())
 		default:
 		}
 		if res, err := testHTTP.Get(p.URL + "/health"); err == nil {
@@ -126,7 +137,7 @@ func startProc(t *testing.T, env map[string]string) *proc {
 				return p
 			}
 		}
-		require.True(t, time.Now().Before(deadline), "/health did not answer 200 within 15 s:\n%s", p.logs.String())
+		require.True(t, time.Now().Before(deadline), "%s: /health did not answer 200 within 15 s:\n%s", name, p.logs.String())
 		time.Sleep(30 * time.Millisecond)
 	}
 }

@@ -21,8 +21,8 @@ import (
 func TestTwoProcessesOnRedis(t *testing.T) {
 	t.Parallel()
 	rs := redistest.Start(t)
-	p1 := startProc(t, map[string]string{"REDIS_URL": rs.URL()})
-	p2 := startProc(t, map[string]string{"REDIS_URL": rs.URL()})
+	p1 := startProc(t, "p1", map[string]string{"REDIS_URL": rs.URL()})
+	p2 := startProc(t, "p2", map[string]string{"REDIS_URL": rs.URL()})
 
 	for _, p := range []*proc{p1, p2} {
 		res := call(t, "GET", p.URL+"/health", "", nil)

@@ -17,7 +17,7 @@ import (
 // process exits with status 0 well within 10 s.
 func TestGracefulShutdown(t *testing.T) {
 	t.Parallel()
-	p := startProc(t, nil)
+	p := startProc(t, "app", nil)
 	u := signUp(t, p.testApp(), "ann@example.com")
 	c := p.sio().Dial(t, "/notifications", withToken(u.Token))
 
