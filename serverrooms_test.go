@@ -3,6 +3,7 @@ package rtkit_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -18,8 +19,13 @@ import (
 func TestServerRooms(t *testing.T) {
 	hooked := make(chan []string, 1)
 	ns := newTestNamespace(
+		// A slow connect hook first: rooms joined by a hook (after the
+		// client was told it is connected) would miss the emit below.
+		rtkit.OnConnect(func(_ context.Context, s *rtkit.Socket) {
+			hooked <- s.Rooms()
+			time.Sleep(300 * time.Millisecond)
+		}),
 		rtkit.ServerRooms(func(_ context.Context, s *rtkit.Socket) []string { return []string{"channel:secret"} }),
-		rtkit.OnConnect(func(_ context.Context, s *rtkit.Socket) { hooked <- s.Rooms() }),
 	)
 	ts := startWithNamespace(t, ns)
 	c := ts.Dial(t, "/test")
