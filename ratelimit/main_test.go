@@ -3,12 +3,8 @@ package ratelimit_test
 import (
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/rtkit-go/rtkit/internal/leakcheck"
 )
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m,
-		// The Go client's engine package starts a network monitor when it
-		// is imported; it lives as long as the process.
-		goleak.IgnoreTopFunction("github.com/zishang520/socket.io/v3/pkg/utils.SetInterval.func1"))
-}
+// Every socket owns goroutines: none may be left behind after the tests.
+func TestMain(m *testing.M) { leakcheck.Main(m) }

@@ -9,17 +9,14 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/rtkit-go/rtkit"
+	"github.com/rtkit-go/rtkit/internal/leakcheck"
 	"github.com/rtkit-go/rtkit/rtkittest"
 )
 
-func TestMain(m *testing.M) {
-	// The Go client's engine package starts a network monitor when it is
-	// imported; it lives as long as the process.
-	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("github.com/zishang520/socket.io/v3/pkg/utils.SetInterval.func1"))
-}
+// Every socket owns goroutines: none may be left behind after the tests.
+func TestMain(m *testing.M) { leakcheck.Main(m) }
 
 // TestBenchContract checks the /bench contract the load harness relies on,
 // against the server the command runs: echo is validated and acknowledged,
