@@ -3,11 +3,9 @@ package main
 import (
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/rtkit-go/rtkit/internal/leakcheck"
 )
 
 // The soak's clients and in-process server own goroutines: once a test
 // has closed them, none may be left.
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
-}
+func TestMain(m *testing.M) { leakcheck.Main(m) }
