@@ -190,6 +190,12 @@ func (n *Namespace) connected(raw *socket.Socket) {
 		if n.srv.closing.Load() && (reason == "forced close" || reason == "forced server close") {
 			reason = "server shutting down"
 		}
+		// The library writes the DISCONNECT packet before it closes the
+		// socket on its side: a quick client can close its transport in
+		// between, and the reason would read as the client's doing.
+		if s.disconnecting.Load() && reason == "transport close" {
+			reason = "server namespace disconnect"
+		}
 		n.sockets.CompareAndDelete(raw.Id(), s)
 		s.box.close()
 		s.cancel(ErrDisconnected)
@@ -198,6 +204,7 @@ func (n *Namespace) connected(raw *socket.Socket) {
 		}
 	})
 	s.box.run = func(args []any) { n.dispatch(s, args) }
+	s.box.pool = &n.srv.workers
 	maxPending := int(n.srv.cfg.maxPending)
 	raw.Use(func(args []any, _ func(error)) {
 		// The library's own listeners are never used: events go to the

@@ -49,6 +49,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-time.After(5 * time.Second):
 	}
 	s.cancelBase()
+	s.workers.stop()
 	if cerr := s.cfg.adapter.Close(ctx); cerr != nil && err == nil {
 		err = cerr
 	}

@@ -3,7 +3,8 @@ package rtkit
 import "sync"
 
 // mailbox runs one socket's events one at a time, in arrival order, on a
-// goroutine of its own that exists only while there is work.
+// goroutine that runs it only while there is work (one of the server's
+// workers).
 //
 // The underlying server hands each socket's packets to a queue of its own
 // and runs rtkit's middleware there; handing the events on to a mailbox
@@ -18,6 +19,8 @@ type mailbox struct {
 	busy    bool // the loop is running an event
 	closed  bool
 	run     func([]any)
+	// pool runs the loop; nil: a goroutine of its own.
+	pool *workers
 }
 
 // push queues an event. It returns false, and queues nothing, when max
@@ -39,7 +42,11 @@ func (m *mailbox) push(args []any, max int) bool {
 	m.events = append(m.events, args)
 	if !m.running {
 		m.running = true
-		go m.loop()
+		if m.pool != nil {
+			m.pool.run(m.loop)
+		} else {
+			go m.loop()
+		}
 	}
 	return true
 }

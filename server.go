@@ -46,6 +46,9 @@ type Server struct {
 	// (clusterlink.go); linkSem bounds the work done for them.
 	link    ServerLink
 	linkSem chan struct{}
+
+	// workers run the sockets' mailboxes.
+	workers workers
 }
 
 // NewServer returns a server with the given options. Defaults: path

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/zishang520/socket.io/servers/socket/v3"
@@ -21,6 +22,8 @@ type Socket struct {
 	cancel context.CancelCauseFunc
 	// box runs the socket's events in order.
 	box mailbox
+	// disconnecting is set when the server disconnects the socket itself.
+	disconnecting atomic.Bool
 }
 
 // Handshake is what the client sent when it connected: the Socket.IO auth
@@ -109,6 +112,7 @@ func (s *Socket) Rooms() []string {
 // "disconnect" reason is "io server disconnect": it does not reconnect on
 // its own.
 func (s *Socket) Disconnect() {
+	s.disconnecting.Store(true)
 	s.raw.Disconnect(false)
 }
 
