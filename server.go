@@ -86,20 +86,22 @@ func NewServer(opts ...ServerOption) *Server {
 	o.SetServeClient(false)
 	o.SetPath(strings.TrimSuffix(cfg.path, "/"))
 	o.SetCleanupEmptyChildNamespaces(true)
-	if len(cfg.transports) > 0 {
-		set := types.NewSet[transports.TransportCtor]()
-		for _, t := range cfg.transports {
-			switch t {
-			case Polling:
-				set.Add(engine.Polling)
-			case WebSocket:
-				set.Add(engine.WebSocket)
-			default:
-				panic(fmt.Sprintf("rtkit: NewServer: unknown transport %q", t))
-			}
-		}
-		o.SetTransports(set)
+	kinds := cfg.transports
+	if len(kinds) == 0 {
+		kinds = []Transport{Polling, WebSocket}
 	}
+	set := types.NewSet[transports.TransportCtor]()
+	for _, t := range kinds {
+		switch t {
+		case Polling:
+			set.Add(engine.Polling)
+		case WebSocket:
+			set.Add(&webSocketTransport{})
+		default:
+			panic(fmt.Sprintf("rtkit: NewServer: unknown transport %q", t))
+		}
+	}
+	o.SetTransports(set)
 	if cfg.pingInterval > 0 {
 		o.SetPingInterval(cfg.pingInterval)
 	}

@@ -89,8 +89,9 @@ func (u *upgradeWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, errors.New("rtkit: response writer cannot be hijacked")
 	}
 	c, rw, err := h.Hijack()
-	if err == nil {
-		u.w = nil
+	if err != nil {
+		return c, rw, err
 	}
-	return c, rw, err
+	u.w = nil
+	return &corkConn{Conn: c}, rw, nil
 }
