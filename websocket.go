@@ -72,13 +72,8 @@ func (w *batchedWebSocket) send(packets []*packet.Packet) {
 		w.cork.hold()
 	}
 	for _, p := range packets {
-		mt, data, compress, err := w.frame(p)
-		if err == nil {
-			w.conn.EnableWriteCompression(compress)
-			err = w.conn.WriteMessage(mt, data)
-		}
-		if err != nil {
-			w.cork.release()
+		if err := w.write(p); err != nil {
+			_ = w.cork.release()
 			w.fail(err)
 			return
 		}
@@ -89,6 +84,35 @@ func (w *batchedWebSocket) send(packets []*packet.Packet) {
 		}
 	}
 }
+
+// write writes p as one websocket message.
+func (w *batchedWebSocket) write(p *packet.Packet) error {
+	// A text message is its type digit and its data: both go straight
+	// into the websocket's buffer, without the engine's copy of them.
+	if sb, ok := p.Data.(*types.StringBuffer); ok && p.Type == packet.MESSAGE && w.PerMessageDeflate() == nil &&
+		(p.Options == nil || p.Options.WsPreEncodedFrame == nil) {
+		mw, err := w.conn.NextWriter(ws.TextMessage)
+		if err != nil {
+			return err
+		}
+		if _, err := mw.Write(messageDigit); err != nil {
+			return err
+		}
+		if _, err := mw.Write(sb.Bytes()); err != nil {
+			return err
+		}
+		return mw.Close()
+	}
+	mt, data, compress, err := w.frame(p)
+	if err != nil {
+		return err
+	}
+	w.conn.EnableWriteCompression(compress)
+	return w.conn.WriteMessage(mt, data)
+}
+
+// messageDigit starts an Engine.IO message packet.
+var messageDigit = []byte{'4'}
 
 // frame returns the websocket message of p: the frame the sender encoded
 // already, or the engine's encoding of p.
