@@ -106,25 +106,20 @@ func missing(ctx context.Context, servers, answered int) error {
 }
 
 // localMatches returns this server's sockets of n in any of rooms (every
-// socket when rooms is empty), minus those in any of except. n may be nil
-// (a namespace not mounted here): no socket.
+// socket when rooms is empty), minus those in any of except: the selection
+// a local broadcast makes. n may be nil (a namespace not mounted here): no
+// socket.
 func (n *Namespace) localMatches(rooms, except []string) []*Socket {
 	if n == nil || n.raw == nil {
 		return nil
 	}
-	op := n.raw.To(toRooms(rooms)...).Local()
-	if len(except) > 0 {
-		op = op.Except(toRooms(except)...)
-	}
 	var out []*Socket
-	// The in-memory part of every adapter answers a local fetch at once.
-	op.FetchSockets()(func(rs []*socket.RemoteSocket, _ error) {
-		for _, rs := range rs {
-			if v, ok := n.sockets.Load(rs.Id()); ok {
+	eachLocal(n.raw.Adapter(), &socket.BroadcastOptions{Rooms: roomSet(rooms), Except: roomSet(except)},
+		func(raw *socket.Socket) {
+			if v, ok := n.sockets.Load(raw.Id()); ok {
 				out = append(out, v.(*Socket))
 			}
-		}
-	})
+		})
 	return out
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"runtime/debug"
+	"slices"
 	"time"
 
 	"github.com/zishang520/socket.io/parsers/socket/v3/parser"
@@ -122,29 +123,32 @@ func (n *Namespace) handshake(raw *socket.Socket, next func(*socket.ExtendedErro
 	}
 }
 
-// joinRooms re-checks the rooms a recovered socket got back and makes the
-// socket join its auto-join rooms, all through the room policies.
+// joinRooms settles the rooms of a socket that is connecting: for a
+// recovered socket, the rooms it had that its ServerRooms give or the room
+// policies still allow; then its ServerRooms and the auto-join rooms the
+// policies allow. With rtkit's recovery the joins wait for the replay.
 func (n *Namespace) joinRooms(s *Socket) {
 	a := n.replayer()
 	if a != nil {
 		a.ensure() // the log delivers from before the client is connected
-	}
-	if s.raw.Recovered() {
-		if a != nil && a.prepareRecovery(s) {
+		if p := a.pending(s); p != nil && s.raw.Recovered() {
+			join, kept := n.connectRooms(s, p.rooms)
+			a.prepare(p, join, append(kept, s.ID()))
 			return // joined, with the replay, once connected
 		}
-		s.recheckRooms(s.ctx, n.serverRoomsOf(s))
 	}
-	for _, room := range n.serverRoomsOf(s) {
-		s.raw.Join(socket.Room(room))
+	var restored []string
+	if s.raw.Recovered() {
+		restored = s.Rooms() // restored by the library itself
 	}
-	for _, aj := range n.autoJoins {
-		for _, room := range aj(s.ctx, s) {
-			if err := s.Join(s.ctx, room); err != nil {
-				n.srv.log.Warn("rtkit: auto-join refused by room policy",
-					"namespace", n.name, "socket", s.ID(), "room", room, "err", err)
-			}
+	join, kept := n.connectRooms(s, restored)
+	for _, room := range restored {
+		if !slices.Contains(kept, room) {
+			s.raw.Leave(socket.Room(room))
 		}
+	}
+	for _, room := range join {
+		s.raw.Join(socket.Room(room))
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"strings"
 	"testing"
 	"time"
 
@@ -13,34 +12,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rtkit-go/rtkit"
+	"github.com/rtkit-go/rtkit/internal/proctest"
 	"github.com/rtkit-go/rtkit/rtkittest"
 )
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-// logBuffer captures the server log, to check what the operator sees.
-type logBuffer struct {
-	mu  chan struct{}
-	buf strings.Builder
-}
-
-func newLogBuffer() *logBuffer { return &logBuffer{mu: make(chan struct{}, 1)} }
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu <- struct{}{}
-	defer func() { <-l.mu }()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu <- struct{}{}
-	defer func() { <-l.mu }()
-	return l.buf.String()
-}
-
-func startTest(t *testing.T, opts ...rtkit.ServerOption) (*rtkittest.Server, *logBuffer) {
+// startTest serves the test namespace, logging into the returned buffer,
+// to check what the operator sees.
+func startTest(t *testing.T, opts ...rtkit.ServerOption) (*rtkittest.Server, *proctest.Buffer) {
 	t.Helper()
-	logs := newLogBuffer()
+	logs := &proctest.Buffer{}
 	srv := rtkit.NewServer(append([]rtkit.ServerOption{rtkit.WithLogger(slog.New(slog.NewTextHandler(logs, nil)))}, opts...)...)
 	srv.Mount(newTestNamespace())
 	return rtkittest.Start(t, srv), logs

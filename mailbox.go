@@ -19,8 +19,7 @@ type mailbox struct {
 	busy    bool // the loop is running an event
 	closed  bool
 	run     func([]any)
-	// pool runs the loop; nil: a goroutine of its own.
-	pool *workers
+	pool    *workers // runs the loop
 }
 
 // push queues an event. It returns false, and queues nothing, when max
@@ -42,11 +41,7 @@ func (m *mailbox) push(args []any, max int) bool {
 	m.events = append(m.events, args)
 	if !m.running {
 		m.running = true
-		if m.pool != nil {
-			m.pool.run(m.loop)
-		} else {
-			go m.loop()
-		}
+		m.pool.run(m.loop)
 	}
 	return true
 }

@@ -33,7 +33,7 @@ import (
 //   - RestoreSession hands the socket back without rooms and without
 //     packets, and notes a pending recovery for its id;
 //   - once the handshake passed authentication and the room policies
-//     (handshake → prepareRecovery), the "connection" hook (recover) joins
+//     (handshake → joinRooms → prepare), the "connection" hook (recover) joins
 //     the allowed rooms and replays (offset, head] from the log, under mu:
 //     an entry is either in the replay or delivered live afterwards, never
 //     both, never neither;
@@ -71,7 +71,7 @@ type pendingRecovery struct {
 	offset string
 	rooms  []string // the session's rooms
 	at     time.Time
-	// set by prepareRecovery, after the connection middleware passed
+	// set by prepare, after the connection middleware passed
 	join   []string // rooms to join: allowed session rooms and auto-joins
 	filter []string // rooms whose missed entries are replayed
 	ready  bool

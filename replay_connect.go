@@ -11,57 +11,21 @@ import (
 	"github.com/zishang520/socket.io/servers/socket/v3"
 )
 
-// prepareRecovery runs in the handshake, after the connection middleware
-// passed, for a socket whose session was restored: it checks the
-// session's rooms and the auto-join rooms against the room policies, and
-// leaves the joins to recover. It returns false when s has no pending
-// recovery (rooms are then joined the usual way).
-func (a *replayAdapter) prepareRecovery(s *Socket) bool {
-	sid := socket.SocketId(s.ID())
+// pending returns the restored session waiting for s's handshake, nil if
+// there is none (rooms are then joined the usual way).
+func (a *replayAdapter) pending(s *Socket) *pendingRecovery {
 	a.mu.Lock()
-	p := a.recovering[sid]
-	a.mu.Unlock()
-	if p == nil {
-		return false
-	}
-	var join, filter []string
-	own := a.ns.serverRoomsOf(s)
-	for _, room := range p.rooms {
-		if slices.Contains(own, room) {
-			join = append(join, room)
-			filter = append(filter, room)
-			continue
-		}
-		if err := s.authorizeRoom(s.ctx, room); err != nil {
-			a.srv.log.Info("rtkit: recovered socket left a room its policy no longer allows",
-				"namespace", a.ns.name, "socket", s.ID(), "room", room, "err", err)
-			continue
-		}
-		join = append(join, room)
-		filter = append(filter, room)
-	}
-	for _, room := range own {
-		if !slices.Contains(join, room) {
-			join = append(join, room)
-		}
-	}
-	for _, aj := range a.ns.autoJoins {
-		for _, room := range aj(s.ctx, s) {
-			if slices.Contains(join, room) {
-				continue
-			}
-			if err := s.authorizeRoom(s.ctx, room); err != nil {
-				a.srv.log.Warn("rtkit: auto-join refused by room policy",
-					"namespace", a.ns.name, "socket", s.ID(), "room", room, "err", err)
-				continue
-			}
-			join = append(join, room)
-		}
-	}
+	defer a.mu.Unlock()
+	return a.recovering[socket.SocketId(s.ID())]
+}
+
+// prepare runs in the handshake, after the connection middleware passed:
+// it records the rooms the recovered socket joins and those whose missed
+// entries it gets, and leaves both to recover.
+func (a *replayAdapter) prepare(p *pendingRecovery, join, filter []string) {
 	a.mu.Lock()
-	p.join, p.filter, p.ready = join, append(filter, s.ID()), true
+	p.join, p.filter, p.ready = join, filter, true
 	a.mu.Unlock()
-	return true
 }
 
 // connected runs when s is registered with its namespace and its client

@@ -228,17 +228,40 @@ func (s *Socket) Leave(room string) {
 	s.raw.Leave(socket.Room(room))
 }
 
-// recheckRooms runs the room policies again for a recovered socket and
-// leaves every room they no longer allow, but for keep (its ServerRooms).
-func (s *Socket) recheckRooms(ctx context.Context, keep []string) {
-	for _, room := range s.Rooms() {
-		if slices.Contains(keep, room) {
-			continue
+// connectRooms decides the rooms of a connecting socket. kept is the part
+// of restored (the rooms a recovered socket had) that its ServerRooms give
+// or the room policies still allow; join is kept, its ServerRooms and the
+// auto-join rooms the policies allow, each once.
+func (n *Namespace) connectRooms(s *Socket, restored []string) (join, kept []string) {
+	own := n.serverRoomsOf(s)
+	for _, room := range restored {
+		if !slices.Contains(own, room) {
+			if err := s.authorizeRoom(s.ctx, room); err != nil {
+				n.srv.log.Info("rtkit: recovered socket left a room its policy no longer allows",
+					"namespace", n.name, "socket", s.ID(), "room", room, "err", err)
+				continue
+			}
 		}
-		if err := s.authorizeRoom(ctx, room); err != nil {
-			s.raw.Leave(socket.Room(room))
-			s.ns.srv.log.Info("rtkit: recovered socket left a room its policy no longer allows",
-				"namespace", s.ns.name, "socket", s.ID(), "room", room, "err", err)
+		kept = append(kept, room)
+	}
+	join = slices.Clone(kept)
+	for _, room := range own {
+		if !slices.Contains(join, room) {
+			join = append(join, room)
 		}
 	}
+	for _, aj := range n.autoJoins {
+		for _, room := range aj(s.ctx, s) {
+			if slices.Contains(join, room) {
+				continue
+			}
+			if err := s.authorizeRoom(s.ctx, room); err != nil {
+				n.srv.log.Warn("rtkit: auto-join refused by room policy",
+					"namespace", n.name, "socket", s.ID(), "room", room, "err", err)
+				continue
+			}
+			join = append(join, room)
+		}
+	}
+	return join, kept
 }

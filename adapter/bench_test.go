@@ -1,14 +1,12 @@
 package adapter_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
-	"github.com/rtkit-go/rtkit/internal/redistest"
-
 	"github.com/rtkit-go/rtkit"
 	"github.com/rtkit-go/rtkit/adapter"
+	"github.com/rtkit-go/rtkit/internal/redistest"
 	"github.com/rtkit-go/rtkit/rtkittest"
 )
 
@@ -17,8 +15,8 @@ import (
 // for every event to reach the client.
 func BenchmarkRedisCrossNode(b *testing.B) {
 	r := redistest.Start(b)
-	a := startNode(b, adapter.Redis(r.Client(b), adapter.Options{}), nil)
-	far := startNode(b, adapter.Redis(r.Client(b), adapter.Options{}), nil)
+	a := redisNode(b, r, adapter.Options{})
+	far := redisNode(b, r, adapter.Options{})
 	in := rtkittest.Listen(far.dial(b, "r:1"), noteNew)
 	note := Note{Text: "bench", ID: 1 << 40, Tags: []string{"a", "b"}, Meta: &Meta{Score: 1.5}}
 
@@ -47,10 +45,7 @@ func BenchmarkRedisCrossNode(b *testing.B) {
 			if err := rtkit.Emit(a.ns.To("r:1"), noteNew, note); err != nil {
 				b.Fatal(err)
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			_, err := in.Next(ctx)
-			cancel()
-			if err != nil {
+			if _, err := next(in, 5*time.Second); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -4,13 +4,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rtkit-go/rtkit/internal/redistest"
-
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/rtkit-go/rtkit"
 	"github.com/rtkit-go/rtkit/adapter"
+	"github.com/rtkit-go/rtkit/internal/redistest"
 	"github.com/rtkit-go/rtkit/rtkittest"
 )
 
@@ -18,8 +17,8 @@ import (
 // on one server reach the sockets of another.
 func TestClusterOperationsAcrossNodes(t *testing.T) {
 	r := redistest.Start(t)
-	a := startNode(t, adapter.Redis(r.Client(t), adapter.Options{}), nil)
-	b := startNode(t, adapter.Redis(r.Client(t), adapter.Options{}), nil)
+	a := redisNode(t, r, adapter.Options{})
+	b := redisNode(t, r, adapter.Options{})
 	onB := b.dial(t, "r:1")
 	inbox := rtkittest.Listen(onB, noteNew)
 

@@ -6,13 +6,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rtkit-go/rtkit/internal/redistest"
-
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/rtkit-go/rtkit"
 	"github.com/rtkit-go/rtkit/adapter"
+	"github.com/rtkit-go/rtkit/internal/redistest"
 	"github.com/rtkit-go/rtkit/rtkittest"
 )
 
@@ -22,8 +21,8 @@ import (
 // (the upstream default, dynamic mode, opens one per room).
 func TestRedisConnectionsDoNotGrowWithRooms(t *testing.T) {
 	r := redistest.Start(t)
-	a := startNode(t, adapter.Redis(r.Client(t), adapter.Options{}), nil)
-	b := startNode(t, adapter.Redis(r.Client(t), adapter.Options{}), nil)
+	a := redisNode(t, r, adapter.Options{})
+	b := redisNode(t, r, adapter.Options{})
 	admin := r.Client(t)
 	ctx := context.Background()
 	clients := func() int {

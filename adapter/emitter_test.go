@@ -6,13 +6,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rtkit-go/rtkit/internal/redistest"
-
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/rtkit-go/rtkit"
 	"github.com/rtkit-go/rtkit/adapter"
+	"github.com/rtkit-go/rtkit/internal/redistest"
 	"github.com/rtkit-go/rtkit/rtkittest"
 )
 
@@ -21,7 +20,7 @@ import (
 // emitter; the payload is validated against the same contract.
 func TestEmitterReachesServers(t *testing.T) {
 	r := redistest.Start(t)
-	srv := startNode(t, adapter.Redis(r.Client(t), adapter.Options{Prefix: "app"}), nil)
+	srv := redisNode(t, r, adapter.Options{Prefix: "app"})
 	in1 := rtkittest.Listen(srv.dial(t, "r:1"), noteNew)
 	in2 := rtkittest.Listen(srv.dial(t, "r:2"), noteNew)
 	in3 := rtkittest.Listen(srv.dial(t, "r:1,r:x"), noteNew)
@@ -58,8 +57,8 @@ func TestEmitterRedisDown(t *testing.T) {
 // Redis do not see each other's broadcasts.
 func TestPrefixesIsolate(t *testing.T) {
 	r := redistest.Start(t)
-	a := startNode(t, adapter.Redis(r.Client(t), adapter.Options{Prefix: "one"}), nil)
-	b := startNode(t, adapter.Redis(r.Client(t), adapter.Options{Prefix: "two"}), nil)
+	a := redisNode(t, r, adapter.Options{Prefix: "one"})
+	b := redisNode(t, r, adapter.Options{Prefix: "two"})
 	in := rtkittest.Listen(b.dial(t, ""), noteNew)
 	require.NoError(t, rtkit.Emit(a.ns, noteNew, Note{Text: "other app"}))
 	em := adapter.NewEmitter(r.Client(t), adapter.Options{Prefix: "two"})

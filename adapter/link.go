@@ -36,6 +36,8 @@ var _ rtkit.ServerLink = (*Sharded)(nil)
 type link struct {
 	once    sync.Once
 	id      string
+	req     string // the request channel
+	res     string // this server's answer channel
 	serve   func(req []byte, reply func([]byte) error)
 	ready   chan struct{} // closed once subscribed
 	done    chan struct{} // closed when the receive loop has stopped
@@ -45,8 +47,6 @@ type link struct {
 // linkChannelSize bounds the messages go-redis buffers for the receive
 // loop.
 const linkChannelSize = 1024
-
-func (a *Sharded) reqChannel() string { return "{" + a.opts.Prefix + "}#rtkit#req#" }
 
 func (a *Sharded) resChannel(id string) string {
 	return "{" + a.opts.Prefix + "}#rtkit#res#" + id + "#"
@@ -60,6 +60,8 @@ func (a *Sharded) resChannel(id string) string {
 func (a *Sharded) ServeRequests(fn func(req []byte, reply func([]byte) error)) {
 	a.link.once.Do(func() {
 		a.link.id = newID()
+		a.link.req = "{" + a.opts.Prefix + "}#rtkit#req#"
+		a.link.res = a.resChannel(a.link.id)
 		a.link.serve = fn
 		a.link.ready = make(chan struct{})
 		a.link.done = make(chan struct{})
@@ -83,10 +85,9 @@ func (a *Sharded) ServeRequests(fn func(req []byte, reply func([]byte) error)) {
 // succeeds.
 func (a *Sharded) receive() {
 	defer close(a.link.done)
-	ps := a.client.SSubscribe(a.ctx, a.reqChannel(), a.resChannel(a.link.id))
+	ps := a.client.SSubscribe(a.ctx, a.link.req, a.link.res)
 	defer func() { _ = ps.Close() }()
 	ch := ps.ChannelWithSubscriptions(rds.WithChannelSize(linkChannelSize))
-	req, res := a.reqChannel(), a.resChannel(a.link.id)
 	ready := false
 	for {
 		var msg any
@@ -103,9 +104,9 @@ func (a *Sharded) receive() {
 			}
 		case *rds.Message:
 			switch m.Channel {
-			case req:
+			case a.link.req:
 				a.onRequest([]byte(m.Payload))
-			case res:
+			case a.link.res:
 				a.onAnswer([]byte(m.Payload))
 			}
 		}
@@ -125,17 +126,8 @@ func (a *Sharded) onRequest(b []byte) {
 	}
 	channel, prefix := a.resChannel(string(from)), append(append([]byte(nil), id...), '\n')
 	a.link.serve(body, func(answer []byte) error {
-		ctx, cancel, err := a.publishCtx()
-		if err != nil {
-			return err
-		}
-		defer cancel()
-		err = a.client.SPublish(ctx, channel, append(prefix[:len(prefix):len(prefix)], answer...)).Err()
-		a.report(err)
-		if err != nil {
-			return fmt.Errorf("%w: %w", ErrUnavailable, err)
-		}
-		return nil
+		_, err := a.spublish(channel, append(prefix[:len(prefix):len(prefix)], answer...))
+		return err
 	})
 }
 
@@ -160,11 +152,9 @@ func (a *Sharded) Request(ctx context.Context, req []byte, onAnswer func([]byte)
 	select {
 	case <-a.link.ready:
 	default:
-		_, cancel, err := a.publishCtx()
-		if err != nil {
+		if err := a.unavailable(); err != nil {
 			return 0, err // an outage: fail at once rather than wait
 		}
-		cancel()
 		select {
 		case <-a.link.ready:
 		case <-ctx.Done():
@@ -173,22 +163,16 @@ func (a *Sharded) Request(ctx context.Context, req []byte, onAnswer func([]byte)
 			return 0, fmt.Errorf("%w: adapter closed", ErrUnavailable)
 		}
 	}
-	pctx, cancel, err := a.publishCtx()
-	if err != nil {
-		return 0, err
-	}
-	defer cancel()
 	id := newID()
 	a.link.pending.Store(id, onAnswer)
 	stop := context.AfterFunc(ctx, func() { a.link.pending.Delete(id) })
 	msg := make([]byte, 0, len(a.link.id)+len(id)+2+len(req))
 	msg = append(append(append(append(append(msg, a.link.id...), '\n'), id...), '\n'), req...)
-	n, err := a.client.SPublish(pctx, a.reqChannel(), msg).Result()
-	a.report(err)
+	n, err := a.spublish(a.link.req, msg)
 	if err != nil {
 		stop()
 		a.link.pending.Delete(id)
-		return 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return 0, err
 	}
 	return int(max(n-1, 0)), nil
 }

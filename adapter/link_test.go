@@ -21,16 +21,12 @@ import (
 // sockets; once Redis is back, counts cross servers again by themselves.
 func TestGatherDuringOutage(t *testing.T) {
 	r := redistest.Start(t)
-	a := startNode(t, adapter.Redis(r.Client(t), adapter.Options{Logger: quiet(), Timeout: 300 * time.Millisecond}), nil)
-	b := startNode(t, adapter.Redis(r.Client(t), adapter.Options{Logger: quiet(), Timeout: 300 * time.Millisecond}), nil)
+	a := redisNode(t, r, adapter.Options{Logger: quiet(), Timeout: 300 * time.Millisecond})
+	b := redisNode(t, r, adapter.Options{Logger: quiet(), Timeout: 300 * time.Millisecond})
 	here := a.dial(t, "r:1")
 	rtkittest.Answer(here, askChat, func(q Question) Answer { return Answer{N: len(q.Q)} })
 	b.dial(t, "r:1")
-	count := func() (int, error) {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		defer cancel()
-		return a.ns.To("r:1").Count(ctx)
-	}
+	count := func() (int, error) { return a.count("r:1", 3*time.Second) }
 	require.Eventually(t, func() bool { n, err := count(); return err == nil && n == 2 },
 		5*time.Second, 20*time.Millisecond)
 
@@ -59,14 +55,10 @@ func TestGatherDuringOutage(t *testing.T) {
 // keep answering each other.
 func TestLinkHostileMessages(t *testing.T) {
 	r := redistest.Start(t)
-	a := startNode(t, adapter.Redis(r.Client(t), adapter.Options{Logger: quiet()}), nil)
-	b := startNode(t, adapter.Redis(r.Client(t), adapter.Options{Logger: quiet()}), nil)
+	a := redisNode(t, r, adapter.Options{Logger: quiet()})
+	b := redisNode(t, r, adapter.Options{Logger: quiet()})
 	b.dial(t, "r:1")
-	count := func() (int, error) {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		defer cancel()
-		return a.ns.To("r:1").Count(ctx)
-	}
+	count := func() (int, error) { return a.count("r:1", 3*time.Second) }
 	require.Eventually(t, func() bool { n, err := count(); return err == nil && n == 1 },
 		5*time.Second, 20*time.Millisecond)
 
@@ -99,15 +91,13 @@ func TestGatherRedisLateStart(t *testing.T) {
 	r := redistest.Start(t)
 	r.Stop()
 	began := time.Now()
-	a := startNode(t, adapter.Redis(r.Client(t), adapter.Options{Logger: quiet(), Timeout: 300 * time.Millisecond}), nil)
+	a := redisNode(t, r, adapter.Options{Logger: quiet(), Timeout: 300 * time.Millisecond})
 	assert.Less(t, time.Since(began), 2*time.Second, "NewServer does not wait for Redis")
 	r.Restart()
-	b := startNode(t, adapter.Redis(r.Client(t), adapter.Options{Logger: quiet()}), nil)
+	b := redisNode(t, r, adapter.Options{Logger: quiet()})
 	a.dial(t, "r:1")
 	require.Eventually(t, func() bool {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		n, err := b.ns.To("r:1").Count(ctx)
+		n, err := b.count("r:1", time.Second)
 		return err == nil && n == 1
 	}, 15*time.Second, 100*time.Millisecond, "the late server answers counts")
 }

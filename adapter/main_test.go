@@ -10,8 +10,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rtkit-go/rtkit"
+	"github.com/rtkit-go/rtkit/adapter"
 	"github.com/rtkit-go/rtkit/internal/chatcontract"
 	"github.com/rtkit-go/rtkit/internal/leakcheck"
+	"github.com/rtkit-go/rtkit/internal/redistest"
 	"github.com/rtkit-go/rtkit/rtkittest"
 )
 
@@ -51,6 +53,21 @@ func startNode(t testing.TB, a rtkit.Adapter, logger *slog.Logger) node {
 	srv := rtkit.NewServer(rtkit.WithAdapter(a), rtkit.WithLogger(logger))
 	srv.Mount(ns)
 	return node{ns: ns, srv: rtkittest.Start(t, srv)}
+}
+
+// redisNode starts a node whose adapter is a Redis adapter over a new
+// client of r.
+func redisNode(t testing.TB, r *redistest.Server, opts adapter.Options) node {
+	t.Helper()
+	return startNode(t, adapter.Redis(r.Client(t), opts), nil)
+}
+
+// count counts the sockets in room on every server, as n sees them,
+// within d.
+func (n node) count(room string, d time.Duration) (int, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	return n.ns.To(room).Count(ctx)
 }
 
 // dial connects a client to n's /chat, in rooms (comma-separated).

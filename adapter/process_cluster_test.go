@@ -96,14 +96,14 @@ func testProcGather(t *testing.T, r *redistest.Server, bin string, k int) {
 		pids = append(pids, w.PID)
 	}
 	for _, p := range nodes {
-		wantPIDs = append(wantPIDs, p.cmd.Process.Pid)
+		wantPIDs = append(wantPIDs, p.Cmd.Process.Pid)
 	}
 	slices.Sort(pids)
 	slices.Sort(wantPIDs)
 	assert.Equal(t, wantPIDs, pids, "every node process ran its handler")
 
 	// A process that is gone is no longer expected to answer.
-	nodes[k-1].kill()
+	require.Error(t, nodes[k-1].Kill(), "the node was killed")
 	waitSubscribers(t, r, int64(k))
 	acks, err = rtkit.EmitWithAcks(ctx(5*time.Second), here.ns.To("r:1"), askChat, Question{Q: "abc"})
 	require.NoError(t, err)

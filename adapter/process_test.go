@@ -1,28 +1,21 @@
 package adapter_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
-
-	"github.com/rtkit-go/rtkit/internal/chatcontract"
-
-	"github.com/rtkit-go/rtkit/internal/redistest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/rtkit-go/rtkit"
 	"github.com/rtkit-go/rtkit/adapter"
+	"github.com/rtkit-go/rtkit/internal/chatcontract"
+	"github.com/rtkit-go/rtkit/internal/proctest"
+	"github.com/rtkit-go/rtkit/internal/redistest"
 	"github.com/rtkit-go/rtkit/rtkittest"
 )
 
@@ -44,149 +37,41 @@ const (
 	// nodeStopWait is how long a node gets to exit after SIGTERM before it
 	// is killed.
 	nodeStopWait = 5 * time.Second
-	// buildWait bounds the build of the node program.
-	buildWait = 2 * time.Minute
 )
 
-// buildNode builds internal/rtkitnode into a temporary directory of t and
-// returns the binary's path.
-func buildNode(t testing.TB) string {
-	t.Helper()
-	goBin, err := exec.LookPath("go") // go test puts GOROOT/bin first in PATH
-	require.NoError(t, err, "the go command is needed to build the node program")
-	bin := filepath.Join(t.TempDir(), "rtkitnode")
-	ctx, cancel := context.WithTimeout(context.Background(), buildWait)
-	defer cancel()
-	began := time.Now()
-	cmd := exec.CommandContext(ctx, goBin, "build", "-o", bin, "github.com/rtkit-go/rtkit/internal/rtkitnode")
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "go build rtkitnode: %s", out)
-	t.Logf("built rtkitnode in %v", time.Since(began).Round(time.Millisecond))
-	return bin
-}
+// nodePkg is the node program.
+const nodePkg = "github.com/rtkit-go/rtkit/internal/rtkitnode"
 
-// syncBuffer is a bytes.Buffer safe for the copying goroutine of exec and
-// the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// firstLine is the stdout of a node: it hands the first line on, once.
-type firstLine struct {
-	mu   sync.Mutex
-	buf  []byte
-	sent bool
-	line chan string
-}
-
-func (f *firstLine) Write(p []byte) (int, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if !f.sent {
-		f.buf = append(f.buf, p...)
-		if i := bytes.IndexByte(f.buf, '\n'); i >= 0 {
-			f.line <- string(f.buf[:i]) // buffered, read at most once
-			f.sent = true
-		}
-	}
-	return len(p), nil
-}
+// buildNode builds the node program into a temporary folder of t.
+func buildNode(t testing.TB) string { return proctest.Build(t, nodePkg) }
 
 // nodeProc is one rtkitnode process.
 type nodeProc struct {
-	name   string
-	cmd    *exec.Cmd
-	url    string // http://127.0.0.1:PORT
-	stderr *syncBuffer
-	// stdin is the node's standard input, held open while the node runs:
-	// with -watch-stdin, the node shuts down when it ends, so that nodes
-	// do not outlive a test process that dies without its cleanups.
-	stdin io.WriteCloser
-	done  chan struct{} // closed once the process has been waited for
-	err   error         // Wait's result, after done
+	*proctest.Proc
+	url string // http://127.0.0.1:PORT
 }
 
 // startNodeProc starts a node process connected to r and waits for its
-// address. The process is stopped (SIGTERM, then SIGKILL after
-// nodeStopWait) and waited for when the test ends; its log is shown if the
-// test failed.
+// address. With -watch-stdin, the node also shuts down when its standard
+// input ends, so that nodes do not outlive a test process that dies
+// without its cleanups. The process is stopped (SIGTERM, then SIGKILL
+// after nodeStopWait) and waited for when the test ends; its log is shown
+// if the test failed.
 func startNodeProc(t testing.TB, bin string, r *redistest.Server, name string, args ...string) *nodeProc {
 	t.Helper()
-	p := &nodeProc{name: name, stderr: &syncBuffer{}, done: make(chan struct{})}
-	out := &firstLine{line: make(chan string, 1)}
-	p.cmd = exec.Command(bin, append([]string{"-watch-stdin"}, args...)...)
-	p.cmd.Env = append(os.Environ(), "REDIS_URL="+r.URL(), "PORT=0")
-	p.cmd.Stdout = out
-	p.cmd.Stderr = p.stderr
-	p.cmd.WaitDelay = 2 * time.Second // bounds the output copying after exit
-	var err error
-	p.stdin, err = p.cmd.StdinPipe() // closed by Wait
-	require.NoError(t, err)
-	require.NoError(t, p.cmd.Start())
-	go func() {
-		p.err = p.cmd.Wait()
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		p.stop(t)
-		if t.Failed() {
-			t.Logf("%s (pid %d) exited: %v; stderr:\n%s", p.name, p.cmd.Process.Pid, p.err, p.stderr.String())
-		}
-	})
-
-	select {
-	case line := <-out.line:
-		addr, ok := strings.CutPrefix(line, "listening ")
-		require.True(t, ok, "%s: first line %q", name, line)
-		require.True(t, strings.HasPrefix(addr, "127.0.0.1:"), "%s listens on %s", name, addr)
-		p.url = "http://" + addr
-	case <-p.done:
-		t.Fatalf("%s exited before listening: %v\n%s", name, p.err, p.stderr.String())
-	case <-time.After(nodeStartWait):
-		t.Fatalf("%s did not print its address within %v\n%s", name, nodeStartWait, p.stderr.String())
-	}
-	return p
+	cmd := exec.Command(bin, append([]string{"-watch-stdin"}, args...)...)
+	cmd.Env = append(os.Environ(), "REDIS_URL="+r.URL(), "PORT=0")
+	p, addr := proctest.StartListening(t, name, cmd, nodeStartWait, nodeStopWait)
+	return &nodeProc{Proc: p, url: "http://" + addr}
 }
 
-// stop sends SIGTERM to the process, by its PID, and kills it if it has not
-// exited within nodeStopWait; it returns once the process was waited for.
-func (p *nodeProc) stop(t testing.TB) {
-	select {
-	case <-p.done:
-		return
-	default:
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-		if p.err != nil {
-			t.Errorf("%s: exit after SIGTERM: %v", p.name, p.err)
-		}
-		return
-	case <-time.After(nodeStopWait):
-	}
-	t.Errorf("%s did not exit within %v of SIGTERM: killed", p.name, nodeStopWait)
-	p.kill()
-}
+// stop stops the node as the end of the test does (SIGTERM, then SIGKILL
+// after nodeStopWait) and fails the test if it had to be killed or exited
+// with an error.
+func (p *nodeProc) stop(t testing.TB) { p.Terminate(t) }
 
-// kill sends SIGKILL to the process and waits for it.
-func (p *nodeProc) kill() {
-	_ = p.cmd.Process.Kill()
-	<-p.done // Wait returns once the process is gone (WaitDelay bounds the rest)
-}
+// kill sends SIGKILL to the node and waits for it.
+func (p *nodeProc) kill() { _ = p.Kill() }
 
 // procDialer dials node processes with rtkittest's client.
 type procDialer struct{}
@@ -266,10 +151,10 @@ func testProcRelayToRoom(t *testing.T, d procDialer, nodes []*nodeProc) {
 	relayTo(t, sender, "r:2", "end", 0)
 	for i := range nodes {
 		first, err := next(in[i], 5*time.Second)
-		require.NoError(t, err, "%s: r:1 client", nodes[i].name)
-		assert.Equal(t, Note{Text: "room", ID: 42}, first, "%s: r:1 client", nodes[i].name)
-		assert.Empty(t, drain(t, in[i]), "%s: r:1 client", nodes[i].name)
-		assert.Empty(t, drain(t, out[i]), "%s: the r:2 client gets nothing before its end marker", nodes[i].name)
+		require.NoError(t, err, "%s: r:1 client", nodes[i].Name)
+		assert.Equal(t, Note{Text: "room", ID: 42}, first, "%s: r:1 client", nodes[i].Name)
+		assert.Empty(t, drain(t, in[i]), "%s: r:1 client", nodes[i].Name)
+		assert.Empty(t, drain(t, out[i]), "%s: the r:2 client gets nothing before its end marker", nodes[i].Name)
 	}
 }
 
@@ -288,8 +173,8 @@ func testProcEmitter(t *testing.T, r *redistest.Server, d procDialer, nodes []*n
 	require.Error(t, rtkit.Emit(worker.Via(em).To("r:1"), noteNew, Note{}), "a payload that breaks the contract is refused")
 	require.NoError(t, rtkit.Emit(worker.Via(em), noteNew, Note{Text: "end"}))
 	for i := range nodes {
-		assert.Equal(t, []string{"from worker"}, drain(t, in[i]), "%s: r:1 client", nodes[i].name)
-		assert.Empty(t, drain(t, out[i]), "%s: r:2 client", nodes[i].name)
+		assert.Equal(t, []string{"from worker"}, drain(t, in[i]), "%s: r:1 client", nodes[i].Name)
+		assert.Empty(t, drain(t, out[i]), "%s: r:2 client", nodes[i].Name)
 	}
 }
 
@@ -332,8 +217,7 @@ func testProcKill(t *testing.T, r *redistest.Server, bin string) {
 		require.Equal(t, "before", n.Text)
 	}
 
-	nodes[2].kill()
-	require.Error(t, nodes[2].err, "node3 was killed")
+	require.Error(t, nodes[2].Kill(), "node3 was killed")
 	waitSubscribers(t, r, 2)
 	require.Eventually(t, func() bool { return !doomed.Connected() }, 5*time.Second, 20*time.Millisecond,
 		"node3's client sees its connection gone")

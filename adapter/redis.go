@@ -183,24 +183,52 @@ func (a *Sharded) Close(ctx context.Context) error {
 	return nil
 }
 
+// unavailable returns ErrUnavailable once the adapter is closed, and for
+// backoff after a failed Redis command: publishes then fail at once.
+func (a *Sharded) unavailable() error {
+	if a.closed.Load() {
+		return fmt.Errorf("%w: adapter closed", ErrUnavailable)
+	}
+	if time.Now().UnixNano() < a.downUntil.Load() {
+		return ErrUnavailable
+	}
+	return nil
+}
+
 // publishCtx returns the context of one Redis command, or ErrUnavailable
 // at once while a recent command failed.
 func (a *Sharded) publishCtx() (context.Context, context.CancelFunc, error) {
-	if a.closed.Load() {
-		return nil, nil, fmt.Errorf("%w: adapter closed", ErrUnavailable)
-	}
-	if time.Now().UnixNano() < a.downUntil.Load() {
-		return nil, nil, ErrUnavailable
+	if err := a.unavailable(); err != nil {
+		return nil, nil, err
 	}
 	ctx, cancel := context.WithTimeout(a.ctx, a.opts.Timeout)
 	return ctx, cancel, nil
+}
+
+// spublish publishes msg on a sharded channel within Options.Timeout and
+// returns the number of subscribers that received it. Failures, and the
+// fast failures of publishCtx, wrap ErrUnavailable.
+func (a *Sharded) spublish(channel string, msg []byte) (int64, error) {
+	ctx, cancel, err := a.publishCtx()
+	if err != nil {
+		return 0, err
+	}
+	defer cancel()
+	n, err := a.client.SPublish(ctx, channel, msg).Result()
+	a.report(err)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return n, nil
 }
 
 // report records the outcome of a Redis command: failures open the fast
 // failure window and are logged at most once per logEvery.
 func (a *Sharded) report(err error) {
 	if err == nil {
-		if !a.healthy.Swap(true) {
+		// Load first: every publish reports, and a swap would write the
+		// shared flag each time.
+		if !a.healthy.Load() && !a.healthy.Swap(true) {
 			a.opts.Logger.Info("adapter: redis reachable again")
 		}
 		return

@@ -11,15 +11,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rtkit-go/rtkit/internal/sioraw"
-
-	"github.com/rtkit-go/rtkit/internal/redistest"
-
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/rtkit-go/rtkit"
 	"github.com/rtkit-go/rtkit/adapter"
+	"github.com/rtkit-go/rtkit/internal/redistest"
+	"github.com/rtkit-go/rtkit/internal/sioraw"
 	"github.com/rtkit-go/rtkit/rtkittest"
 )
 
@@ -29,7 +27,7 @@ import (
 // an excluded one, in the order they were emitted.
 func TestRedisCrossNodePayloads(t *testing.T) {
 	r := redistest.Start(t)
-	a := startNode(t, adapter.Redis(r.Client(t), adapter.Options{}), nil)
+	a := redisNode(t, r, adapter.Options{})
 	viaURL, err := adapter.FromURL(r.URL(), adapter.Options{})
 	require.NoError(t, err)
 	b := startNode(t, viaURL, nil)
@@ -58,8 +56,8 @@ func TestRedisCrossNodePayloads(t *testing.T) {
 // (the Go client itself would round it into a float64 on reading).
 func TestRedisExactNumbers(t *testing.T) {
 	r := redistest.Start(t)
-	a := startNode(t, adapter.Redis(r.Client(t), adapter.Options{}), nil)
-	b := startNode(t, adapter.Redis(r.Client(t), adapter.Options{}), nil)
+	a := redisNode(t, r, adapter.Options{})
+	b := redisNode(t, r, adapter.Options{})
 	raw := sioraw.Join(t, b.srv.URL, "/chat", map[string]any{"rooms": "r:1"})
 
 	require.NoError(t, rtkit.Emit(a.ns.To("r:1"), noteNew, Note{Text: "big", ID: 1<<60 + 1, Meta: &Meta{Score: 0.1}}))
@@ -83,8 +81,8 @@ func TestRedisExactNumbers(t *testing.T) {
 func TestRedisOutage(t *testing.T) {
 	r := redistest.Start(t)
 	logs := &countingHandler{} // node A's adapter only
-	a := startNode(t, adapter.Redis(r.Client(t), adapter.Options{Timeout: 300 * time.Millisecond, Logger: slog.New(logs)}), nil)
-	b := startNode(t, adapter.Redis(r.Client(t), adapter.Options{Timeout: 300 * time.Millisecond, Logger: quiet()}), nil)
+	a := redisNode(t, r, adapter.Options{Timeout: 300 * time.Millisecond, Logger: slog.New(logs)})
+	b := redisNode(t, r, adapter.Options{Timeout: 300 * time.Millisecond, Logger: quiet()})
 	local, remote := a.dial(t, "r:1"), b.dial(t, "r:1")
 	inLocal, inRemote := rtkittest.Listen(local, noteNew), rtkittest.Listen(remote, noteNew)
 
@@ -147,7 +145,7 @@ func processCPU(t *testing.T) time.Duration {
 // broadcasts carry no offset argument after the payload.
 func TestRedisTurnsRecoveryOffByDefault(t *testing.T) {
 	r := redistest.Start(t)
-	a := startNode(t, adapter.Redis(r.Client(t), adapter.Options{}), nil)
+	a := redisNode(t, r, adapter.Options{})
 	raw := sioraw.Join(t, a.srv.URL, "/chat", map[string]any{"rooms": "r:1"})
 	require.NoError(t, rtkit.Emit(a.ns.To("r:1"), noteNew, Note{Text: "x"}))
 	var args []json.RawMessage

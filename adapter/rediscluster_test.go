@@ -33,7 +33,7 @@ func TestRedisCluster(t *testing.T) {
 	in := rtkittest.Listen(onB, noteNew)
 	rtkittest.Answer(onB, askChat, func(q Question) Answer { return Answer{N: len(q.Q)} })
 	require.Eventually(t, func() bool {
-		n, err := a.ns.To("r:1").Count(context.Background())
+		n, err := a.count("r:1", 5*time.Second)
 		return err == nil && n == 1
 	}, 10*time.Second, 50*time.Millisecond, "A counts B's socket through the cluster")
 

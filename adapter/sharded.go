@@ -97,17 +97,8 @@ func (n *nsAdapter) publish(channel string, m *sioadapter.ClusterMessage) error 
 	if err != nil {
 		return fmt.Errorf("adapter: encode cluster message: %w", err)
 	}
-	ctx, cancel, err := n.parent.publishCtx()
-	if err != nil {
-		return err
-	}
-	defer cancel()
-	err = n.parent.client.SPublish(ctx, channel, b).Err()
-	n.parent.report(err)
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrUnavailable, err)
-	}
-	return nil
+	_, err = n.parent.spublish(channel, b)
+	return err
 }
 
 // ServerCount returns the number of servers subscribed to the namespace's

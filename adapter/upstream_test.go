@@ -7,10 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rtkit-go/rtkit/internal/sioraw"
-
-	"github.com/rtkit-go/rtkit/internal/redistest"
-
 	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -19,6 +15,8 @@ import (
 	"github.com/zishang520/socket.io/servers/socket/v3"
 
 	"github.com/rtkit-go/rtkit/adapter"
+	"github.com/rtkit-go/rtkit/internal/redistest"
+	"github.com/rtkit-go/rtkit/internal/sioraw"
 )
 
 // TestUpstreamEmitterSendsRawMessageAsBinary records why NewEmitter does
@@ -27,7 +25,7 @@ import (
 // this test fails, upstream changed and the package doc needs updating.
 func TestUpstreamEmitterSendsRawMessageAsBinary(t *testing.T) {
 	r := redistest.Start(t)
-	srv := startNode(t, adapter.Redis(r.Client(t), adapter.Options{}), nil)
+	srv := redisNode(t, r, adapter.Options{})
 	raw := sioraw.Join(t, srv.srv.URL, "/chat", map[string]any{"rooms": "r:1"})
 
 	opts := emitter.DefaultEmitterOptions()

@@ -48,17 +48,25 @@ func (c *ttlCache) put(key string, p Principal, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.m) >= c.max {
-		for k, e := range c.m {
-			if !now.Before(e.until) {
-				delete(c.m, k)
-			}
-		}
-		for k := range c.m {
-			if len(c.m) < c.max {
-				break
-			}
+		c.evictLocked(now)
+	}
+	c.m[key] = cacheEntry{p: p, until: until}
+}
+
+// evictLocked makes room: expired entries go first, then arbitrary ones,
+// down to seven eighths of the bound, so that the puts that follow do not
+// each sweep the whole map again. c.mu is held.
+func (c *ttlCache) evictLocked(now time.Time) {
+	for k, e := range c.m {
+		if !now.Before(e.until) {
 			delete(c.m, k)
 		}
 	}
-	c.m[key] = cacheEntry{p: p, until: until}
+	target := min(c.max-1, c.max-c.max/8)
+	for k := range c.m {
+		if len(c.m) <= target {
+			break
+		}
+		delete(c.m, k)
+	}
 }

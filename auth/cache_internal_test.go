@@ -28,3 +28,17 @@ func TestTTLCache(t *testing.T) {
 	_, ok = c.get("9", now)
 	assert.True(t, ok, "the newest entry is kept")
 }
+
+func TestTTLCacheEvictsInBatches(t *testing.T) {
+	now := time.Now()
+	c := newTTLCache(time.Minute, 16)
+	for i := range 16 {
+		c.put(fmt.Sprint(i), Principal{UserID: "x"}, now)
+	}
+	c.put("new", Principal{UserID: "n"}, now)
+	assert.Len(t, c.m, 15, "a full cache frees an eighth of its room at once")
+	_, ok := c.get("new", now)
+	assert.True(t, ok)
+	c.put("next", Principal{UserID: "n"}, now)
+	assert.Len(t, c.m, 16, "the next put needs no eviction")
+}

@@ -134,10 +134,7 @@ func (g *guard) connect(ctx context.Context, s *rtkit.Socket) (context.Context, 
 // the handshake and now did not see the socket: it is applied here.
 func (g *guard) connected(ctx context.Context, s *rtkit.Socket) {
 	st := stateFrom(ctx)
-	if st == nil {
-		return
-	}
-	if g.revoker == nil {
+	if st == nil || g.revoker == nil {
 		return
 	}
 	hs := s.Handshake().Time

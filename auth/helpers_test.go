@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +11,7 @@ import (
 
 	"github.com/rtkit-go/rtkit"
 	"github.com/rtkit-go/rtkit/auth"
+	"github.com/rtkit-go/rtkit/internal/proctest"
 	"github.com/rtkit-go/rtkit/rtkittest"
 )
 
@@ -41,29 +40,11 @@ func whoNamespace(name string, opts ...rtkit.NamespaceOption) *rtkit.Namespace {
 	return ns
 }
 
-// logBuffer captures the server log, to check what the operator sees.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // start serves namespaces on a server protected by opt, logging into the
-// returned buffer.
-func start(t *testing.T, opt func(*slog.Logger) rtkit.ServerOption, nss ...*rtkit.Namespace) (*rtkittest.Server, *logBuffer) {
+// returned buffer, to check what the operator sees.
+func start(t *testing.T, opt func(*slog.Logger) rtkit.ServerOption, nss ...*rtkit.Namespace) (*rtkittest.Server, *proctest.Buffer) {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &proctest.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv := rtkit.NewServer(rtkit.WithLogger(log), opt(log))
 	srv.Mount(nss...)

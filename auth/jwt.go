@@ -65,9 +65,11 @@ type JWT struct {
 	keys atomic.Pointer[keySet]
 }
 
+// keySet is one generation of keys, with the parser that accepts their
+// algorithms (built once: a Parser is read-only once made).
 type keySet struct {
-	byID map[string]JWTKey
-	algs []string
+	byID   map[string]JWTKey
+	parser *jwt.Parser
 }
 
 var _ Authenticator = (*JWT)(nil)
@@ -87,10 +89,11 @@ func NewJWT(cfg JWTConfig) (*JWT, error) {
 // SetKeys replaces the verification keys. Handshakes already in progress
 // finish with the keys they started with.
 func (j *JWT) SetKeys(keys []JWTKey) error {
-	ks := &keySet{byID: map[string]JWTKey{}}
 	if len(keys) == 0 {
 		return errors.New("auth: JWT: no key")
 	}
+	ks := &keySet{byID: map[string]JWTKey{}}
+	var algs []string
 	for _, k := range keys {
 		if _, dup := ks.byID[k.ID]; dup {
 			return fmt.Errorf("auth: JWT: key id %q given twice", k.ID)
@@ -99,10 +102,11 @@ func (j *JWT) SetKeys(keys []JWTKey) error {
 			return fmt.Errorf("auth: JWT: key %q: %w", k.ID, err)
 		}
 		ks.byID[k.ID] = k
-		if !slices.Contains(ks.algs, k.Algorithm) {
-			ks.algs = append(ks.algs, k.Algorithm)
+		if !slices.Contains(algs, k.Algorithm) {
+			algs = append(algs, k.Algorithm)
 		}
 	}
+	ks.parser = jwt.NewParser(j.parserOptions(algs)...)
 	j.keys.Store(ks)
 	return nil
 }
@@ -150,9 +154,20 @@ func (j *JWT) Authenticate(_ context.Context, c Credentials) (Principal, error) 
 	if raw == "" {
 		return Principal{}, fmt.Errorf("%w: no token", ErrInvalidCredentials)
 	}
+	claims := jwt.MapClaims{}
 	ks := j.keys.Load()
+	_, err := ks.parser.ParseWithClaims(raw, claims, ks.keyFunc)
+	if err != nil {
+		return Principal{}, fmt.Errorf("%w: %w", ErrInvalidCredentials, err)
+	}
+	return principalOfClaims(claims, j.cfg.Leeway)
+}
+
+// parserOptions are the checks every token goes through: one of algs,
+// and the configured claims.
+func (j *JWT) parserOptions(algs []string) []jwt.ParserOption {
 	opts := []jwt.ParserOption{
-		jwt.WithValidMethods(ks.algs),
+		jwt.WithValidMethods(algs),
 		jwt.WithLeeway(j.cfg.Leeway),
 		jwt.WithTimeFunc(j.cfg.Now),
 		jwt.WithIssuedAt(),
@@ -166,12 +181,7 @@ func (j *JWT) Authenticate(_ context.Context, c Credentials) (Principal, error) 
 	if j.cfg.Audience != "" {
 		opts = append(opts, jwt.WithAudience(j.cfg.Audience))
 	}
-	claims := jwt.MapClaims{}
-	_, err := jwt.ParseWithClaims(raw, claims, ks.keyFunc, opts...)
-	if err != nil {
-		return Principal{}, fmt.Errorf("%w: %w", ErrInvalidCredentials, err)
-	}
-	return principalOfClaims(claims, j.cfg.Leeway)
+	return opts
 }
 
 // keyFunc picks the key the token's kid names and checks that the token

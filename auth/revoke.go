@@ -147,7 +147,11 @@ func (rv *Revoker) refuses(p Principal, socketID string) bool {
 	}
 	rv.mu.Lock()
 	defer rv.mu.Unlock()
-	now := time.Now()
+	return rv.refusesLocked(p, socketID, time.Now())
+}
+
+// refusesLocked is refuses with rv.mu held.
+func (rv *Revoker) refusesLocked(p Principal, socketID string, now time.Time) bool {
 	if until, ok := rv.sessions[p.SessionID]; ok && p.SessionID != "" && now.Before(until) {
 		return true
 	}
@@ -162,11 +166,11 @@ func (rv *Revoker) revokedSince(p Principal, socketID string, hs time.Time) bool
 	if rv == nil {
 		return false
 	}
-	if rv.refuses(p, socketID) {
-		return true
-	}
 	rv.mu.Lock()
 	defer rv.mu.Unlock()
+	if rv.refusesLocked(p, socketID, time.Now()) {
+		return true
+	}
 	at, ok := rv.users[p.UserID]
 	return ok && !hs.After(at)
 }

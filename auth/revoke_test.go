@@ -42,12 +42,7 @@ func TestRevokeUserAcrossNamespaces(t *testing.T) {
 		n, err := notices[i].Next(ctx5(t))
 		require.NoError(t, err)
 		assert.Equal(t, "revoked", n.Reason)
-		select {
-		case reason := <-gone[i]:
-			assert.Equal(t, "io server disconnect", reason)
-		case <-time.After(2 * time.Second):
-			t.Fatal("revoked socket still connected")
-		}
+		serverDisconnected(t, gone[i], "revoked socket still connected")
 	}
 	assert.Equal(t, "u2", whoami(t, bob).UserID, "other users are untouched")
 	assert.Equal(t, 0, rv.RevokeUser(ts.RT, "u1"), "nothing left to disconnect")
@@ -55,6 +50,19 @@ func TestRevokeUserAcrossNamespaces(t *testing.T) {
 	// Both sessions are refused from now on.
 	for _, tok := range []string{"alice-1", "alice-2"} {
 		assert.Equal(t, "Invalid session", refused(t, ts, "/a", token(tok)).Message)
+	}
+}
+
+// serverDisconnected waits for the server to disconnect a client watched
+// with disconnected, failing with msg if it does not within 2 s. The
+// reason is the server's: the client must not reconnect on its own.
+func serverDisconnected(t *testing.T, gone <-chan string, msg string) {
+	t.Helper()
+	select {
+	case reason := <-gone:
+		assert.Equal(t, "io server disconnect", reason, msg)
+	case <-time.After(2 * time.Second):
+		t.Fatal(msg)
 	}
 }
 
@@ -79,11 +87,7 @@ func TestRevokeSession(t *testing.T) {
 
 	assert.Equal(t, 2, rv.RevokeSession(ts.RT, "s1"))
 	for _, ch := range gone {
-		select {
-		case <-ch:
-		case <-time.After(2 * time.Second):
-			t.Fatal("socket of the revoked session still connected")
-		}
+		serverDisconnected(t, ch, "socket of the revoked session still connected")
 	}
 	assert.Equal(t, "s2", whoami(t, s2).SessionID, "the user's other session is untouched")
 	refused(t, ts, "/b", token("alice-1"))

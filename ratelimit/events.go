@@ -89,35 +89,35 @@ type record struct {
 
 func (l *limiter) middleware(next rtkit.HandlerFunc) rtkit.HandlerFunc {
 	return func(ctx context.Context, s *rtkit.Socket, req *rtkit.Request) (json.RawMessage, error) {
-		n := costOf(req.Event)
-		if wait, err := l.check(ctx, s, n); err != nil || wait > 0 {
-			if err != nil {
-				l.failures.storeFailed("ratelimit: store failed", err, l.cfg.FailOpen)
-				if l.cfg.FailOpen {
-					return next(ctx, s, req)
-				}
-				return nil, &rtkit.Error{Code: rtkit.CodeRateLimited, Message: "rate limit unavailable, retry later", RetryAfter: time.Second}
+		wait, err := l.check(ctx, s, costOf(req.Event))
+		switch {
+		case err != nil:
+			l.failures.storeFailed("ratelimit: store failed", err, l.cfg.FailOpen)
+			if l.cfg.FailOpen {
+				return next(ctx, s, req)
 			}
-			rec, disconnecting := l.refused(s)
-			if disconnecting {
-				return nil, &rtkit.Error{Code: rtkit.CodeRateLimited, Message: "rate limit exceeded repeatedly: disconnecting",
-					RetryAfter: wait, Disconnect: true}
-			}
-			if !req.HasAck {
-				// Without an acknowledgement the refusal is an "error"
-				// event; a client already told to wait is not told again
-				// until then, so that a flood does not cost one outgoing
-				// message per incoming one.
-				now := time.Now()
-				if now.Before(rec.toldTill) {
-					return nil, nil
-				}
-				rec.toldTill = now.Add(wait)
-			}
-			return nil, &rtkit.Error{Code: rtkit.CodeRateLimited, Message: "rate limit exceeded", RetryAfter: wait}
+			return nil, &rtkit.Error{Code: rtkit.CodeRateLimited, Message: "rate limit unavailable, retry later", RetryAfter: time.Second}
+		case wait <= 0:
+			l.violations.Delete(s)
+			return next(ctx, s, req)
 		}
-		l.violations.Delete(s)
-		return next(ctx, s, req)
+		rec, disconnecting := l.refused(s)
+		if disconnecting {
+			return nil, &rtkit.Error{Code: rtkit.CodeRateLimited, Message: "rate limit exceeded repeatedly: disconnecting",
+				RetryAfter: wait, Disconnect: true}
+		}
+		if !req.HasAck {
+			// Without an acknowledgement the refusal is an "error" event;
+			// a client already told to wait is not told again until then,
+			// so that a flood does not cost one outgoing message per
+			// incoming one.
+			now := time.Now()
+			if now.Before(rec.toldTill) {
+				return nil, nil
+			}
+			rec.toldTill = now.Add(wait)
+		}
+		return nil, &rtkit.Error{Code: rtkit.CodeRateLimited, Message: "rate limit exceeded", RetryAfter: wait}
 	}
 }
 

@@ -96,6 +96,11 @@ func New(client redis.UniversalClient, opts Options) *Log {
 	return &Log{client: client, opts: opts.withDefaults()}
 }
 
+// streamKey is the key of namespace's stream.
+func (l *Log) streamKey(namespace string) string {
+	return l.opts.Prefix + ":log:{" + namespace + "}"
+}
+
 // Shared reports true: every server using the same Redis sees the log.
 func (l *Log) Shared() bool { return true }
 
@@ -103,7 +108,7 @@ func (l *Log) Shared() bool { return true }
 func (l *Log) Open(ctx context.Context, namespace string, deliver func(rtkit.LogEntry)) (rtkit.NamespaceLog, error) {
 	n := &nsLog{
 		l:       l,
-		key:     l.opts.Prefix + ":log:{" + namespace + "}",
+		key:     l.streamKey(namespace),
 		session: l.opts.Prefix + ":session:{" + namespace + "}:",
 		deliver: deliver,
 		done:    make(chan struct{}),
@@ -253,7 +258,7 @@ func (n *nsLog) Range(ctx context.Context, after, through string, fn func(rtkit.
 	case err != nil:
 		return fmt.Errorf("redislog: %w", err)
 	}
-	if gap, err := n.gap(ctx, from, after, info); gap || err != nil {
+	if err := n.gap(ctx, from, after, info); err != nil {
 		return err
 	}
 	if fn == nil {
@@ -310,34 +315,34 @@ func (n *nsLog) TakeSession(ctx context.Context, pid string) (rtkit.LogSession, 
 	return s, true, nil
 }
 
-// gap reports (as ErrLogGap) whether entries after after are gone.
+// gap returns ErrLogGap when entries after after are gone.
 // Trimming removes entries from the head of the stream only (and does not
 // move max-deleted-entry-id), so nothing after after is gone exactly when
 // after itself is still there, or, for the starting point "0-0", when
 // nothing was ever trimmed.
-func (n *nsLog) gap(ctx context.Context, from streamID, after string, info *redis.XInfoStream) (bool, error) {
+func (n *nsLog) gap(ctx context.Context, from streamID, after string, info *redis.XInfoStream) error {
 	last, _ := parseID(info.LastGeneratedID)
 	switch {
 	case last.less(from):
-		return true, rtkit.ErrLogGap // not from this stream
+		return rtkit.ErrLogGap // not from this stream
 	case from == last:
-		return false, nil // nothing after it, even if it was trimmed
+		return nil // nothing after it, even if it was trimmed
 	case from == (streamID{}):
 		if info.EntriesAdded > info.Length {
-			return true, rtkit.ErrLogGap
+			return rtkit.ErrLogGap
 		}
-		return false, nil
+		return nil
 	}
 	ctx, cancel := n.ctx(ctx)
 	defer cancel()
 	msgs, err := n.l.client.XRangeN(ctx, n.key, after, after, 1).Result()
 	if err != nil {
-		return true, fmt.Errorf("redislog: %w", err)
+		return fmt.Errorf("redislog: %w", err)
 	}
 	if len(msgs) == 0 {
-		return true, rtkit.ErrLogGap
+		return rtkit.ErrLogGap
 	}
-	return false, nil
+	return nil
 }
 
 // Close stops the reader and waits for it (at most Options.Block).
@@ -374,6 +379,6 @@ var _ rtkit.Publisher = (*Log)(nil)
 // instead reaches connected clients but is not logged. Published events
 // are replayable.
 func (l *Log) Publish(ctx context.Context, namespace string, rooms, except []string, event string, payload json.RawMessage) error {
-	n := &nsLog{l: l, key: l.opts.Prefix + ":log:{" + namespace + "}"}
+	n := &nsLog{l: l, key: l.streamKey(namespace)}
 	return n.Append(ctx, rtkit.LogEntry{Rooms: rooms, Except: except, Event: event, Payload: payload})
 }

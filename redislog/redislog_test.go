@@ -120,6 +120,18 @@ func TestPublishThroughTheLog(t *testing.T) {
 	got, err := box.Next(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, 7, got.N)
+
+	// The event is in the log, replayable like the servers' own.
+	l, _ := logtest.Open(t, pub, "/chaos")
+	var logged []rtkit.LogEntry
+	require.NoError(t, l.Range(ctx, "0-0", "", func(e rtkit.LogEntry) error {
+		logged = append(logged, e)
+		return nil
+	}))
+	require.Len(t, logged, 1)
+	assert.Equal(t, chaos.TickEvent.Name(), logged[0].Event)
+	assert.Equal(t, []string{"feed"}, logged[0].Rooms)
+	assert.JSONEq(t, `{"n":7}`, string(logged[0].Payload))
 }
 
 func TestConformance(t *testing.T) {

@@ -31,7 +31,7 @@ func TestAuthFlow(t *testing.T) {
 	assert.Len(t, up.User, 4, "user has exactly id, email, name, role")
 	assert.NotEmpty(t, up.Token)
 	cookie := res.Header.Get("Set-Cookie")
-	for _, attr := range []string{"rtkit_session=" + up.Token, "HttpOnly", "SameSite=Lax", "Path=/"} {
+	for _, attr := range []string{"rtkit_session=" + up.Token, "HttpOnly", "SameSite=Lax", "Path=/", "Expires=", "Max-Age="} {
 		assert.Contains(t, cookie, attr)
 	}
 
@@ -115,7 +115,10 @@ func TestCookieSession(t *testing.T) {
 	res = callWith(t, browser, "POST", ta.URL+"/api/documents", "", map[string]any{"title": "t", "content": "c"})
 	require.Equal(t, http.StatusCreated, res.Status)
 
-	require.Equal(t, http.StatusNoContent, callWith(t, browser, "POST", ta.URL+"/api/auth/sign-out", "", nil).Status)
+	res = callWith(t, browser, "POST", ta.URL+"/api/auth/sign-out", "", nil)
+	require.Equal(t, http.StatusNoContent, res.Status)
+	assert.Contains(t, res.Header.Get("Set-Cookie"), "rtkit_session=;", "sign-out clears the cookie")
+	assert.Contains(t, res.Header.Get("Set-Cookie"), "Max-Age=0")
 	assert.Equal(t, http.StatusUnauthorized, callWith(t, browser, "GET", ta.URL+"/api/auth/get-session", "", nil).Status,
 		"the cookie is cleared and the session gone")
 }
@@ -208,6 +211,13 @@ func TestDocumentsREST(t *testing.T) {
 	res = call(t, "PUT", docs, ann.Token, nil)
 	assert.Equal(t, http.StatusMethodNotAllowed, res.Status)
 	assert.Equal(t, "METHOD_NOT_ALLOWED", res.ErrorCode(t))
+	assert.Equal(t, "GET, HEAD, POST", res.Header.Get("Allow"))
+	res = call(t, "POST", docs+"/"+id, ann.Token, nil)
+	assert.Equal(t, http.StatusMethodNotAllowed, res.Status)
+	assert.Equal(t, "GET, HEAD, PATCH, DELETE", res.Header.Get("Allow"))
+	res = call(t, "GET", ta.URL+"/api/auth/sign-out", ann.Token, nil)
+	assert.Equal(t, http.StatusMethodNotAllowed, res.Status)
+	assert.Equal(t, "POST", res.Header.Get("Allow"))
 	res = call(t, "GET", ta.URL+"/api/nothing", ann.Token, nil)
 	assert.Equal(t, http.StatusNotFound, res.Status)
 	assert.Equal(t, "NOT_FOUND", res.ErrorCode(t))

@@ -30,7 +30,7 @@ import (
 // parts that need them are skipped, or fail under CI or RTKIT_STRICT.
 func TestEndToEnd(t *testing.T) {
 	node := e2eNode(t)
-	bin := e2eBuild(t)
+	bin := binary(t)
 
 	app := startProc(t, "app", nil)
 	env := []string{"WORKSPACE_URL=" + app.URL, "WORKSPACE_ADMIN_EMAIL=" + testAdminEmail,
@@ -80,7 +80,7 @@ func TestEndToEnd(t *testing.T) {
 		require.NoError(t, err, "the script records when it sent SIGTERM")
 		sentMs, err := strconv.ParseInt(string(raw), 10, 64)
 		require.NoError(t, err)
-		took := victim.exitedAt.Sub(time.UnixMilli(sentMs))
+		took := victim.ExitedAt().Sub(time.UnixMilli(sentMs))
 		assert.Equal(t, 0, victim.cmd.ProcessState.ExitCode(), "exit status after SIGTERM")
 		assert.Less(t, took, 10*time.Second)
 		t.Logf("exited with status %d, %v after SIGTERM", victim.cmd.ProcessState.ExitCode(), took.Round(time.Millisecond))
@@ -181,16 +181,6 @@ func e2eChromium(t *testing.T) string {
 		e2eSkip(t, "needs `npm ci --prefix examples/workspace/js`")
 	}
 	return chromium
-}
-
-// e2eBuild builds the application, once per test run: the process tests
-// of this package share the binary (see binary).
-func e2eBuild(t *testing.T) string {
-	t.Helper()
-	start := time.Now()
-	bin := binary(t)
-	t.Logf("application binary ready in %v", time.Since(start).Round(time.Millisecond))
-	return bin
 }
 
 // e2eEnv returns the environment of a child process: this process's,

@@ -16,6 +16,6 @@ func TestMain(m *testing.M) {
 	// Tests stop redis-server on purpose; go-redis's dial errors are noise.
 	redis.SetLogger(redisLog{slog.New(slog.DiscardHandler)})
 	code := leakcheck.Run(m)
-	removeBuiltBinary()
+	appBinary.Remove()
 	os.Exit(code)
 }

@@ -128,8 +128,9 @@ func TestNotificationsNamespace(t *testing.T) {
 	// The REST read emits notification:updated too.
 	res = call(t, "POST", ta.URL+"/api/notifications", ann.Token, map[string]any{"type": "error", "title": "Own", "message": "M"})
 	res.Decode(t, &created)
-	_, gerr = news.Next(waitCtx(t))
+	got, gerr = news.Next(waitCtx(t))
 	require.NoError(t, gerr)
+	assert.Equal(t, created.ID, got.ID, "ann's own notification, not bob's")
 	require.Equal(t, http.StatusOK, call(t, "POST", ta.URL+"/api/notifications/"+created.ID.String()+"/read", ann.Token, nil).Status)
 	upd, gerr = updates.Next(waitCtx(t))
 	require.NoError(t, gerr)
@@ -192,8 +193,18 @@ func TestDocumentsNamespace(t *testing.T) {
 		require.NoError(t, gerr, name)
 		assert.Equal(t, doc.ID, got.ID, name)
 	}
-	assert.Zero(t, strUpd.Len())
 	assert.Zero(t, ownerUpd.Len()+folUpd.Len(), "each socket gets an event once, even in both rooms")
+
+	// The stranger's first event is about its own document: nothing of
+	// ann's reached it before (one socket's events arrive in order).
+	res = call(t, "POST", ta.URL+"/api/documents", bob.Token, map[string]any{"title": "Bob's"})
+	require.Equal(t, http.StatusCreated, res.Status)
+	bobsID := res.JSON(t)["id"].(string)
+	require.Equal(t, http.StatusOK, call(t, "PATCH", ta.URL+"/api/documents/"+bobsID, bob.Token, map[string]any{"title": "Bob's B"}).Status)
+	got, gerr := strUpd.Next(waitCtx(t))
+	require.NoError(t, gerr)
+	assert.Equal(t, bobsID, got.ID.String(), "the stranger heard nothing of ann's document")
+	assert.Zero(t, strUpd.Len())
 }
 
 func TestSignOutDisconnectsSockets(t *testing.T) {

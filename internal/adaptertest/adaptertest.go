@@ -134,8 +134,8 @@ func (s server) dial(t *testing.T, rooms string) client {
 	return client{c: c, in: rtkittest.Listen(c, noteNew)}
 }
 
-// first and last are the emitting and the receiving server (the same one
-// when there is only one).
+// ends returns the emitting and the receiving server: the first and the
+// last (the same one when there is only one).
 func ends(ss []server) (server, server) { return ss[0], ss[len(ss)-1] }
 
 // end emits the end marker to every socket and returns, for each client,

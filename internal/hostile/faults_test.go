@@ -255,11 +255,11 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts server processes")
 	}
-	a, b := startNode(t), startNode(t)
+	a, b := startNode(t, "a"), startNode(t, "b")
 	workers := runFleet(t, 40, 30, 150, a, b, func() {
-		require.NoError(t, a.cmd.Process.Signal(syscall.SIGTERM))
+		require.NoError(t, a.Cmd.Process.Signal(syscall.SIGTERM))
 	})
-	require.NoError(t, a.wait(t, 30*time.Second), "the node exits cleanly")
+	require.NoError(t, a.Wait(t, 30*time.Second), "the node exits cleanly")
 	lost, resent, okAfter, slowest := summary(t, workers)
 	t.Logf("SIGTERM: %d in-flight events answered with success after the signal, %d refused (UNAVAILABLE) or cut and resent, %d lost; slowest reconnection %v",
 		okAfter, resent, lost, slowest.Round(time.Millisecond))
@@ -280,11 +280,11 @@ func TestNodeKilled(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts server processes")
 	}
-	a, b := startNode(t), startNode(t)
+	a, b := startNode(t, "a"), startNode(t, "b")
 	workers := runFleet(t, 40, 60, 60, a, b, func() {
-		require.NoError(t, a.cmd.Process.Kill())
+		require.NoError(t, a.Cmd.Process.Kill())
 	})
-	_ = a.wait(t, 10*time.Second)
+	_ = a.Wait(t, 10*time.Second)
 	lost, _, _, slowest := summary(t, workers)
 	t.Logf("SIGKILL: %d events cut by the kill and resent to the other node; slowest reconnection %v", lost, slowest.Round(time.Millisecond))
 	assert.Less(t, slowest, 5*time.Second)

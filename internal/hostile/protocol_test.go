@@ -154,6 +154,7 @@ func TestEngineIOOddities(t *testing.T) {
 		for {
 			f, err := c.TryRead(2 * time.Second)
 			if err != nil {
+				require.False(t, sioraw.Timeout(err), "%q: the connection neither closed nor served", frame)
 				t.Logf("%q: connection closed", frame)
 				break
 			}

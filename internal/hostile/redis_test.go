@@ -147,6 +147,7 @@ func TestRedisOutageUnderLoad(t *testing.T) {
 	run(after, 2*time.Second)
 
 	for _, p := range []*phase{before, during, after} {
+		assert.Positive(t, p.sent.Load(), "%s: events were sent", p.name)
 		assert.Zero(t, p.failed.Load(), "%s: every event answered with success", p.name)
 		assert.Less(t, time.Duration(p.slowest.Load()), 3*time.Second, "%s: no event waits on Redis for long", p.name)
 		assert.Equal(t, p.expectLocal, p.local.Load(), "%s: delivery on the same node is complete", p.name)

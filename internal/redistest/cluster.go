@@ -32,14 +32,7 @@ const clusterWait = 20 * time.Second
 // when CI or RTKIT_STRICT is set.
 func StartCluster(t testing.TB, n int) *Cluster {
 	t.Helper()
-	for _, bin := range []string{"redis-server", "redis-cli"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			if os.Getenv("CI") != "" || os.Getenv("RTKIT_STRICT") != "" {
-				t.Fatalf("%s is required for the Redis Cluster tests", bin)
-			}
-			t.Skipf("needs %s for a Redis Cluster", bin)
-		}
-	}
+	need(t, "redis-server", "redis-cli")
 	require.GreaterOrEqual(t, n, 3, "a Redis Cluster needs at least 3 primaries")
 	c := &Cluster{}
 	t.Cleanup(c.stop)
@@ -58,10 +51,7 @@ func StartCluster(t testing.TB, n int) *Cluster {
 		c.cmds = append(c.cmds, cmd)
 	}
 	for _, a := range c.Addrs() {
-		rdb := redis.NewClient(&redis.Options{Addr: a})
-		require.Eventually(t, func() bool { return rdb.Ping(context.Background()).Err() == nil },
-			5*time.Second, 20*time.Millisecond, "redis-server %s did not start", a)
-		_ = rdb.Close()
+		waitUp(t, a)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), clusterWait)
 	defer cancel()

@@ -28,12 +28,7 @@ type Server struct {
 // it).
 func Start(t testing.TB) *Server {
 	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		if os.Getenv("CI") != "" || os.Getenv("RTKIT_STRICT") != "" {
-			t.Fatal("redis-server is required (./.ci/test.sh installs it)")
-		}
-		t.Skip("needs redis-server (./.ci/test.sh installs it)")
-	}
+	need(t, "redis-server")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
@@ -42,6 +37,20 @@ func Start(t testing.TB) *Server {
 	s.Restart()
 	t.Cleanup(s.Stop)
 	return s
+}
+
+// need skips the test unless every binary is on PATH, or fails it when CI
+// or RTKIT_STRICT is set (./.ci/test.sh installs them).
+func need(t testing.TB, bins ...string) {
+	t.Helper()
+	for _, bin := range bins {
+		if _, err := exec.LookPath(bin); err != nil {
+			if os.Getenv("CI") != "" || os.Getenv("RTKIT_STRICT") != "" {
+				t.Fatalf("%s is required (./.ci/test.sh installs it)", bin)
+			}
+			t.Skipf("needs %s (./.ci/test.sh installs it)", bin)
+		}
+	}
 }
 
 // Addr returns "127.0.0.1:PORT".
@@ -57,11 +66,16 @@ func (s *Server) Restart() {
 	s.cmd = exec.Command("redis-server", "--port", s.port, "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--protected-mode", "yes")
 	require.NoError(s.t, s.cmd.Start())
-	rdb := redis.NewClient(&redis.Options{Addr: s.Addr()})
+	waitUp(s.t, s.Addr())
+}
+
+// waitUp waits until the redis-server at addr answers.
+func waitUp(t testing.TB, addr string) {
+	t.Helper()
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
 	defer func() { _ = rdb.Close() }()
-	require.Eventually(s.t, func() bool {
-		return rdb.Ping(context.Background()).Err() == nil
-	}, 5*time.Second, 20*time.Millisecond, "redis-server did not start")
+	require.Eventually(t, func() bool { return rdb.Ping(context.Background()).Err() == nil },
+		5*time.Second, 20*time.Millisecond, "redis-server %s did not start", addr)
 }
 
 // Stop kills the process the test started, by its PID, and waits for it.

@@ -102,10 +102,11 @@ func (c *Client) TryRead(d time.Duration) (string, error) {
 // returns its JSON arguments.
 func (c *Client) Ack(nsp string, id int) string {
 	c.t.Helper()
-	prefix := fmt.Sprintf("43%s,%d", nsp, id)
+	head := fmt.Sprintf("43%s,%d", nsp, id)
 	for {
-		if f := c.Read(); strings.HasPrefix(f, prefix) {
-			return strings.TrimPrefix(f, prefix)
+		// The arguments follow the id at once: "43/nsp,1[" is not "43/nsp,12[".
+		if f := c.Read(); strings.HasPrefix(f, head+"[") {
+			return f[len(head):]
 		}
 	}
 }
@@ -116,10 +117,16 @@ func (c *Client) Closed(d time.Duration) bool {
 	_ = c.conn.SetReadDeadline(time.Now().Add(d))
 	for {
 		if _, _, err := c.conn.ReadMessage(); err != nil {
-			te, ok := err.(interface{ Timeout() bool })
-			return !ok || !te.Timeout()
+			return !Timeout(err)
 		}
 	}
+}
+
+// Timeout reports whether err, from TryRead, is a read deadline passing
+// (the connection is still open) rather than the connection ending.
+func Timeout(err error) bool {
+	te, ok := err.(interface{ Timeout() bool })
+	return ok && te.Timeout()
 }
 
 // Conn returns the websocket, for what the methods do not cover.

@@ -55,6 +55,13 @@ func (t *tally) fail(format string, args ...any) {
 	}
 }
 
+// failures returns the first failures recorded.
+func (t *tally) failures() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]string(nil), t.samples...)
+}
+
 var dialer = &websocket.Dialer{HandshakeTimeout: 20 * time.Second, NetDialContext: (&net.Dialer{Timeout: 20 * time.Second}).DialContext}
 
 // errRefused is a CONNECT the server refused, with its code.
@@ -119,12 +126,10 @@ func (c *client) read() {
 	for {
 		_, b, err := c.conn.ReadMessage()
 		if err != nil {
-			if !c.ended.Swap(true) && !c.closing.Load() {
-				c.tally.disconnects.Add(1)
-				if c.flooder {
-					c.tally.flooderDisconnects.Add(1)
-				}
-				c.tally.fail("connection lost: %v", err)
+			if c.closing.Load() {
+				c.ended.Store(true)
+			} else {
+				c.lost("connection lost: %v", err)
 			}
 			return
 		}
@@ -143,16 +148,22 @@ func (c *client) read() {
 				c.tally.fail("error event: %.200s", f)
 			}
 		case strings.HasPrefix(f, "41/app,"):
-			if !c.ended.Swap(true) {
-				c.tally.disconnects.Add(1)
-				if c.flooder {
-					c.tally.flooderDisconnects.Add(1)
-				}
-				c.tally.fail("disconnected by the server")
-			}
+			c.lost("disconnected by the server")
 			_ = c.conn.Close()
 		}
 	}
+}
+
+// lost accounts, once, for a connection that ended without our asking.
+func (c *client) lost(format string, args ...any) {
+	if c.ended.Swap(true) {
+		return
+	}
+	c.tally.disconnects.Add(1)
+	if c.flooder {
+		c.tally.flooderDisconnects.Add(1)
+	}
+	c.tally.fail(format, args...)
 }
 
 // answered accounts for one acknowledgement "<id>[envelope]".

@@ -48,7 +48,7 @@ func report(w io.Writer, cfg config, base Stats, rows []sample, after Stats, t *
 	end := rows[len(rows)-1].stats
 	check(end.Sockets == cfg.sockets, "sockets connected at the end: %d of %d", end.Sockets, cfg.sockets)
 	check(t.disconnects.Load() == 0, "connections lost: %d (%d of them flooders)", t.disconnects.Load(), t.flooderDisconnects.Load())
-	check(t.unexpected.Load() == 0, "errors beyond the flooders' rate limits: %d %v", t.unexpected.Load(), t.samples)
+	check(t.unexpected.Load() == 0, "errors beyond the flooders' rate limits: %d %v", t.unexpected.Load(), t.failures())
 	check(waiting == 0, "acknowledgements unanswered: %d", waiting)
 	check(t.rateLimited.Load() > 0 || cfg.sockets < 100, "flooders were rate limited: %d refusals", t.rateLimited.Load())
 	check(last.Goroutines <= first.Goroutines+first.Goroutines/50+20,

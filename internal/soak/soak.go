@@ -75,21 +75,20 @@ func runSoak(ctx context.Context, cfg config, w io.Writer) (bool, error) {
 		wg.Go(func() { work(wctx, c, cfg.every) })
 	}
 	tick := time.NewTicker(cfg.sample)
-	for wctx.Err() == nil {
+	var rowErr error
+	for rowErr == nil && wctx.Err() == nil {
 		select {
 		case <-tick.C:
-			if err := row(start); err != nil {
-				stopWork()
-				tick.Stop()
-				wg.Wait()
-				return false, err
-			}
+			rowErr = row(start)
 		case <-wctx.Done():
 		}
 	}
 	tick.Stop()
 	stopWork()
 	wg.Wait()
+	if rowErr != nil {
+		return false, rowErr
+	}
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
@@ -152,10 +151,7 @@ func connectAll(ctx context.Context, base string, n int, t *tally) ([]*client, e
 			live = append(live, c)
 		}
 	}
-	if err := <-errs; err != nil {
-		return live, err
-	}
-	return live, nil
+	return live, <-errs // the first error, nil when there was none
 }
 
 // work is one socket's workload: mostly acknowledged echoes, 2 % team

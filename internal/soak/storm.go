@@ -53,8 +53,7 @@ func runStorm(ctx context.Context, cfg config, w io.Writer) (bool, error) {
 		return false, err
 	}
 	defer func() { _ = tg.stop() }()
-	ok, err := stormCheck(ctx, tg, cfg.storm, w)
-	return ok, err
+	return stormCheck(ctx, tg, cfg.storm, w)
 }
 
 // stormCheck runs the storm against tg and prints the outcome.
@@ -99,7 +98,7 @@ func stormCheck(ctx context.Context, tg *target, n int, w io.Writer) (bool, erro
 			time.Sleep(10 * time.Millisecond)
 		}
 		if probe.waiting() > 0 || t.unexpected.Load() > 0 {
-			fmt.Fprintf(w, "a new client after the storm is not served: %v\n", t.samples)
+			fmt.Fprintf(w, "a new client after the storm is not served: %v\n", t.failures())
 			ok = false
 		}
 		probe.close()

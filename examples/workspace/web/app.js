@@ -90,12 +90,18 @@
     toggleEmpty("notification-list", "notifications-empty");
   }
 
+  // ask emits event with payload on socket and returns the acknowledged
+  // data, or throws an Error with the server's message.
+  async function ask(socket, event, payload) {
+    const res = await socket.timeout(5000).emitWithAck(event, payload);
+    if (!res.success) throw new Error(res.error.message);
+    return res.data;
+  }
+
   async function markRead(id, button) {
     button.disabled = true;
     try {
-      const res = await sockets.notifications.timeout(5000).emitWithAck("mark:read", { notificationId: id });
-      if (!res.success) throw new Error(res.error.message);
-      showNotification(res.data);
+      showNotification(await ask(sockets.notifications, "mark:read", { notificationId: id }));
     } catch (err) {
       button.disabled = false;
       setStatus(`Could not mark the notification as read: ${err.message}`);
@@ -171,8 +177,7 @@
   async function subscribeDocument(id) {
     if (!sockets.documents || !sockets.documents.connected) return;
     try {
-      const res = await sockets.documents.timeout(5000).emitWithAck("document:subscribe", { documentId: id });
-      if (!res.success) throw new Error(res.error.message);
+      await ask(sockets.documents, "document:subscribe", { documentId: id });
     } catch (err) {
       setStatus(`Could not follow a document: ${err.message}`);
     }
@@ -206,8 +211,7 @@
       if (notifications.recovered) return; // rooms came back with the session
       // Announcements an admin sends to everyone go to the broadcast channel.
       try {
-        const res = await notifications.timeout(5000).emitWithAck("subscribe:channel", { channel: "broadcast" });
-        if (!res.success) throw new Error(res.error.message);
+        await ask(notifications, "subscribe:channel", { channel: "broadcast" });
       } catch (err) {
         setStatus(`Could not follow announcements: ${err.message}`);
       }

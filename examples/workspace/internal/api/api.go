@@ -51,44 +51,57 @@ type API struct {
 // maxBody bounds request bodies.
 const maxBody = 1 << 20
 
+// route is one endpoint of the REST API.
+type route struct {
+	method, path string
+	handler      http.HandlerFunc
+}
+
+// routes lists the REST API's endpoints.
+func (a *API) routes() []route {
+	return []route{
+		{"POST", "/api/auth/sign-up", a.signUp},
+		{"POST", "/api/auth/sign-in", a.signIn},
+		{"GET", "/api/auth/get-session", a.authed(a.getSession)},
+		{"POST", "/api/auth/sign-out", a.authed(a.signOut)},
+
+		{"GET", "/api/documents", a.authed(a.listDocuments)},
+		{"POST", "/api/documents", a.authed(a.createDocument)},
+		{"GET", "/api/documents/{id}", a.authed(a.getDocument)},
+		{"PATCH", "/api/documents/{id}", a.authed(a.patchDocument)},
+		{"DELETE", "/api/documents/{id}", a.authed(a.deleteDocument)},
+
+		{"GET", "/api/notifications", a.authed(a.listNotifications)},
+		{"POST", "/api/notifications", a.authed(a.createNotification)},
+		{"POST", "/api/notifications/{id}/read", a.authed(a.readNotification)},
+	}
+}
+
 // Handler returns the HTTP handler of everything but the Socket.IO
 // endpoint.
 func (a *API) Handler() http.Handler {
 	mux := http.NewServeMux()
-	route := func(pattern string, h http.HandlerFunc) { mux.HandleFunc(pattern, h) }
-
-	route("POST /api/auth/sign-up", a.signUp)
-	route("POST /api/auth/sign-in", a.signIn)
-	route("GET /api/auth/get-session", a.authed(a.getSession))
-	route("POST /api/auth/sign-out", a.authed(a.signOut))
-
-	route("GET /api/documents", a.authed(a.listDocuments))
-	route("POST /api/documents", a.authed(a.createDocument))
-	route("GET /api/documents/{id}", a.authed(a.getDocument))
-	route("PATCH /api/documents/{id}", a.authed(a.patchDocument))
-	route("DELETE /api/documents/{id}", a.authed(a.deleteDocument))
-
-	route("GET /api/notifications", a.authed(a.listNotifications))
-	route("POST /api/notifications", a.authed(a.createNotification))
-	route("POST /api/notifications/{id}/read", a.authed(a.readNotification))
-
-	// Known paths with another method, and unknown API paths, answer in
-	// the API's error format.
-	for path, allow := range map[string]string{
-		"/api/auth/sign-up": "POST", "/api/auth/sign-in": "POST",
-		"/api/auth/get-session": "GET, HEAD", "/api/auth/sign-out": "POST",
-		"/api/documents": "GET, HEAD, POST", "/api/documents/{id}": "GET, HEAD, PATCH, DELETE",
-		"/api/notifications": "GET, HEAD, POST", "/api/notifications/{id}/read": "POST",
-	} {
-		route(path, func(w http.ResponseWriter, r *http.Request) {
+	allowed := map[string][]string{} // path → its methods, for 405 answers
+	for _, rt := range a.routes() {
+		mux.HandleFunc(rt.method+" "+rt.path, rt.handler)
+		allowed[rt.path] = append(allowed[rt.path], rt.method)
+		if rt.method == http.MethodGet {
+			allowed[rt.path] = append(allowed[rt.path], http.MethodHead) // ServeMux serves HEAD with GET
+		}
+	}
+	// Known paths with another method answer in the API's error format.
+	for path, methods := range allowed {
+		allow := strings.Join(methods, ", ")
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", allow)
 			writeError(w, r, a.Log, errorf(http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "method %s not allowed", r.Method))
 		})
 	}
-	route("GET /health", a.health)
-	route("GET /vendor/socket.io.min.js", a.ClientScript.serve)
-	// Everything else: the demo page, or the API's 404. (Method-less, so
-	// that it does not conflict with the method-less API paths above.)
+	mux.HandleFunc("GET /health", a.health)
+	mux.HandleFunc("GET /vendor/socket.io.min.js", a.ClientScript.serve)
+	// Everything else: the demo page, or the API's 404 for unknown API
+	// paths. (Method-less, so that it does not conflict with the
+	// method-less API paths above.)
 	var files http.Handler = http.NotFoundHandler()
 	if a.Web != nil {
 		files = http.FileServerFS(a.Web)
@@ -107,9 +120,14 @@ func (a *API) Handler() http.Handler {
 	return a.cors(a.logRequests(mux))
 }
 
-// logRequests logs every request at debug level.
+// logRequests logs every request at debug level; with debug off, it
+// costs nothing.
 func (a *API) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !a.Log.Enabled(r.Context(), slog.LevelDebug) {
+			next.ServeHTTP(w, r)
+			return
+		}
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r)
@@ -129,3 +147,15 @@ func (w *statusWriter) WriteHeader(code int) {
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// announce tells the Socket.IO side about a stored change through emit,
+// when Socket.IO is enabled. A failure is logged, never turned into a
+// failed request: the change is stored either way.
+func (a *API) announce(event string, id uuid.UUID, emit func(Realtime) error) {
+	if a.Realtime == nil {
+		return
+	}
+	if err := emit(a.Realtime); err != nil {
+		a.Log.Warn("emit failed", "event", event, "id", id, "err", err)
+	}
+}

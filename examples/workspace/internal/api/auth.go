@@ -92,8 +92,7 @@ func (a *API) signUp(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, a.Log, err)
 		return
 	}
-	a.setCookie(w, r, si.Token, si.Session.ExpiresAt)
-	writeJSON(w, http.StatusCreated, signedInJSON{User: userJSON(si.User), Token: si.Token})
+	a.signedIn(w, r, http.StatusCreated, si)
 }
 
 func (a *API) signIn(w http.ResponseWriter, r *http.Request) {
@@ -123,8 +122,16 @@ func (a *API) signIn(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, a.Log, err)
 		return
 	}
-	a.setCookie(w, r, si.Token, si.Session.ExpiresAt)
-	writeJSON(w, http.StatusOK, signedInJSON{User: userJSON(si.User), Token: si.Token})
+	a.signedIn(w, r, http.StatusOK, si)
+}
+
+// signedIn answers a sign-up or sign-in: the session cookie, and the user
+// with the token.
+func (a *API) signedIn(w http.ResponseWriter, r *http.Request, status int, si identity.SignedIn) {
+	c := sessionCookie(r, si.Token, int(time.Until(si.Session.ExpiresAt).Seconds()))
+	c.Expires = si.Session.ExpiresAt
+	http.SetCookie(w, c)
+	writeJSON(w, status, signedInJSON{User: userJSON(si.User), Token: si.Token})
 }
 
 func (a *API) getSession(w http.ResponseWriter, r *http.Request, c caller) {
@@ -143,7 +150,7 @@ func (a *API) signOut(w http.ResponseWriter, r *http.Request, c caller) {
 		n := a.Realtime.SessionEnded(c.session.ID)
 		a.Log.Info("session signed out", "user", c.user.ID, "session", c.session.ID, "sockets", n)
 	}
-	a.clearCookie(w, r)
+	http.SetCookie(w, sessionCookie(r, "", -1))
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -189,19 +196,13 @@ func bearer(r *http.Request) string {
 	return ""
 }
 
-func (a *API) setCookie(w http.ResponseWriter, r *http.Request, token string, expires time.Time) {
-	http.SetCookie(w, &http.Cookie{
-		Name: identity.CookieName, Value: token, Path: "/",
-		Expires: expires, MaxAge: int(time.Until(expires).Seconds()),
+// sessionCookie is the session cookie holding token for maxAge seconds
+// (negative: delete it).
+func sessionCookie(r *http.Request, token string, maxAge int) *http.Cookie {
+	return &http.Cookie{
+		Name: identity.CookieName, Value: token, Path: "/", MaxAge: maxAge,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secure(r),
-	})
-}
-
-func (a *API) clearCookie(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{
-		Name: identity.CookieName, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secure(r),
-	})
+	}
 }
 
 // secure reports whether the request came over TLS (directly or through a

@@ -6,9 +6,13 @@ import (
 	"path/filepath"
 )
 
-// clientScriptRel is where `npm ci --prefix examples/workspace/js` puts
-// the official client, relative to the repository root.
-const clientScriptRel = "examples/workspace/js/node_modules/socket.io-client/dist/socket.io.min.js"
+// clientScriptInApp is where `npm ci --prefix examples/workspace/js` puts
+// the official client, relative to examples/workspace; clientScriptRel is
+// the same relative to the repository root.
+const (
+	clientScriptInApp = "js/node_modules/socket.io-client/dist/socket.io.min.js"
+	clientScriptRel   = "examples/workspace/" + clientScriptInApp
+)
 
 // MissingClientMessage is what the page shows when the script is missing.
 const MissingClientMessage = "Run: npm ci --prefix examples/workspace/js"
@@ -34,11 +38,10 @@ func (c ClientScript) candidates() []string {
 	if c.Path != "" {
 		return []string{c.Path}
 	}
-	out := []string{clientScriptRel, filepath.Join("js", "node_modules", "socket.io-client", "dist", "socket.io.min.js")}
+	out := []string{filepath.FromSlash(clientScriptRel), filepath.FromSlash(clientScriptInApp)}
 	if exe, err := os.Executable(); err == nil {
 		dir := filepath.Dir(exe)
-		out = append(out, filepath.Join(dir, clientScriptRel),
-			filepath.Join(dir, "js", "node_modules", "socket.io-client", "dist", "socket.io.min.js"))
+		out = append(out, filepath.Join(dir, clientScriptRel), filepath.Join(dir, clientScriptInApp))
 	}
 	return out
 }
@@ -54,13 +57,12 @@ func (c ClientScript) Find() string {
 }
 
 func (c ClientScript) serve(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 	if p := c.Find(); p != "" {
-		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-cache")
 		http.ServeFile(w, r, p)
 		return
 	}
-	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusNotFound)
 	_, _ = w.Write([]byte(missingClientJS))

@@ -146,11 +146,7 @@ func (a *API) patchDocument(w http.ResponseWriter, r *http.Request, c caller) {
 		writeError(w, r, a.Log, err)
 		return
 	}
-	if a.Realtime != nil {
-		if err := a.Realtime.DocumentUpdated(d); err != nil {
-			a.Log.Warn("emit document:updated failed", "document", d.ID, "err", err)
-		}
-	}
+	a.announce("document:updated", d.ID, func(rt Realtime) error { return rt.DocumentUpdated(d) })
 	writeJSON(w, http.StatusOK, documentJSON(d))
 }
 
@@ -167,10 +163,6 @@ func (a *API) deleteDocument(w http.ResponseWriter, r *http.Request, c caller) {
 		writeError(w, r, a.Log, err)
 		return
 	}
-	if a.Realtime != nil {
-		if err := a.Realtime.DocumentDeleted(d); err != nil {
-			a.Log.Warn("emit document:deleted failed", "document", d.ID, "err", err)
-		}
-	}
+	a.announce("document:deleted", d.ID, func(rt Realtime) error { return rt.DocumentDeleted(d) })
 	w.WriteHeader(http.StatusNoContent)
 }

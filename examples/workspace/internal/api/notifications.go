@@ -35,7 +35,7 @@ func (b notificationBody) check() []Detail {
 	case b.Type == nil:
 		details = append(details, Detail{"/type", "required"})
 	case !slices.Contains(realtime.NotificationTypes, *b.Type):
-		details = append(details, Detail{"/type", "must be one of info, success, warning, error"})
+		details = append(details, Detail{"/type", "must be one of " + strings.Join(realtime.NotificationTypes, ", ")})
 	}
 	switch {
 	case b.Title == nil:
@@ -102,11 +102,7 @@ func (a *API) createNotification(w http.ResponseWriter, r *http.Request, c calle
 		writeError(w, r, a.Log, err)
 		return
 	}
-	if a.Realtime != nil {
-		if err := a.Realtime.NotificationNew(n); err != nil {
-			a.Log.Warn("emit notification:new failed", "notification", n.ID, "err", err)
-		}
-	}
+	a.announce("notification:new", n.ID, func(rt Realtime) error { return rt.NotificationNew(n) })
 	writeJSON(w, http.StatusCreated, realtime.NotificationOf(n))
 }
 
@@ -124,24 +120,25 @@ func (a *API) listNotifications(w http.ResponseWriter, r *http.Request, c caller
 }
 
 func (a *API) readNotification(w http.ResponseWriter, r *http.Request, c caller) {
-	notFound := errorf(http.StatusNotFound, "NOT_FOUND", "notification not found")
 	id, err := uuid.Parse(r.PathValue("id"))
 	if err != nil {
-		writeError(w, r, a.Log, notFound)
+		writeError(w, r, a.Log, errNotificationNotFound())
 		return
 	}
 	n, err := a.Stores.Notifications.MarkRead(r.Context(), id, c.user.ID)
 	if errors.Is(err, store.ErrNotFound) {
-		err = notFound
+		err = errNotificationNotFound()
 	}
 	if err != nil {
 		writeError(w, r, a.Log, err)
 		return
 	}
-	if a.Realtime != nil {
-		if err := a.Realtime.NotificationUpdated(c.user.ID, n); err != nil {
-			a.Log.Warn("emit notification:updated failed", "notification", n.ID, "err", err)
-		}
-	}
+	a.announce("notification:updated", n.ID, func(rt Realtime) error { return rt.NotificationUpdated(c.user.ID, n) })
 	writeJSON(w, http.StatusOK, realtime.NotificationOf(n))
+}
+
+// errNotificationNotFound answers a notification that is missing or not
+// the caller's: the same, so that ids cannot be probed.
+func errNotificationNotFound() *apiError {
+	return errorf(http.StatusNotFound, "NOT_FOUND", "notification not found")
 }

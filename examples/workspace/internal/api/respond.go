@@ -37,14 +37,15 @@ func invalid(details ...Detail) *apiError {
 	return &apiError{status: http.StatusBadRequest, Code: "VALIDATION_ERROR", Message: "invalid request body", Details: details}
 }
 
-var (
-	errUnauthorized = func() *apiError {
-		return errorf(http.StatusUnauthorized, "UNAUTHORIZED", "Authentication required")
-	}
-	errInvalidSession = func() *apiError {
-		return errorf(http.StatusUnauthorized, "UNAUTHORIZED", "Invalid session")
-	}
-)
+// errUnauthorized answers a request without credentials.
+func errUnauthorized() *apiError {
+	return errorf(http.StatusUnauthorized, "UNAUTHORIZED", "Authentication required")
+}
+
+// errInvalidSession answers a token that is unknown, expired or signed out.
+func errInvalidSession() *apiError {
+	return errorf(http.StatusUnauthorized, "UNAUTHORIZED", "Invalid session")
+}
 
 // internal is a 500 whose cause is logged, never sent.
 func internal(err error) *apiError {

@@ -168,10 +168,7 @@ const ShutdownTimeout = 10 * time.Second
 func (a *App) Run(ctx context.Context) error {
 	ln, err := net.Listen("tcp", ":"+strconv.Itoa(a.cfg.Port))
 	if err != nil {
-		a.closeStores()
-		if a.rt != nil {
-			_ = a.rt.Shutdown(context.Background())
-		}
+		_ = a.Shutdown(context.Background())
 		return err
 	}
 	served := make(chan error, 1)

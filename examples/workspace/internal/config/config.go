@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/mail"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -51,13 +52,7 @@ type Config struct {
 
 // IsAdmin reports whether email is one of AdminEmails (case-insensitive).
 func (c Config) IsAdmin(email string) bool {
-	email = strings.ToLower(strings.TrimSpace(email))
-	for _, a := range c.AdminEmails {
-		if a == email {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(c.AdminEmails, strings.ToLower(strings.TrimSpace(email)))
 }
 
 // Load reads the configuration through getenv (os.Getenv in main). An
@@ -80,11 +75,7 @@ func Load(getenv func(string) string) (Config, error) {
 			continue
 		}
 		if err := v.parse(value, &c); err != nil {
-			shown := value
-			if v.name == "REDIS_URL" {
-				shown = redact(value)
-			}
-			errs = append(errs, fmt.Errorf("%s=%q: %w", v.name, shown, err))
+			errs = append(errs, fmt.Errorf("%s=%q: %w", v.name, redact(value), err))
 		}
 	}
 	return c, errors.Join(errs...)
@@ -250,7 +241,8 @@ func ValidEmail(s string) bool {
 	return domain != "" && !strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
 }
 
-// redact hides the password of a URL-looking value in error messages.
+// redact hides the password of a URL-looking value (REDIS_URL, say) in
+// error messages; other values are returned as they are.
 func redact(v string) string {
 	u, err := url.Parse(v)
 	if err != nil || u.User == nil {

@@ -148,19 +148,6 @@ func (s *Service) Lookup(ctx context.Context, token string) (store.Session, stor
 	return se, u, nil
 }
 
-// SignOut ends the session of token and returns it; ErrNoSession when
-// there is none.
-func (s *Service) SignOut(ctx context.Context, token string) (store.Session, error) {
-	se, _, err := s.Lookup(ctx, token)
-	if err != nil {
-		return store.Session{}, err
-	}
-	if err := s.Sessions.Delete(ctx, se.TokenHash); err != nil {
-		return store.Session{}, err
-	}
-	return se, nil
-}
-
 // Authenticator authenticates Socket.IO handshakes against the same
 // sessions: the token of the handshake auth object, an Authorization
 // Bearer header, or the session cookie. It implements auth.CookieNamer, so

@@ -56,6 +56,8 @@ func (k keys) notif(id uuid.UUID) string    { return string(k) + "notif:" + id.S
 func (k keys) notifsOf(id uuid.UUID) string { return string(k) + "notifs-of:" + id.String() }
 func (k keys) broadcasts() string           { return string(k) + "notifs-broadcast" }
 func (k keys) readers(id uuid.UUID) string  { return string(k) + "notif-read:" + id.String() }
+
+// getJSON reads the JSON value at key; ErrNotFound when there is none.
 func getJSON[T any](ctx context.Context, rdb *redis.Client, key string) (T, error) {
 	var v T
 	b, err := rdb.Get(ctx, key).Bytes()

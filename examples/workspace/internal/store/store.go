@@ -7,6 +7,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"time"
@@ -134,17 +135,5 @@ func newestFirst(a, b time.Time, ida, idb uuid.UUID) int {
 	if c := b.Compare(a); c != 0 {
 		return c
 	}
-	return compareIDs(idb, ida)
-}
-
-func compareIDs(a, b uuid.UUID) int {
-	for i := range a {
-		if a[i] != b[i] {
-			if a[i] < b[i] {
-				return -1
-			}
-			return 1
-		}
-	}
-	return 0
+	return bytes.Compare(idb[:], ida[:])
 }

@@ -12,7 +12,7 @@ describe("auth", () => {
     const res = await api("POST", "/api/auth/sign-up", { email, password: "correct horse", name: "Ada" });
     assert.equal(res.status, 201, JSON.stringify(res.body));
     const { user, token } = res.body;
-    assert.match(user.id, /.+/);
+    assert.match(user.id, UUID_RE);
     assert.equal(user.email, email);
     assert.equal(user.name, "Ada");
     assert.equal(user.role, "user");
