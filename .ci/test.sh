@@ -7,6 +7,7 @@
 # who may sudo: first it installs what the tests need beyond Go (nothing
 # yet; see "What the tests need" below), then it runs these checks:
 #
+#   tracked files   no built program and no file over 1 MB in git
 #   gofmt -l        no output allowed
 #   go vet ./...
 #   go build ./...
@@ -148,6 +149,7 @@ run_tests() {
 	return "$status"
 }
 
+check "tracked files" ./.ci/tracked-files.sh
 check "gofmt -l" check_gofmt
 check "go vet ./..." go vet ./...
 check "go build ./..." go build ./...
