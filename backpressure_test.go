@@ -49,6 +49,28 @@ func TestSocketQueueIsBounded(t *testing.T) {
 	}
 }
 
+func TestSocketQueueIsBoundedByDefault(t *testing.T) {
+	const sent, bound = 300, 256 // bound: the documented default of WithMaxPending
+	started := make(chan struct{}, sent) // every handled event signals
+	release := make(chan struct{})
+	ts := startWithNamespace(t, blockingNamespace("/q", started, release))
+	rc := sioraw.Dial(t, ts.URL, nil)
+	require.True(t, strings.HasPrefix(rc.Connect("/q", nil), "40/q,"))
+	for id := 1; id <= sent; id++ {
+		rc.Send(fmt.Sprintf(`42/q,%d["slow",{}]`, id))
+	}
+	<-started
+	// 1 running + 255 waiting fit; every later event is refused while the
+	// handler is still blocked.
+	for id := bound + 1; id <= sent; id++ {
+		assert.Contains(t, rc.Ack("/q", id), `"code":"RATE_LIMITED"`, "event %d", id)
+	}
+	close(release)
+	for id := 1; id <= bound; id++ {
+		assert.JSONEq(t, `[{"success":true,"data":{}}]`, rc.Ack("/q", id), "event %d was queued and handled", id)
+	}
+}
+
 func TestConcurrentHandlersAreBounded(t *testing.T) {
 	started := make(chan struct{}, 16)
 	release := make(chan struct{})

@@ -63,6 +63,7 @@ func NewServer(opts ...ServerOption) *Server {
 		recovery:        2 * time.Minute,
 		ackTimeout:      defaultAckTimeout,
 		disconnectBatch: 500,
+		maxPending:      defaultMaxPending,
 	}
 	for _, o := range opts {
 		o.applyServer(&cfg)
