@@ -50,7 +50,7 @@ func TestSocketQueueIsBounded(t *testing.T) {
 }
 
 func TestSocketQueueIsBoundedByDefault(t *testing.T) {
-	const sent, bound = 300, 256 // bound: the documented default of WithMaxPending
+	const sent, bound = 300, 256         // bound: the documented default of WithMaxPending
 	started := make(chan struct{}, sent) // every handled event signals
 	release := make(chan struct{})
 	ts := startWithNamespace(t, blockingNamespace("/q", started, release))

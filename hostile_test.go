@@ -117,10 +117,18 @@ func TestOversizedFrameClosesOnlyThatConnection(t *testing.T) {
 	require.Nil(t, err)
 }
 
+// TestUnknownNamespace: a namespace that does not exist is refused with
+// data: {code} like every other refusal, which the clients' typed refusal
+// (rtkittest.ConnectError) needs.
 func TestUnknownNamespace(t *testing.T) {
 	ts, _ := startTest(t)
 	rc := sioraw.Dial(t, ts.URL, nil)
-	assert.Equal(t, `44/nope,{"message":"Invalid namespace"}`, rc.Connect("/nope", nil))
+	assert.Equal(t, `44/nope,{"data":{"code":"NOT_FOUND"},"message":"Invalid namespace"}`, rc.Connect("/nope", nil))
+
+	_, err := ts.TryDial(t, "/nope")
+	var ce *rtkittest.ConnectError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, string(rtkit.CodeNotFound), ce.Code)
 }
 
 // TestEventRightAfterConnect sends an event the moment the namespace

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/zishang520/socket.io/parsers/socket/v3/parser"
 	engine "github.com/zishang520/socket.io/servers/engine/v3"
 	"github.com/zishang520/socket.io/servers/engine/v3/transports"
 	"github.com/zishang520/socket.io/servers/socket/v3"
@@ -85,6 +86,7 @@ func NewServer(opts ...ServerOption) *Server {
 
 	o := socket.DefaultServerOptions()
 	o.SetServeClient(false)
+	o.SetParser(codedParser{parser.NewParser()}) // refusal.go
 	o.SetPath(strings.TrimSuffix(cfg.path, "/"))
 	o.SetCleanupEmptyChildNamespaces(true)
 	kinds := cfg.transports
