@@ -34,7 +34,8 @@ fi
 if ! command -v redis-cli >/dev/null 2>&1; then
 	APT_PACKAGES+=(redis-tools)
 fi
-# Node.js runs the official socket.io-client in the interop tests.
+# Node.js runs the official socket.io-client in the interop tests, and the
+# better-auth service the auth tests authenticate against.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 	APT_PACKAGES+=(nodejs npm)
 fi
@@ -46,7 +47,7 @@ fi
 
 # Folders, relative to the repository root, with a committed
 # package-lock.json: `npm ci` installs exactly what it pins.
-NPM_DIRS=(interop/js tools/docscheck examples/workspace/js)
+NPM_DIRS=(interop/js tools/docscheck examples/workspace/js auth/testdata/betterauth)
 
 # ---------------------------------------------------------------------------
 # Set-up.
