@@ -163,3 +163,13 @@ func (b *betterAuth) do(method, path, token string, body any) (*http.Response, [
 	require.NoError(b.t, err)
 	return resp, out
 }
+
+// getSessionRequests is how many times better-auth was asked get-session.
+func (b *betterAuth) getSessionRequests() int {
+	b.t.Helper()
+	resp, body := b.do(http.MethodGet, "/test/get-session-requests", "", nil)
+	require.Equal(b.t, http.StatusOK, resp.StatusCode, "%s", body)
+	var out struct{ Count int }
+	require.NoError(b.t, json.Unmarshal(body, &out))
+	return out.Count
+}

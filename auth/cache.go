@@ -70,3 +70,10 @@ func (c *ttlCache) evictLocked(now time.Time) {
 		delete(c.m, k)
 	}
 }
+
+// forget drops the entry of key, if any.
+func (c *ttlCache) forget(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, key)
+}

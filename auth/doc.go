@@ -17,7 +17,8 @@ implementations come with the package:
     "kid", each key bound to one algorithm ("none" is never accepted);
   - [Session] asks an HTTP session service, compatible with better-auth's
     GET /api/auth/get-session, with a timeout and a small TTL cache; it
-    fails closed when the service is down;
+    fails closed when the service is down (docs/better-auth.md adds rtkit
+    to a Hono + better-auth application);
   - [Func] adapts a function, for anything else (a database lookup).
 
 # Protecting a server
@@ -66,6 +67,24 @@ A [Revoker] ends sessions: [Revoker.RevokeSession] and
 [Revoker.RevokeUser] disconnect every matching socket in every namespace of
 a server (after auth:expired with reason "revoked") and, once given to
 [WithRevoker], refuse those sessions at later handshakes.
+
+# Sessions ended at the identity service
+
+A session can end at the identity service while its sockets are
+connected: a sign-out at better-auth, a password change, an admin's ban.
+[WithRevalidation] checks the credentials of every live socket there
+again every interval, and ends the sockets of a session the service no
+longer knows with auth:expired (reason "revoked"). Sockets that presented
+the same credentials (the tabs of one browser, the namespaces of one
+socket) share one request per interval. auth:refresh asks the service as
+well, past any cache ([Revalidator]).
+
+An identity service that cannot answer ends nobody: live sockets fail
+open, and are checked again at the next interval, while new handshakes
+fail closed with UNAVAILABLE, so that nobody gets in unchecked and nobody
+is signed out by an outage.
+
+	srv := rtkit.NewServer(auth.Required(sessions, auth.WithRevalidation(time.Minute)))
 
 # Connection state recovery
 

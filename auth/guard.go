@@ -26,6 +26,9 @@ type guard struct {
 	revoker  *Revoker
 	timeout  time.Duration
 
+	revalidate time.Duration // WithRevalidation
+	live       *liveSet      // the sockets re-validated, when revalidate > 0
+
 	namespaces namespaces // those the guard protects
 }
 
@@ -75,6 +78,9 @@ func newGuard(a Authenticator, required bool, opts []Option) *guard {
 	if cn, ok := a.(CookieNamer); ok {
 		g.cookies = append(g.cookies, cn.CookieNames()...)
 	}
+	if g.revalidate > 0 {
+		g.live = newLiveSet(g, g.revalidate)
+	}
 	return g
 }
 
@@ -120,11 +126,14 @@ func (g *guard) connect(ctx context.Context, s *rtkit.Socket) (context.Context, 
 		g.watch(ctx, st, s) // a refresh may authenticate it later
 		return context.WithValue(ctx, stateKey{}, st), nil
 	}
-	p, err := g.authenticate(ctx, c, s.ID())
+	p, err := g.authenticate(ctx, c, s.ID(), false)
 	if err != nil {
 		return nil, g.refuse(s, "connection refused", err)
 	}
 	st.p, st.ok = p, true
+	if g.live != nil {
+		g.live.add(st, s, c) // before watch, which takes it out when the socket goes
+	}
 	g.watch(ctx, st, s)
 	return context.WithValue(ctx, stateKey{}, st), nil
 }
@@ -148,11 +157,18 @@ func (g *guard) connected(ctx context.Context, s *rtkit.Socket) {
 }
 
 // authenticate calls the Authenticator under the timeout and checks what it
-// returned.
-func (g *guard) authenticate(ctx context.Context, c Credentials, socketID string) (Principal, error) {
+// returned. fresh asks the identity source itself when the Authenticator
+// is a Revalidator (a refresh, a check of live sockets).
+func (g *guard) authenticate(ctx context.Context, c Credentials, socketID string, fresh bool) (Principal, error) {
 	actx, cancel := context.WithTimeout(ctx, g.timeout)
 	defer cancel()
-	p, err := g.a.Authenticate(actx, c)
+	var p Principal
+	var err error
+	if rv, ok := g.a.(Revalidator); ok && fresh {
+		p, err = rv.Revalidate(actx, c)
+	} else {
+		p, err = g.a.Authenticate(actx, c)
+	}
 	switch {
 	case err != nil:
 		if actx.Err() != nil && !errors.Is(err, ErrUnavailable) && ctx.Err() == nil {

@@ -61,17 +61,23 @@ func (g *guard) setup(ns *rtkit.Namespace) {
 }
 
 // watch schedules the socket's disconnection at its principal's expiry and
-// stops the timer when the socket goes away (ctx is the socket's).
+// stops the timer, and the socket's re-validation, when the socket goes
+// away (ctx is the socket's).
 func (g *guard) watch(ctx context.Context, st *state, s *rtkit.Socket) {
 	st.mu.Lock()
 	g.scheduleLocked(st, s)
 	st.mu.Unlock()
 	context.AfterFunc(ctx, func() {
 		st.mu.Lock()
-		defer st.mu.Unlock()
 		st.closed = true
 		if st.timer != nil {
 			st.timer.Stop()
+		}
+		st.mu.Unlock()
+		// After closed is set: a refresh, which checks it under st.mu,
+		// cannot put the socket back in the live set once it is removed.
+		if g.live != nil {
+			g.live.remove(st)
 		}
 	})
 }
@@ -119,7 +125,7 @@ func (g *guard) refresh(ctx context.Context, s *rtkit.Socket, in RefreshIn) (Ref
 		return RefreshOut{}, rtkit.NewError(rtkit.CodeUnauthorized, msgInvalid)
 	}
 	c := Credentials{AuthToken: in.Token, RemoteAddr: s.Handshake().RemoteAddr, Refresh: true}
-	p, err := g.authenticate(ctx, c, s.ID())
+	p, err := g.authenticate(ctx, c, s.ID(), true)
 	if err != nil {
 		return RefreshOut{}, g.refuse(s, "refresh refused", err)
 	}
@@ -135,6 +141,9 @@ func (g *guard) refresh(ctx context.Context, s *rtkit.Socket, in RefreshIn) (Ref
 	st.p, st.ok = p, true
 	g.scheduleLocked(st, s)
 	g.joinIdentityRooms(s, p) // a refresh may bring a new session
+	if g.live != nil {
+		g.live.add(st, s, c) // checked with the new token from now on
+	}
 	var out RefreshOut
 	if !p.ExpiresAt.IsZero() {
 		exp := p.ExpiresAt.UTC()

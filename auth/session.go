@@ -26,7 +26,8 @@ type SessionConfig struct {
 	// CacheTTL is how long an accepted session is remembered without
 	// asking again (default 10 s; negative turns the cache off). A session
 	// revoked at the service stays accepted for new handshakes until its
-	// entry ends; sockets already connected are not affected by the cache.
+	// entry ends, or until a re-validation (WithRevalidation, auth:refresh)
+	// learns of the revocation; re-validations never read the cache.
 	CacheTTL time.Duration
 	// CacheSize bounds the cache (default 10,000 entries).
 	CacheSize int
@@ -58,7 +59,10 @@ type Session struct {
 	cache  *ttlCache
 }
 
-var _ Authenticator = (*Session)(nil)
+var (
+	_ Authenticator = (*Session)(nil)
+	_ Revalidator   = (*Session)(nil)
+)
 
 // NewSession returns a Session authenticator, or an error when the URL is
 // missing or not absolute.
@@ -94,8 +98,22 @@ func NewSession(cfg SessionConfig) (*Session, error) {
 // CookieNames names the session cookies to gather.
 func (s *Session) CookieNames() []string { return s.cfg.Cookies }
 
-// Authenticate asks the session service who the credentials belong to.
+// Authenticate asks the session service who the credentials belong to,
+// or answers from the cache.
 func (s *Session) Authenticate(ctx context.Context, c Credentials) (Principal, error) {
+	return s.authenticate(ctx, c, false)
+}
+
+// Revalidate asks the session service without reading the cache, and
+// updates it: an accepted session is remembered anew, a refused one is
+// forgotten, so that new handshakes with it are refused at once. Live
+// sockets are checked with it (WithRevalidation), and so is the token of
+// auth:refresh.
+func (s *Session) Revalidate(ctx context.Context, c Credentials) (Principal, error) {
+	return s.authenticate(ctx, c, true)
+}
+
+func (s *Session) authenticate(ctx context.Context, c Credentials, fresh bool) (Principal, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.cfg.URL, nil)
 	if err != nil {
 		return Principal{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
@@ -113,19 +131,21 @@ func (s *Session) Authenticate(ctx context.Context, c Credentials) (Principal, e
 	}
 	key := cacheKey(req.Header)
 	now := time.Now()
-	if s.cache != nil {
+	if s.cache != nil && !fresh {
 		if p, ok := s.cache.get(key, now); ok {
 			return p, nil
 		}
 	}
 	p, err := s.ask(ctx, req)
-	if err != nil {
-		return Principal{}, err
-	}
 	if s.cache != nil {
-		s.cache.put(key, p, now)
+		switch {
+		case err == nil:
+			s.cache.put(key, p, now)
+		case !errors.Is(err, ErrUnavailable):
+			s.cache.forget(key)
+		}
 	}
-	return p, nil
+	return p, err
 }
 
 // cacheKey digests what identifies the session, so that the cache holds

@@ -64,9 +64,16 @@ function makeAuth(baseURL) {
 }
 
 let auth;
+// How many times get-session was asked, for the tests that count the
+// requests rtkit sends.
+let getSessionRequests = 0;
 const app = new Hono();
+app.use("/api/auth/get-session", async (_c, next) => {
+  getSessionRequests++;
+  await next();
+});
 app.on(["GET", "POST"], "/api/auth/*", (c) => auth.handler(c.req.raw));
-app.get("/healthz", (c) => c.text("ok"));
+app.get("/test/get-session-requests", (c) => c.json({ count: getSessionRequests }));
 
 const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info) => {
   auth = makeAuth(`http://127.0.0.1:${info.port}`);
