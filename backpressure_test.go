@@ -91,6 +91,7 @@ func TestConcurrentHandlersAreBounded(t *testing.T) {
 	_, err := rtkittest.Call(ctx5(t), clients[2], evSlow, Empty{})
 	require.NotNil(t, err)
 	assert.Equal(t, rtkit.CodeRateLimited, err.Code)
+	assert.Equal(t, 250*time.Millisecond, err.RetryAfter, "rtkittest.Call keeps retryAfterMs")
 	close(release)
 	for range 2 {
 		assert.Nil(t, <-results)

@@ -219,7 +219,7 @@ func (n *Namespace) connected(raw *socket.Socket) {
 		}
 		if !s.box.push(args, maxPending) {
 			name, ack, _ := splitEvent(args)
-			n.reply(s, ack, name, nil, errQueueFull)
+			n.reply(s, ack, name, nil, errQueueFull())
 		}
 	})
 	if a := n.replayer(); a != nil {

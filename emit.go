@@ -86,7 +86,11 @@ func encodeEmit(ns *Namespace, d *eventDesc, payload any) (json.RawMessage, erro
 		return nil, errors.New("rtkit: Emit: zero Event")
 	}
 	if ns.emits[d.name] != d {
-		return nil, fmt.Errorf("%w: %s on %s (declare it with rtkit.Emits)", ErrNotDeclared, d.name, ns.name)
+		err := fmt.Errorf("%w: %s on %s (declare it with rtkit.Emits)", ErrNotDeclared, d.name, ns.name)
+		if ns.srv != nil {
+			ns.srv.log.Error("rtkit: emit of an undeclared event, nothing sent", "namespace", ns.name, "event", d.name, "err", err)
+		}
+		return nil, err
 	}
 	validate := !d.noOutbound && (ns.srv == nil || !ns.srv.cfg.noOutbound)
 	b, err := encodePayload(d.in, payload, validate)

@@ -3,6 +3,7 @@ package rtkit_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rtkit-go/rtkit"
+	"github.com/rtkit-go/rtkit/internal/proctest"
 	"github.com/rtkit-go/rtkit/rtkittest"
 )
 
@@ -118,7 +120,8 @@ func TestEmitToSocketFromHandler(t *testing.T) {
 func TestEmitRefusesInvalidPayloadAndUndeclaredEvent(t *testing.T) {
 	ns := newTestNamespace()
 	other := rtkit.NewNamespace("/other")
-	srv := rtkit.NewServer(rtkit.WithLogger(quietLogger()))
+	logs := &proctest.Buffer{}
+	srv := rtkit.NewServer(rtkit.WithLogger(slog.New(slog.NewTextHandler(logs, nil))))
 
 	err := rtkit.Emit(ns, evNote, Note{})
 	assert.ErrorIs(t, err, rtkit.ErrNotMounted)
@@ -134,6 +137,8 @@ func TestEmitRefusesInvalidPayloadAndUndeclaredEvent(t *testing.T) {
 
 	err = rtkit.Emit(other, evNote, Note{Seq: 1})
 	assert.ErrorIs(t, err, rtkit.ErrNotDeclared)
+	assert.Contains(t, logs.String(), `level=ERROR msg="rtkit: emit of an undeclared event, nothing sent" namespace=/other event=note`,
+		"the programming error is logged, not only returned")
 
 	err = rtkit.Emit(ns, evSubscribe, SubscribeIn{Channel: "x"})
 	assert.ErrorIs(t, err, rtkit.ErrNotDeclared, "a handled event is not an emitted one")

@@ -46,7 +46,12 @@ type ErrorDetail struct {
 // answer with a specific code; any other error becomes [CodeInternal] with a
 // generic message, and its text is only logged.
 //
-// An *Error is immutable once returned; it is safe to share between goroutines.
+// rtkit never modifies an *Error once created and keeps no shared *Error
+// values of its own: each one it returns or hands to middleware is new. An
+// *Error you receive (from errors.As, from next in a middleware) may be
+// your own value or another package's, so never assign to its fields:
+// build a new one, or use WithCause, which copies. Treated this way, an
+// *Error is safe to share between goroutines.
 type Error struct {
 	// Code is what clients switch on.
 	Code Code
@@ -137,8 +142,9 @@ type wireError struct {
 	RetryAfterMs int64         `json:"retryAfterMs,omitempty"`
 }
 
-// internalError is what clients see for any failure that is not an *Error.
-var internalMessage = "internal server error"
+// internalMessage is what clients see for any failure that is not an
+// *Error, and for every INTERNAL one.
+const internalMessage = "internal server error"
 
 // publicError converts any error into the *Error a client may see. It
 // reports whether err was an unexpected (non-*Error) failure that the caller

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -22,6 +23,15 @@ var reservedEvents = []string{
 // maxEventNameLen bounds declared event names (and, through that, what an
 // unknown event's name may echo back).
 const maxEventNameLen = 128
+
+// eventNameRune reports whether r may appear in a declared event name.
+func eventNameRune(r rune) bool {
+	switch {
+	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		return true
+	}
+	return strings.ContainsRune(":_-./", r)
+}
 
 // Event is the contract of one Socket.IO event: its name, the Go type of its
 // payload (In) and the Go type of its acknowledgement (Out, or NoAck).
@@ -55,9 +65,11 @@ type eventDesc struct {
 	registeredAs string // for error messages only
 }
 
-// NewEvent declares an event. It panics if name is empty, too long or
-// reserved (connect, disconnect, error, …), since that is a programming
-// error found at start-up.
+// NewEvent declares an event. It panics if name is empty, too long,
+// reserved (connect, disconnect, error, …) or holds a character other than
+// an ASCII letter, a digit or one of ":_-./" (so that names read the same in
+// logs, URLs and the generated docs), since that is a programming error
+// found at start-up.
 //
 // The JSON Schemas of In and Out are reflected and compiled the first time
 // the event is registered with Handle or Emits.
@@ -70,6 +82,9 @@ func NewEvent[In, Out any](name string, opts ...EventOption) Event[In, Out] {
 	}
 	if slices.Contains(reservedEvents, name) {
 		panic(fmt.Sprintf("rtkit: NewEvent: %q is a reserved event name", name))
+	}
+	if i := strings.IndexFunc(name, func(r rune) bool { return !eventNameRune(r) }); i >= 0 {
+		panic(fmt.Sprintf("rtkit: NewEvent: event name %q: character %q not allowed (ASCII letters, digits and \":_-./\")", name, []rune(name[i:])[0]))
 	}
 	d := &eventDesc{
 		name:    name,

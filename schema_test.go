@@ -132,6 +132,10 @@ func TestRegistrationPanicsNameNamespaceAndEvent(t *testing.T) {
 	assert.PanicsWithValue(t, "rtkit: namespace /docs: event doc:ok declared twice with Emits", func() { Emits(ns, good) })
 	assert.Panics(t, func() { NewEvent[struct{}, NoAck]("disconnect") })
 	assert.Panics(t, func() { NewEvent[struct{}, NoAck]("") })
+	for _, bad := range []string{"a b", "tab\there", "new\nline", "quote\"", "é", "a<b>", "a,b"} {
+		assert.Panics(t, func() { NewEvent[struct{}, NoAck](bad) }, "event name %q", bad)
+	}
+	assert.NotPanics(t, func() { NewEvent[struct{}, NoAck]("ns.v2/doc:updated_at-1") })
 	assert.Panics(t, func() { NewNamespace("docs") })
 }
 

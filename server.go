@@ -146,6 +146,10 @@ func NewServer(opts ...ServerOption) *Server {
 	return s
 }
 
+// Logger returns the server's logger (WithLogger, or slog.Default()), for
+// companion packages that log on the server's behalf.
+func (s *Server) Logger() *slog.Logger { return s.log }
+
 // Path returns the HTTP path prefix the handler serves, with a trailing
 // slash ("/socket.io/").
 func (s *Server) Path() string { return s.cfg.path }
@@ -189,20 +193,25 @@ func (s *Server) enter() *Error {
 	switch {
 	case s.closing.Load():
 		s.inflight.Add(-1)
-		return errShuttingDown
+		return errShuttingDown()
 	case s.cfg.maxHandlers > 0 && running > s.cfg.maxHandlers:
 		s.inflight.Add(-1)
-		return errServerBusy
+		return errServerBusy()
 	}
 	return nil
 }
 
-// Errors of the server's own limits.
-var (
-	errShuttingDown = NewError(CodeUnavailable, "server is shutting down")
-	errServerBusy   = &Error{Code: CodeRateLimited, Message: "server busy, retry later", RetryAfter: overloadRetry}
-	errQueueFull    = &Error{Code: CodeRateLimited, Message: "too many events waiting, retry later", RetryAfter: overloadRetry}
-)
+// Errors of the server's own limits: a new value each time, since an
+// *Error is never shared (errors.go).
+func errShuttingDown() *Error { return NewError(CodeUnavailable, "server is shutting down") }
+
+func errServerBusy() *Error {
+	return &Error{Code: CodeRateLimited, Message: "server busy, retry later", RetryAfter: overloadRetry}
+}
+
+func errQueueFull() *Error {
+	return &Error{Code: CodeRateLimited, Message: "too many events waiting, retry later", RetryAfter: overloadRetry}
+}
 
 // overloadRetry is the retry delay suggested when a bound on waiting or
 // running handlers refuses an event.

@@ -71,7 +71,7 @@ func newGuard(a Authenticator, required bool, opts []Option) *guard {
 	if a == nil {
 		panic("auth: nil Authenticator")
 	}
-	g := &guard{a: a, required: required, log: slog.Default(), timeout: defaultTimeout}
+	g := &guard{a: a, required: required, timeout: defaultTimeout}
 	for _, o := range opts {
 		o.apply(g)
 	}
@@ -119,7 +119,7 @@ func (g *guard) connect(ctx context.Context, s *rtkit.Socket) (context.Context, 
 	c := credentialsOf(s.Handshake(), g.cookies)
 	if c.empty() {
 		if g.required {
-			g.log.Info("auth: connection refused: no credentials",
+			g.logger(s).Info("auth: connection refused: no credentials",
 				"namespace", s.Namespace(), "remote", c.RemoteAddr)
 			return nil, rtkit.NewError(rtkit.CodeUnauthorized, msgRequired)
 		}
@@ -150,7 +150,7 @@ func (g *guard) connected(ctx context.Context, s *rtkit.Socket) {
 	p, hit := st.closeIf(func(p Principal) bool { return g.revoker.revokedSince(p, s.ID(), hs) })
 	if hit {
 		g.revoker.remember(p, s.ID())
-		g.log.Info("auth: session revoked while connecting, disconnecting", "namespace", s.Namespace(),
+		g.logger(s).Info("auth: session revoked while connecting, disconnecting", "namespace", s.Namespace(),
 			"socket", s.ID(), "user", p.UserID, "session", p.SessionID)
 		end(s, ReasonRevoked)
 	}
@@ -200,7 +200,18 @@ func (g *guard) refuse(s *rtkit.Socket, what string, err error) *rtkit.Error {
 	if pub.Code == rtkit.CodeUnavailable {
 		level = slog.LevelWarn
 	}
-	g.log.Log(context.Background(), level, "auth: "+what, "namespace", s.Namespace(), "socket", s.ID(),
+	g.logger(s).Log(context.Background(), level, "auth: "+what, "namespace", s.Namespace(), "socket", s.ID(),
 		"remote", s.Handshake().RemoteAddr, "code", pub.Code, "err", err)
 	return pub.WithCause(err)
+}
+
+// logger is the logger given with WithLogger, or else the server's.
+func (g *guard) logger(s *rtkit.Socket) *slog.Logger {
+	if g.log != nil {
+		return g.log
+	}
+	if srv := s.Server(); srv != nil {
+		return srv.Logger()
+	}
+	return slog.Default()
 }

@@ -166,3 +166,14 @@ func TestPrincipalHasRole(t *testing.T) {
 	assert.False(t, ok)
 	require.True(t, errors.Is(fmt.Errorf("x: %w", auth.ErrRevoked), auth.ErrRevoked))
 }
+
+// TestLogsToTheServersLogger: without auth.WithLogger, the guard logs where
+// the server does (rtkit.WithLogger), not to slog.Default().
+func TestLogsToTheServersLogger(t *testing.T) {
+	ts, logs := start(t, func(*slog.Logger) rtkit.ServerOption {
+		return auth.Required(users(nil))
+	}, whoNamespace("/p"))
+	refused(t, ts, "/p", token("stolen"))
+	assert.Contains(t, logs.String(), `msg="auth: connection refused"`)
+	assert.Contains(t, logs.String(), "unknown token stolen")
+}

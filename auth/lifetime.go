@@ -106,7 +106,7 @@ func (g *guard) expire(st *state, s *rtkit.Socket, gen uint64) {
 	st.closed = true
 	p := st.p
 	st.mu.Unlock()
-	g.log.Info("auth: session expired, disconnecting", "namespace", s.Namespace(), "socket", s.ID(),
+	g.logger(s).Info("auth: session expired, disconnecting", "namespace", s.Namespace(), "socket", s.ID(),
 		"user", p.UserID, "session", p.SessionID)
 	end(s, ReasonExpired)
 }

@@ -15,7 +15,7 @@ type optionFunc func(*guard)
 func (f optionFunc) apply(g *guard) { f(g) }
 
 // WithLogger sets the logger that records why credentials were refused
-// (default slog.Default()). Tokens are never logged.
+// (default: the server's, rtkit.WithLogger). Tokens are never logged.
 func WithLogger(l *slog.Logger) Option {
 	return optionFunc(func(g *guard) {
 		if l != nil {

@@ -40,7 +40,7 @@ func (g *guard) roles(next rtkit.HandlerFunc) rtkit.HandlerFunc {
 				return nil, rtkit.NewError(rtkit.CodeUnauthorized, msgRequired)
 			}
 			if !p.hasAnyRole(want) {
-				g.log.Info("auth: event refused: role missing", "namespace", s.Namespace(),
+				g.logger(s).Info("auth: event refused: role missing", "namespace", s.Namespace(),
 					"event", req.Event.Name, "user", p.UserID, "want", want)
 				return nil, rtkit.NewError(rtkit.CodeForbidden, "Insufficient role")
 			}

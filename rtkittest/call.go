@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/rtkit-go/rtkit"
 	"github.com/zishang520/socket.io/servers/socket/v3"
@@ -28,11 +29,11 @@ type WireError struct {
 	RetryAfterMs int64               `json:"retryAfterMs,omitempty"`
 }
 
-// AsError converts w into the *rtkit.Error it was made from.
+// AsError converts w into the *rtkit.Error it was made from: code,
+// message, details and retry delay (retryAfterMs).
 func (w *WireError) AsError() *rtkit.Error {
-	e := rtkit.NewError(w.Code, w.Message)
-	e.Details = w.Details
-	return e
+	return &rtkit.Error{Code: w.Code, Message: w.Message, Details: w.Details,
+		RetryAfter: time.Duration(w.RetryAfterMs) * time.Millisecond}
 }
 
 // Call emits ev with payload in and waits for the acknowledgement: the
