@@ -1,0 +1,288 @@
+package engine
+
+import (
+	"net/http"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Conn is one Engine.IO session. Its methods are safe for concurrent use.
+type Conn struct {
+	srv    *Server
+	id     string
+	header http.Header
+	query  url.Values
+	remote string
+	value  atomic.Pointer[any]
+
+	// rmu is held by whoever delivers packets to the Handler (a websocket
+	// reader, a long-polling POST, the handshake's OnOpen, the OnClose
+	// delivery), so that Handler calls for one Conn never overlap.
+	rmu sync.Mutex
+
+	mu        sync.Mutex
+	state     connState
+	reason    string // why it closed
+	transport string
+	opened    bool // OnOpen was called
+	closeSent bool // OnClose was called (or will not be: never opened)
+
+	out       *[]byte // unsent output, encoded for the current transport; nil when empty
+	inflight  int     // bytes a drain goroutine is writing
+	reading   bool    // a reader is delivering a batch and flushes at its end
+	scheduled bool    // a Batch holds this Conn and will flush it
+	draining  bool    // a goroutine is writing the output out
+	hdr       [14]byte
+
+	ws           *wsTransport // the websocket once it is the transport
+	probe        *wsTransport // a websocket being probed for an upgrade
+	upgradeTimer *time.Timer  // ends a probe that does not complete
+	poll         pollState
+
+	timer     *time.Timer // heartbeat: ping interval, then ping timeout
+	due       time.Time   // when the timer's current phase ends
+	awaitPong bool
+}
+
+type connState uint8
+
+const (
+	stateOpen    connState = iota
+	stateClosing           // no more output accepted; what is buffered is being written
+	stateClosed
+)
+
+// ID returns the Engine.IO session id.
+func (c *Conn) ID() string { return c.id }
+
+// Transport returns the current transport: "polling" or "websocket".
+func (c *Conn) Transport() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.transport
+}
+
+// RemoteAddr returns the handshake request's remote address.
+func (c *Conn) RemoteAddr() string { return c.remote }
+
+// Header returns the handshake request's headers; do not modify them.
+func (c *Conn) Header() http.Header { return c.header }
+
+// Query returns the handshake request's query; do not modify it.
+func (c *Conn) Query() url.Values { return c.query }
+
+// SetValue stores the upper layer's per-connection state.
+func (c *Conn) SetValue(v any) { c.value.Store(&v) }
+
+// Value returns what SetValue stored, or nil.
+func (c *Conn) Value() any {
+	if p := c.value.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// Send queues one message packet (text unless binary) and writes it out now:
+// one non-blocking write attempt, the rest written later without blocking
+// the caller. While the connection's reader is delivering a batch of
+// packets, the write happens at the end of that batch instead; on
+// long-polling the packet waits for the client's next GET. It returns
+// ErrClosed once the connection is closed, and closes the connection with
+// ReasonWriteBufferFull (returning ErrClosed) when the packet would take its
+// unsent output past Options.MaxBuffered.
+func (c *Conn) Send(data []byte, binary bool) error {
+	c.mu.Lock()
+	if !c.enqueueLocked(pktMessage, data, binary) {
+		c.mu.Unlock()
+		c.afterClose()
+		return ErrClosed
+	}
+	if !c.reading && !c.scheduled {
+		c.flushLocked()
+	}
+	closed := c.state != stateOpen
+	c.mu.Unlock()
+	if closed {
+		c.afterClose()
+	}
+	return nil
+}
+
+// Close closes the connection after writing out what is already queued
+// (bounded by the ping timeout); idempotent. OnClose follows with reason
+// (ReasonForcedClose when empty).
+func (c *Conn) Close(reason string) {
+	if reason == "" {
+		reason = ReasonForcedClose
+	}
+	c.mu.Lock()
+	c.closeLocked(reason, true)
+	c.mu.Unlock()
+	c.afterClose()
+}
+
+// closeNow closes without writing out queued output (peer gone or hostile).
+func (c *Conn) closeNow(reason string) {
+	c.mu.Lock()
+	c.closeLocked(reason, false)
+	c.mu.Unlock()
+	c.afterClose()
+}
+
+// closeLocked marks the connection closed for reason (the first reason
+// wins) and releases or hands over its transport. With graceful, queued
+// output (and a close packet) is still written.
+func (c *Conn) closeLocked(reason string, graceful bool) {
+	if c.state != stateOpen {
+		if !graceful && c.state == stateClosing {
+			c.finishLocked()
+		}
+		return
+	}
+	c.reason = reason
+	c.state = stateClosing
+	if c.timer != nil {
+		c.timer.Stop()
+	}
+	if c.probe != nil {
+		c.probe.closeNet()
+		c.probe = nil
+		c.stopUpgradeTimerLocked()
+	}
+	if c.transport == TransportPolling {
+		c.closePollingLocked(graceful)
+		return
+	}
+	if !graceful {
+		c.finishLocked()
+		return
+	}
+	c.appendWSClose()
+	c.flushLocked()
+	if !c.draining {
+		c.finishLocked()
+	}
+}
+
+// finishLocked ends a closing connection: its network connection, its buffers.
+func (c *Conn) finishLocked() {
+	c.state = stateClosed
+	c.releaseOut()
+	if c.ws != nil {
+		c.ws.closeNet()
+	}
+}
+
+// afterClose runs, outside c.mu, what follows a close: the Handler hears
+// of it once, and the server forgets the session once nothing more is
+// written for it. Called after any operation that may have closed c.
+func (c *Conn) afterClose() {
+	c.mu.Lock()
+	st, sent := c.state, c.closeSent
+	c.mu.Unlock()
+	if st == stateOpen {
+		return
+	}
+	if st == stateClosed {
+		c.srv.forget(c)
+	}
+	if !sent {
+		c.deliverClose()
+	}
+}
+
+// deliverClose calls OnClose once, unless someone delivering packets holds
+// rmu: that one calls deliverClose again when it lets go.
+func (c *Conn) deliverClose() {
+	if !c.rmu.TryLock() {
+		return
+	}
+	c.mu.Lock()
+	call := c.state != stateOpen && !c.closeSent && c.opened
+	if c.state != stateOpen {
+		c.closeSent = true
+	}
+	reason := c.reason
+	c.mu.Unlock()
+	if call {
+		c.srv.h.OnClose(c, reason)
+	}
+	c.rmu.Unlock()
+}
+
+// unlockReader lets go of rmu and delivers a close that happened meanwhile.
+func (c *Conn) unlockReader() {
+	c.rmu.Unlock()
+	c.afterClose()
+}
+
+// isOpen reports whether packets may still be delivered.
+func (c *Conn) isOpen() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state == stateOpen
+}
+
+// ---- heartbeat: one runtime timer per connection, no goroutine while armed ----
+
+func (c *Conn) startHeartbeat() {
+	c.mu.Lock()
+	if c.state == stateOpen {
+		c.due = time.Now().Add(c.srv.cfg.PingInterval)
+		c.timer = time.AfterFunc(c.srv.cfg.PingInterval, c.onTimer)
+	}
+	c.mu.Unlock()
+}
+
+func (c *Conn) onTimer() {
+	c.mu.Lock()
+	if c.state == stateClosing && c.transport == TransportPolling && !c.poll.getActive {
+		// closed, and the client did not come for what was left
+		c.state = stateClosed
+		c.releaseOut()
+		c.mu.Unlock()
+		c.afterClose()
+		return
+	}
+	if c.state != stateOpen {
+		c.mu.Unlock()
+		return
+	}
+	if c.awaitPong {
+		c.closeLocked(ReasonPingTimeout, false)
+		c.mu.Unlock()
+		c.afterClose()
+		return
+	}
+	c.awaitPong = true
+	// The deadline counts from when the ping was due, not from when this
+	// callback ran, so that a late timer does not lengthen the timeout.
+	c.due = c.due.Add(c.srv.cfg.PingTimeout)
+	c.timer.Reset(time.Until(c.due))
+	if c.enqueueLocked(pktPing, nil, false) && !c.reading && !c.scheduled {
+		c.flushLocked()
+	}
+	c.mu.Unlock()
+	c.afterClose()
+}
+
+func (c *Conn) onPong() {
+	c.mu.Lock()
+	if c.awaitPong && c.state == stateOpen {
+		c.awaitPong = false
+		c.due = time.Now().Add(c.srv.cfg.PingInterval)
+		c.timer.Reset(c.srv.cfg.PingInterval)
+	}
+	c.mu.Unlock()
+}
+
+// checkPingDeadlineLocked closes a connection whose pong is overdue even
+// if its timer has not run yet (a long-polling request must not find a
+// session that already timed out).
+func (c *Conn) checkPingDeadlineLocked() {
+	if c.state == stateOpen && c.awaitPong && time.Now().After(c.due) {
+		c.closeLocked(ReasonPingTimeout, false)
+	}
+}

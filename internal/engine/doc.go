@@ -1,0 +1,42 @@
+// Package engine is rtkit's Engine.IO v4 server: the handshake, HTTP
+// long-polling, websocket (direct, or upgraded from long-polling), the
+// heartbeat, and the protocol's errors and close semantics. The Socket.IO
+// v5 core (package rtkit) is built on it through Handler, Conn and Batch.
+//
+// # Protocol
+//
+// It follows docs/engine.io-protocol/v4-current.md of socketio/socket.io
+// and passes its official test suite (see internal/conformance). Long-polling
+// payloads separate packets with 0x1e and carry binary messages as "b" and
+// base64; a second concurrent GET or POST closes the session (400); an
+// invalid packet closes it (400 on long-polling). Errors answer with the
+// protocol's JSON bodies: 0 transport unknown, 1 session id unknown, 2 bad
+// handshake method, 3 bad request, 4 forbidden, 5 unsupported protocol
+// version. JSONP polling (a "j" query parameter) is refused: it would
+// bypass CORS for cookie-authenticated applications.
+//
+// # Cost per connection
+//
+// An idle websocket connection costs one goroutine, its reader, which waits
+// for data through syscall.RawConn without holding a read buffer (buffers
+// come from a pool for the time of one read). There is no writer goroutine:
+// output is appended to one pooled per-connection buffer and written with
+// one non-blocking write at the end of the reader's batch, by Conn.Send, or
+// by Batch.Flush; only what the socket does not take at once is handed to a
+// short-lived goroutine that drains it with blocking writes. The unsent
+// output of a connection is bounded by Options.MaxBuffered: a client that
+// does not read is closed with ReasonWriteBufferFull, and the server's
+// memory for it never grows past the bound. The heartbeat is one runtime
+// timer per connection (time.AfterFunc), with no goroutine while armed. No
+// event emitters: the transports call the Handler's methods directly.
+//
+// A connection without a raw file descriptor (a *tls.Conn, when the
+// http.Server serves TLS) falls back to a reader blocked on a pooled buffer
+// and to drain goroutines for every write; the protocol is the same.
+//
+// # Websocket framing
+//
+// Frames are read and written with github.com/gobwas/ws (header parsing and
+// checks, masking, the HTTP upgrade). gobwas/ws leaves the buffers to the
+// caller, which is what lets an idle connection hold none.
+package engine

@@ -1,0 +1,194 @@
+package engine_test
+
+// What a connection costs and that it gives it back: goroutines per idle
+// websocket and per armed timer, abandoned long-polling sessions, clients
+// that do not read.
+
+import (
+	"net/http"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"weak"
+
+	"github.com/gorilla/websocket"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rtkit-go/rtkit/internal/engine"
+)
+
+// settledGoroutines waits until the goroutine count stops changing.
+func settledGoroutines() int {
+	n := runtime.NumGoroutine()
+	for range 50 {
+		time.Sleep(20 * time.Millisecond)
+		m := runtime.NumGoroutine()
+		if m == n {
+			return n
+		}
+		n = m
+	}
+	return n
+}
+
+// An idle websocket connection costs the server one goroutine (its reader);
+// its armed heartbeat timer costs none.
+func TestIdleWebsocketCostsOneGoroutine(t *testing.T) {
+	const n = 50
+	rec := newRecorder(t, false)
+	s := newTestServer(t, rec, engine.Options{})
+	before := settledGoroutines()
+	conns := make([]*websocket.Conn, n)
+	for i := range conns {
+		conns[i], _ = s.dialOpen(t) // the client side starts no goroutine of its own
+		rec.nextOpen(t)
+	}
+	after := settledGoroutines()
+	require.Equal(t, n, s.Len())
+	require.LessOrEqual(t, after-before, n, "goroutines for %d idle websockets", n)
+	require.GreaterOrEqual(t, after-before, n, "each websocket has its reader")
+}
+
+// An open long-polling session with its heartbeat armed and no request in
+// flight costs no goroutine at all.
+func TestArmedTimersCostNoGoroutine(t *testing.T) {
+	const n = 50
+	rec := newRecorder(t, false)
+	s := newTestServer(t, rec, engine.Options{})
+	http.DefaultClient.CloseIdleConnections()
+	before := settledGoroutines()
+	tr := &http.Transport{DisableKeepAlives: true}
+	client := &http.Client{Transport: tr}
+	for range n {
+		resp, err := client.Get(s.url + "?EIO=4&transport=polling")
+		require.NoError(t, err)
+		resp.Body.Close()
+		rec.nextOpen(t)
+	}
+	tr.CloseIdleConnections()
+	after := settledGoroutines()
+	require.Equal(t, n, s.Len())
+	require.LessOrEqual(t, after-before, 0, "goroutines for %d sessions with armed timers", n)
+}
+
+// A long-polling session whose client went away is closed with "ping
+// timeout" after ping interval + ping timeout, and nothing keeps it (or its
+// buffered output) in memory afterwards.
+func TestAbandonedPollingSessionIsCollected(t *testing.T) {
+	h := &lifecycle{opens: make(chan *engine.Conn, 1), closes: make(chan string, 1)}
+	s := newTestServer(t, h, engine.Options{PingInterval: 50 * time.Millisecond, PingTimeout: 50 * time.Millisecond})
+	sid := s.handshake(t).Sid
+	c := <-h.opens
+	require.NoError(t, c.Send([]byte(strings.Repeat("x", 100_000)), false)) // buffered, never fetched
+	ref := weak.Make(c)
+	c = nil
+	select {
+	case reason := <-h.closes:
+		require.Equal(t, engine.ReasonPingTimeout, reason)
+	case <-time.After(wait):
+		t.Fatal("no OnClose")
+	}
+	require.Zero(t, s.Len())
+	eventually(t, "the abandoned session is garbage", func() bool {
+		runtime.GC()
+		return ref.Value() == nil
+	})
+	status, _ := s.poll(t, sid)
+	require.Equal(t, http.StatusBadRequest, status)
+}
+
+// lifecycle is a Handler that keeps no reference to a Conn after OnOpen.
+type lifecycle struct {
+	opens  chan *engine.Conn
+	closes chan string
+}
+
+func (h *lifecycle) OnOpen(c *engine.Conn)                 { h.opens <- c }
+func (h *lifecycle) OnMessage(*engine.Conn, []byte, bool)  {}
+func (h *lifecycle) OnClose(_ *engine.Conn, reason string) { h.closes <- reason }
+
+// A client that does not read is closed with "write buffer full" once its
+// unsent output would pass MaxBuffered; Send then reports ErrClosed.
+func TestSlowReaderIsClosedAtMaxBuffered(t *testing.T) {
+	const maxBuffered = 256 << 10
+	rec := newRecorder(t, false)
+	s := newTestServer(t, rec, engine.Options{MaxBuffered: maxBuffered})
+	ws, _ := s.dialOpen(t) // never read again
+	c := rec.nextOpen(t)
+	chunk := []byte(strings.Repeat("z", 16<<10))
+	sent := 0
+	var err error
+	for sent < 1<<30 { // the kernel's buffers take some; then the bound closes it
+		if err = c.Send(chunk, false); err != nil {
+			break
+		}
+		sent += len(chunk)
+	}
+	require.ErrorIs(t, err, engine.ErrClosed)
+	require.Equal(t, engine.ReasonWriteBufferFull, rec.nextClose(t).reason)
+	require.ErrorIs(t, c.Send(chunk, false), engine.ErrClosed)
+	t.Logf("accepted %d KiB before closing (kernel buffers + %d KiB bound)", sent>>10, maxBuffered>>10)
+	_ = ws
+	// A long-polling client that never fetches is bound the same way.
+	sid := s.handshake(t).Sid
+	pc := rec.nextOpen(t)
+	for err = nil; err == nil; {
+		err = pc.Send(chunk, false)
+	}
+	require.Equal(t, engine.ReasonWriteBufferFull, rec.nextClose(t).reason)
+	status, _ := s.poll(t, sid)
+	require.Equal(t, http.StatusBadRequest, status)
+}
+
+// Server.Close closes every connection with "server shutting down" after
+// writing out what was queued, and refuses new sessions.
+func TestServerCloseShutsDownConnections(t *testing.T) {
+	rec := newRecorder(t, false)
+	s := newTestServer(t, rec, engine.Options{})
+	ws, _ := s.dialOpen(t)
+	wc := rec.nextOpen(t)
+	sid := s.handshake(t).Sid
+	pc := rec.nextOpen(t)
+	require.NoError(t, wc.Send([]byte("last words"), false))
+	require.NoError(t, pc.Send([]byte("last words"), false))
+	s.Close()
+	reasons := []string{rec.nextClose(t).reason, rec.nextClose(t).reason}
+	require.Equal(t, []string{engine.ReasonServerShutdown, engine.ReasonServerShutdown}, reasons)
+	require.Equal(t, "4last words", readText(t, ws))
+	waitClosed(t, ws)
+	status, body := s.poll(t, sid)
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, "4last words\x1e1", body)
+	eventually(t, "no connection left", func() bool { return s.Len() == 0 })
+
+	status, body, _ = do(t, http.MethodGet, s.url+"?EIO=4&transport=polling", "", nil)
+	requireError(t, status, body, http.StatusServiceUnavailable, 3)
+	_, resp, err := s.dial(t, "EIO=4&transport=websocket", nil)
+	require.Error(t, err)
+	_ = resp
+}
+
+// Conn.Close writes out what was queued, then closes; OnClose gets the
+// reason, once, even when Close races with the client closing.
+func TestConnCloseFlushesAndReportsOnce(t *testing.T) {
+	rec := newRecorder(t, false)
+	s := newTestServer(t, rec, engine.Options{})
+	for range 20 {
+		ws, _ := s.dialOpen(t)
+		c := rec.nextOpen(t)
+		require.NoError(t, c.Send([]byte("bye"), false))
+		var wg sync.WaitGroup
+		wg.Go(func() { c.Close("kicked") })
+		wg.Go(func() { c.Close("kicked again") })
+		wg.Wait()
+		require.Equal(t, "4bye", readText(t, ws))
+		waitClosed(t, ws)
+		e := rec.nextClose(t)
+		require.Same(t, c, e.conn)
+		require.Contains(t, []string{"kicked", "kicked again"}, e.reason)
+	}
+	eventually(t, "no connection left", func() bool { return s.Len() == 0 })
+	require.Empty(t, rec.closes)
+}

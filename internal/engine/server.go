@@ -1,0 +1,281 @@
+package engine
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/gobwas/ws"
+)
+
+// Handler receives a Server's connections. Its methods for one connection
+// are called one at a time, in order (never concurrently for the same
+// Conn): OnMessage from the connection's reader, OnClose from whoever
+// closed it or from the reader once its batch ends.
+type Handler interface {
+	// OnOpen is called after the open packet has gone out.
+	OnOpen(c *Conn)
+	// OnMessage is called for one Engine.IO message packet; data is valid
+	// only during the call (copy to keep it). Output it queues on any
+	// connection with Send is written at the end of the reader's batch.
+	OnMessage(c *Conn, data []byte, binary bool)
+	// OnClose is called exactly once for a Conn that was opened; no call
+	// for c follows it.
+	OnClose(c *Conn, reason string)
+}
+
+// Server is an Engine.IO v4 server: an http.Handler for its path prefix.
+// Its methods are safe for concurrent use.
+type Server struct {
+	h   Handler
+	cfg config
+	// openTail is the open packet's JSON after the sid, per transport.
+	openTailPolling, openTailWS string
+
+	mu     sync.RWMutex
+	conns  map[string]*Conn
+	closed bool
+}
+
+// NewServer returns a Server that hands its connections to h. It panics
+// when o names an unknown transport.
+func NewServer(h Handler, o Options) *Server {
+	s := &Server{h: h, cfg: newConfig(o), conns: map[string]*Conn{}}
+	tail := `,"pingInterval":` + strconv.FormatInt(s.cfg.PingInterval.Milliseconds(), 10) +
+		`,"pingTimeout":` + strconv.FormatInt(s.cfg.PingTimeout.Milliseconds(), 10) +
+		`,"maxPayload":` + strconv.Itoa(s.cfg.MaxPayload) + `}`
+	s.openTailWS = `","upgrades":[]` + tail
+	s.openTailPolling = s.openTailWS
+	if s.cfg.websocket {
+		s.openTailPolling = `","upgrades":["websocket"]` + tail
+	}
+	return s
+}
+
+// Len returns the number of connections not yet fully closed.
+func (s *Server) Len() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.conns)
+}
+
+// Close refuses new sessions and closes every connection with
+// ReasonServerShutdown (each writes out what it has queued first).
+func (s *Server) Close() {
+	s.mu.Lock()
+	s.closed = true
+	conns := make([]*Conn, 0, len(s.conns))
+	for _, c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.Close(ReasonServerShutdown)
+	}
+}
+
+func (s *Server) forget(c *Conn) {
+	s.mu.Lock()
+	if s.conns[c.id] == c {
+		delete(s.conns, c.id)
+	}
+	s.mu.Unlock()
+}
+
+func (s *Server) lookup(sid string) *Conn {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.conns[sid]
+}
+
+// ServeHTTP serves the Engine.IO path: handshakes, long-polling requests
+// and websocket connections.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.checkOrigin(w, r) {
+		writeError(w, errForbidden)
+		return
+	}
+	if r.Method == http.MethodOptions { // CORS preflight
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	q := r.URL.Query()
+	switch {
+	case q.Has("j"): // JSONP polling: refused, it bypasses CORS
+		writeError(w, errBadRequest)
+		return
+	case q.Get("EIO") != "4":
+		writeError(w, errBadVersion)
+		return
+	}
+	transport := q.Get("transport")
+	if !(transport == TransportPolling && s.cfg.polling) && !(transport == TransportWebsocket && s.cfg.websocket) {
+		writeError(w, errUnknownTransport)
+		return
+	}
+	if _, ok := q["sid"]; !ok {
+		s.handshake(w, r, q, transport)
+		return
+	}
+	c := s.lookup(q.Get("sid"))
+	if c == nil {
+		writeError(w, errUnknownSid)
+		return
+	}
+	switch {
+	case transport == TransportWebsocket:
+		s.upgrade(w, r, c)
+	case r.Method == http.MethodGet:
+		c.serveGet(w, r)
+	case r.Method == http.MethodPost:
+		c.servePost(w, r)
+	default:
+		writeError(w, errBadRequest)
+	}
+}
+
+// handshake opens a new session.
+func (s *Server) handshake(w http.ResponseWriter, r *http.Request, q url.Values, transport string) {
+	if r.Method != http.MethodGet {
+		writeError(w, errBadHandshake)
+		return
+	}
+	s.mu.RLock()
+	closed := s.closed
+	s.mu.RUnlock()
+	if closed {
+		writeError(w, errShuttingDown)
+		return
+	}
+	if transport == TransportWebsocket && !isWebsocketRequest(r) {
+		writeError(w, errBadRequest)
+		return
+	}
+	if s.cfg.AllowRequest != nil {
+		if err := s.cfg.AllowRequest(r); err != nil {
+			s.cfg.Logger.Debug("engine: handshake refused", "remote", r.RemoteAddr, "err", err)
+			writeError(w, errForbidden)
+			return
+		}
+	}
+	c := &Conn{srv: s, id: newSid(), header: r.Header, query: q, remote: r.RemoteAddr, transport: transport}
+	if transport == TransportPolling {
+		c.poll.wake = make(chan struct{}, 1)
+		if !s.register(c) {
+			writeError(w, errShuttingDown)
+			return
+		}
+		c.rmu.Lock()
+		writePayload(w, []byte("0"+`{"sid":"`+c.id+s.openTailPolling))
+		c.open()
+		c.unlockReader()
+		return
+	}
+	t, initial := upgradeWebsocket(w, r, c)
+	if t == nil {
+		return
+	}
+	c.ws = t
+	if !s.register(c) {
+		t.closeNet()
+		return
+	}
+	c.rmu.Lock()
+	c.mu.Lock()
+	open := `{"sid":"` + c.id + s.openTailWS
+	if c.enqueueLocked(pktOpen, []byte(open), false) {
+		c.flushLocked()
+	}
+	c.mu.Unlock()
+	c.open()
+	c.unlockReader()
+	t.run(initial)
+}
+
+// open starts the heartbeat and tells the Handler (the caller holds rmu).
+func (c *Conn) open() {
+	c.mu.Lock()
+	ok := c.state == stateOpen
+	c.opened = ok
+	c.mu.Unlock()
+	if !ok {
+		return
+	}
+	c.startHeartbeat()
+	c.srv.h.OnOpen(c)
+}
+
+// upgrade takes a websocket that joins an existing long-polling session.
+func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, c *Conn) {
+	if !isWebsocketRequest(r) {
+		writeError(w, errBadRequest)
+		return
+	}
+	t, initial := upgradeWebsocket(w, r, c)
+	if t == nil {
+		return
+	}
+	if !c.startProbe(t) { // already upgraded, or upgrading over another websocket
+		t.probing = true
+		_ = t.writeDirect(ws.OpClose, ws.NewCloseFrameBody(ws.StatusPolicyViolation, "session has its transport"))
+		t.closeNet()
+		return
+	}
+	t.run(initial)
+}
+
+func (s *Server) register(c *Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.conns[c.id] = c
+	return true
+}
+
+func isWebsocketRequest(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
+}
+
+// newSid returns 120 random bits, URL-safe.
+func newSid() string {
+	var b [15]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// checkOrigin applies AllowedOrigins: CORS headers for an allowed origin;
+// false when the request comes from an origin that is neither allowed nor
+// its own host.
+func (s *Server) checkOrigin(w http.ResponseWriter, r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	exact := origin != "*" && s.cfg.origins[origin]
+	if exact || s.cfg.anyOrigin {
+		h := w.Header()
+		if exact {
+			h.Set("Access-Control-Allow-Origin", origin)
+			h.Set("Access-Control-Allow-Credentials", "true")
+			h.Add("Vary", "Origin")
+		} else {
+			h.Set("Access-Control-Allow-Origin", "*")
+		}
+		if r.Method == http.MethodOptions {
+			h.Set("Access-Control-Allow-Methods", "GET, POST")
+			if rh := r.Header.Get("Access-Control-Request-Headers"); rh != "" {
+				h.Set("Access-Control-Allow-Headers", rh)
+			}
+			h.Set("Access-Control-Max-Age", "600")
+		}
+		return true
+	}
+	u, err := url.Parse(origin)
+	return err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host)
+}

@@ -1,0 +1,372 @@
+package engine
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"syscall"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gobwas/ws"
+)
+
+const (
+	readBufSize      = 16 << 10
+	handshakeTimeout = 10 * time.Second
+	probeWriteWait   = 10 * time.Second
+)
+
+var readPool = sync.Pool{New: func() any { b := make([]byte, readBufSize); return &b }}
+
+var (
+	errFrame      = errors.New("engine: invalid websocket frame")
+	errTooLarge   = errors.New("engine: message over MaxPayload")
+	errPeerClosed = errors.New("engine: websocket closed by the client")
+	errBadProbe   = errors.New("engine: unexpected packet during upgrade")
+)
+
+// wsTransport is one websocket connection: its reader state and its
+// network connection. Only its reader goroutine touches the reader state.
+type wsTransport struct {
+	c  *Conn
+	nc net.Conn
+	// rc lets the reader wait for data without holding a buffer and the
+	// writer write without blocking; nil when the connection has none
+	// (a *tls.Conn): then reads block on a buffer and writes go to a drain
+	// goroutine.
+	rc syscall.RawConn
+
+	pending    []byte    // an incomplete frame
+	msg        []byte    // fragments of an incomplete message
+	msgOp      ws.OpCode // the fragmented message's opcode
+	fragmented bool
+	hdr        [ws.MaxHeaderSize]byte
+	br         bytes.Reader
+
+	probing bool // upgrade from long-polling not complete
+	probed  bool // "2probe" answered
+
+	closeOnce sync.Once
+}
+
+func newWSTransport(c *Conn, nc net.Conn) *wsTransport {
+	t := &wsTransport{c: c, nc: nc}
+	if sc, ok := nc.(syscall.Conn); ok {
+		if rc, err := sc.SyscallConn(); err == nil {
+			t.rc = rc
+		}
+	}
+	return t
+}
+
+// upgradeWebsocket completes the websocket handshake and returns the
+// transport and the bytes the client sent after it; nil when it failed
+// (gobwas/ws then answered the client).
+func upgradeWebsocket(w http.ResponseWriter, r *http.Request, c *Conn) (*wsTransport, []byte) {
+	nc, rw, _, err := ws.HTTPUpgrader{Timeout: handshakeTimeout}.Upgrade(r, w)
+	if err != nil {
+		if nc != nil {
+			_ = nc.Close()
+		}
+		return nil, nil
+	}
+	return newWSTransport(c, nc), buffered(rw)
+}
+
+// buffered copies what the HTTP server had read past the handshake.
+func buffered(rw *bufio.ReadWriter) []byte {
+	n := rw.Reader.Buffered()
+	if n == 0 {
+		return nil
+	}
+	b, _ := rw.Reader.Peek(n)
+	return append([]byte(nil), b...)
+}
+
+func (t *wsTransport) closeNet() {
+	t.closeOnce.Do(func() { _ = t.nc.Close() })
+}
+
+// tryWrite writes what the socket takes without blocking.
+func (t *wsTransport) tryWrite(b []byte) (int, error) {
+	if t.rc == nil {
+		return 0, nil
+	}
+	var n int
+	var werr error
+	err := t.rc.Write(func(fd uintptr) bool {
+		for {
+			n, werr = syscall.Write(int(fd), b)
+			if werr != syscall.EINTR {
+				return true
+			}
+		}
+	})
+	if n < 0 {
+		n = 0
+	}
+	if err != nil {
+		return n, err
+	}
+	if werr == syscall.EAGAIN {
+		werr = nil
+	}
+	return n, werr
+}
+
+func (t *wsTransport) writeBlocking(b []byte, timeout time.Duration) error {
+	_ = t.nc.SetWriteDeadline(time.Now().Add(timeout))
+	_, err := t.nc.Write(b)
+	return err
+}
+
+// read returns the next bytes from the client in a pooled buffer. With a
+// raw connection it waits for readability without holding a buffer.
+func (t *wsTransport) read() (*[]byte, int, error) {
+	if t.rc == nil {
+		b := readPool.Get().(*[]byte)
+		n, err := t.nc.Read(*b)
+		if n > 0 {
+			return b, n, nil
+		}
+		readPool.Put(b)
+		if err == nil {
+			err = io.EOF
+		}
+		return nil, 0, err
+	}
+	var buf *[]byte
+	var n int
+	var rerr error
+	err := t.rc.Read(func(fd uintptr) bool {
+		b := readPool.Get().(*[]byte)
+		for {
+			n, rerr = syscall.Read(int(fd), *b)
+			if rerr != syscall.EINTR {
+				break
+			}
+		}
+		if rerr == syscall.EAGAIN {
+			readPool.Put(b)
+			return false // wait for readability, holding nothing
+		}
+		buf = b
+		return true
+	})
+	if err == nil {
+		err = rerr
+	}
+	if err == nil && n <= 0 {
+		err = io.EOF
+	}
+	if err != nil {
+		if buf != nil {
+			readPool.Put(buf)
+		}
+		return nil, 0, err
+	}
+	return buf, n, nil
+}
+
+// run is the connection's reader: it reads, delivers every complete
+// message of what arrived as one batch, and ends with the connection.
+func (t *wsTransport) run(initial []byte) {
+	if len(initial) > 0 {
+		t.pending = initial
+		used, err := t.process(initial)
+		if err != nil {
+			t.fail(err)
+			return
+		}
+		t.keep(initial, used)
+	}
+	for {
+		buf, n, err := t.read()
+		if err != nil {
+			t.fail(errPeerClosed)
+			return
+		}
+		data := (*buf)[:n]
+		if len(t.pending) > 0 {
+			t.pending = append(t.pending, data...)
+			data = t.pending
+		}
+		used, err := t.process(data)
+		if err == nil {
+			t.keep(data, used)
+		}
+		readPool.Put(buf)
+		if err != nil {
+			t.fail(err)
+			return
+		}
+	}
+}
+
+// keep retains the incomplete frame at the end of data for the next read.
+func (t *wsTransport) keep(data []byte, used int) {
+	rest := data[used:]
+	switch {
+	case len(rest) == 0:
+		t.pending = nil
+	case len(t.pending) > 0: // data is t.pending
+		t.pending = t.pending[:copy(t.pending, rest)]
+	default:
+		t.pending = append(make([]byte, 0, len(rest)+readBufSize), rest...)
+	}
+}
+
+// fail ends the reader: a probe only closes itself, the session's own
+// websocket closes the session with the matching reason.
+func (t *wsTransport) fail(err error) {
+	c := t.c
+	if t.probing {
+		t.closeNet()
+		c.mu.Lock()
+		if c.probe == t {
+			c.probe = nil
+			c.poll.probed = false
+			c.stopUpgradeTimerLocked()
+		}
+		c.mu.Unlock()
+		return
+	}
+	switch {
+	case errors.Is(err, errStop):
+	case errors.Is(err, errPeerClosed):
+		c.closeNow(ReasonTransportClose)
+	case errors.Is(err, errBadPacket):
+		c.closeNow(ReasonParseError)
+	default:
+		c.closeNow(ReasonTransportError)
+	}
+}
+
+// process handles every complete frame in data and returns the bytes used.
+func (t *wsTransport) process(data []byte) (int, error) {
+	c := t.c
+	c.rmu.Lock()
+	c.beginRead()
+	defer func() {
+		c.endRead()
+		c.unlockReader()
+	}()
+	off := 0
+	for {
+		t.br.Reset(data[off:])
+		h, err := ws.ReadHeaderBuffer(&t.br, t.hdr[:])
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return off, nil
+		}
+		if err != nil {
+			return off, errFrame
+		}
+		state := ws.StateServerSide
+		if t.fragmented {
+			state |= ws.StateFragmented
+		}
+		if ws.CheckHeader(h, state) != nil {
+			return off, errFrame
+		}
+		if h.Length > int64(c.srv.cfg.MaxPayload) {
+			return off, errTooLarge
+		}
+		if int64(t.br.Len()) < h.Length {
+			return off, nil
+		}
+		start := off + len(data[off:]) - t.br.Len()
+		p := data[start : start+int(h.Length)]
+		ws.Cipher(p, h.Mask, 0)
+		off = start + int(h.Length)
+		if err := t.frame(h, p); err != nil {
+			return off, err
+		}
+	}
+}
+
+// frame handles one unmasked frame.
+func (t *wsTransport) frame(h ws.Header, p []byte) error {
+	switch h.OpCode {
+	case ws.OpText, ws.OpBinary:
+		if !h.Fin {
+			t.fragmented, t.msgOp = true, h.OpCode
+			t.msg = append(t.msg[:0], p...)
+			return nil
+		}
+		return t.message(h.OpCode, p)
+	case ws.OpContinuation:
+		if len(t.msg)+len(p) > t.c.srv.cfg.MaxPayload {
+			return errTooLarge
+		}
+		t.msg = append(t.msg, p...)
+		if !h.Fin {
+			return nil
+		}
+		t.fragmented = false
+		err := t.message(t.msgOp, t.msg)
+		t.msg = nil
+		return err
+	case ws.OpPing:
+		return t.control(ws.OpPong, p)
+	case ws.OpClose:
+		if t.probing {
+			return errPeerClosed
+		}
+		c := t.c
+		c.mu.Lock()
+		c.closeLocked(ReasonTransportClose, true) // answers with a close frame
+		c.mu.Unlock()
+		return errStop
+	}
+	return nil // pong
+}
+
+// control answers a websocket ping.
+func (t *wsTransport) control(op ws.OpCode, p []byte) error {
+	if t.probing {
+		return t.writeDirect(op, p)
+	}
+	c := t.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state != stateOpen {
+		return errStop
+	}
+	if c.out == nil {
+		c.out = outPool.Get().(*[]byte)
+	}
+	_ = ws.WriteHeaderBuffer(outWriter{c}, ws.Header{Fin: true, OpCode: op, Length: int64(len(p))}, c.hdr[:])
+	*c.out = append(*c.out, p...)
+	return nil
+}
+
+// message handles one complete websocket message.
+func (t *wsTransport) message(op ws.OpCode, m []byte) error {
+	p := packet{typ: pktMessage, data: m, binary: true}
+	if op == ws.OpText {
+		if !utf8.Valid(m) {
+			return errBadPacket
+		}
+		var err error
+		if p, err = parseText(m); err != nil {
+			return err
+		}
+	}
+	if t.probing {
+		return t.probePacket(p)
+	}
+	return t.c.handlePacket(p)
+}
+
+// writeDirect writes one frame on a probing websocket (not yet the
+// session's transport, so not through its output).
+func (t *wsTransport) writeDirect(op ws.OpCode, p []byte) error {
+	var b bytes.Buffer
+	_ = ws.WriteFrame(&b, ws.NewFrame(op, true, p))
+	return t.writeBlocking(b.Bytes(), probeWriteWait)
+}
