@@ -119,3 +119,38 @@ func TestBetterAuthRoles(t *testing.T) {
 	_, err = rtkittest.Call(ctx5(t), c, evEditor, Empty{})
 	assert.Nil(t, err, "the role set at better-auth opens the event")
 }
+
+// TestBetterAuthJWT: the tokens of better-auth's jwt plugin (EdDSA, keys
+// at /api/auth/jwks) authenticate through JWKS, at handshake over both
+// transports; the issuer and audience are checked.
+func TestBetterAuthJWT(t *testing.T) {
+	ba := startBetterAuth(t)
+	alice := ba.signUp("alice")
+	jwtTok := ba.jwt(alice.Token)
+	j := newJWKS(t, ba.jwksURL(), func(c *auth.JWKSConfig) { c.Issuer, c.Audience = ba.base, "rtkit" })
+	ts, _ := start(t, required(j), identityNamespace("/p"))
+
+	for name, opts := range map[string][]rtkittest.DialOption{
+		"websocket": {token(jwtTok)},
+		"polling":   {rtkittest.WithHeader(http.Header{"Authorization": {"Bearer " + jwtTok}}), rtkittest.WithPolling()},
+	} {
+		t.Run(name, func(t *testing.T) {
+			who := whoami(t, ts.Dial(t, "/p", opts...))
+			assert.Equal(t, alice.ID, who.UserID)
+			assert.Equal(t, alice.Email, who.Email)
+			assert.Equal(t, "user", who.Role)
+			assert.NotEmpty(t, who.SessionID, "sid, from the payload the service defines")
+			assert.WithinDuration(t, time.Now().Add(15*time.Minute), who.ExpiresAt, time.Minute)
+		})
+	}
+
+	for name, edit := range map[string]func(*auth.JWKSConfig){
+		"another audience": func(c *auth.JWKSConfig) { c.Issuer, c.Audience = ba.base, "another-app" },
+		"another issuer":   func(c *auth.JWKSConfig) { c.Issuer, c.Audience = "https://id.example", "rtkit" },
+		"not EdDSA":        func(c *auth.JWKSConfig) { c.Issuer, c.Audience, c.Algorithms = ba.base, "rtkit", []string{"RS256"} },
+	} {
+		t.Run("refused with "+name, func(t *testing.T) {
+			invalid(t, newJWKS(t, ba.jwksURL(), edit), jwtTok)
+		})
+	}
+}

@@ -8,13 +8,19 @@ An [Authenticator] turns the [Credentials] a client presented into a
 [Principal]: user id, email, name, role, session id, expiry and free-form
 claims. Credentials are gathered at handshake from three places: the
 "token" of the client's handshake auth object (io(url, {auth: {token}})),
-an "Authorization: Bearer" header, and named cookies. Three
+an "Authorization: Bearer" header, and named cookies. Four
 implementations come with the package:
 
   - [JWT] verifies JSON Web Tokens (HS256/384/512, RS*, PS*, ES*, EdDSA)
     with github.com/golang-jwt/jwt/v5: issuer, audience, expiry (required
     unless allowed otherwise), not-before, clock skew, and key rotation by
     "kid", each key bound to one algorithm ("none" is never accepted);
+  - [JWKS] verifies them with the keys an identity service publishes at a
+    JSON Web Key Set URL (Auth0, Clerk, Supabase, Keycloak, Cognito,
+    better-auth's jwt plugin), fetched with github.com/MicahParks/jwkset,
+    kept in memory, fetched again periodically and at once, rate-limited,
+    when a token names a key it does not know; a key set that cannot be
+    fetched refuses new keys with UNAVAILABLE, never as forgeries;
   - [Session] asks an HTTP session service, compatible with better-auth's
     GET /api/auth/get-session, with a timeout and a small TTL cache; it
     fails closed when the service is down (docs/better-auth.md adds rtkit

@@ -166,20 +166,28 @@ func (j *JWT) Authenticate(_ context.Context, c Credentials) (Principal, error) 
 // parserOptions are the checks every token goes through: one of algs,
 // and the configured claims.
 func (j *JWT) parserOptions(algs []string) []jwt.ParserOption {
+	return claimChecks(algs, j.cfg.Issuer, j.cfg.Audience, j.cfg.Leeway, j.cfg.AllowNoExpiry, j.cfg.Now)
+}
+
+// claimChecks are the parser options of JWT and JWKS: the accepted
+// algorithms, issuer, audience, expiry (required unless allowNoExpiry),
+// not-before and issued-at with leeway.
+func claimChecks(algs []string, issuer, audience string, leeway time.Duration, allowNoExpiry bool,
+	now func() time.Time) []jwt.ParserOption {
 	opts := []jwt.ParserOption{
 		jwt.WithValidMethods(algs),
-		jwt.WithLeeway(j.cfg.Leeway),
-		jwt.WithTimeFunc(j.cfg.Now),
+		jwt.WithLeeway(leeway),
+		jwt.WithTimeFunc(now),
 		jwt.WithIssuedAt(),
 	}
-	if !j.cfg.AllowNoExpiry {
+	if !allowNoExpiry {
 		opts = append(opts, jwt.WithExpirationRequired())
 	}
-	if j.cfg.Issuer != "" {
-		opts = append(opts, jwt.WithIssuer(j.cfg.Issuer))
+	if issuer != "" {
+		opts = append(opts, jwt.WithIssuer(issuer))
 	}
-	if j.cfg.Audience != "" {
-		opts = append(opts, jwt.WithAudience(j.cfg.Audience))
+	if audience != "" {
+		opts = append(opts, jwt.WithAudience(audience))
 	}
 	return opts
 }
