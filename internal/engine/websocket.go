@@ -40,6 +40,13 @@ type wsTransport struct {
 	// (a *tls.Conn): then reads block on a buffer and writes go to a drain
 	// goroutine.
 	rc syscall.RawConn
+	// The raw callbacks and their results live here, so that a read or a
+	// write allocates no closure.
+	readFn, writeFn func(fd uintptr) bool
+	rbuf            *[]byte
+	rn, wn          int
+	rerr, werr      error
+	wbuf            []byte
 
 	pending    []byte    // an incomplete frame
 	msg        []byte    // fragments of an incomplete message
@@ -59,6 +66,7 @@ func newWSTransport(c *Conn, nc net.Conn) *wsTransport {
 	if sc, ok := nc.(syscall.Conn); ok {
 		if rc, err := sc.SyscallConn(); err == nil {
 			t.rc = rc
+			t.readFn, t.writeFn = t.doRead, t.doWrite
 		}
 	}
 	return t
@@ -92,24 +100,15 @@ func (t *wsTransport) closeNet() {
 	t.closeOnce.Do(func() { _ = t.nc.Close() })
 }
 
-// tryWrite writes what the socket takes without blocking.
+// tryWrite writes what the socket takes without blocking (under Conn.mu).
 func (t *wsTransport) tryWrite(b []byte) (int, error) {
 	if t.rc == nil {
 		return 0, nil
 	}
-	var n int
-	var werr error
-	err := t.rc.Write(func(fd uintptr) bool {
-		for {
-			n, werr = syscall.Write(int(fd), b)
-			if werr != syscall.EINTR {
-				return true
-			}
-		}
-	})
-	if n < 0 {
-		n = 0
-	}
+	t.wbuf = b
+	err := t.rc.Write(t.writeFn)
+	n, werr := max(t.wn, 0), t.werr
+	t.wbuf, t.werr = nil, nil
 	if err != nil {
 		return n, err
 	}
@@ -117,6 +116,16 @@ func (t *wsTransport) tryWrite(b []byte) (int, error) {
 		werr = nil
 	}
 	return n, werr
+}
+
+// doWrite is the raw write callback; it never asks to wait.
+func (t *wsTransport) doWrite(fd uintptr) bool {
+	for {
+		t.wn, t.werr = syscall.Write(int(fd), t.wbuf)
+		if t.werr != syscall.EINTR {
+			return true
+		}
+	}
 }
 
 func (t *wsTransport) writeBlocking(b []byte, timeout time.Duration) error {
@@ -140,26 +149,11 @@ func (t *wsTransport) read() (*[]byte, int, error) {
 		}
 		return nil, 0, err
 	}
-	var buf *[]byte
-	var n int
-	var rerr error
-	err := t.rc.Read(func(fd uintptr) bool {
-		b := readPool.Get().(*[]byte)
-		for {
-			n, rerr = syscall.Read(int(fd), *b)
-			if rerr != syscall.EINTR {
-				break
-			}
-		}
-		if rerr == syscall.EAGAIN {
-			readPool.Put(b)
-			return false // wait for readability, holding nothing
-		}
-		buf = b
-		return true
-	})
+	err := t.rc.Read(t.readFn)
+	buf, n := t.rbuf, t.rn
+	t.rbuf = nil
 	if err == nil {
-		err = rerr
+		err = t.rerr
 	}
 	if err == nil && n <= 0 {
 		err = io.EOF
@@ -171,6 +165,24 @@ func (t *wsTransport) read() (*[]byte, int, error) {
 		return nil, 0, err
 	}
 	return buf, n, nil
+}
+
+// doRead is the raw read callback: it takes a pooled buffer only when
+// there is something to read, and otherwise asks to wait holding nothing.
+func (t *wsTransport) doRead(fd uintptr) bool {
+	b := readPool.Get().(*[]byte)
+	for {
+		t.rn, t.rerr = syscall.Read(int(fd), *b)
+		if t.rerr != syscall.EINTR {
+			break
+		}
+	}
+	if t.rerr == syscall.EAGAIN {
+		readPool.Put(b)
+		return false
+	}
+	t.rbuf = b
+	return true
 }
 
 // run is the connection's reader: it reads, delivers every complete
