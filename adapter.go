@@ -1,20 +1,19 @@
 package rtkit
 
-import (
-	"context"
-
-	"github.com/zishang520/socket.io/servers/socket/v3"
-)
+import "context"
 
 // Adapter delivers broadcasts between the sockets of one or more server
 // processes. The default keeps everything in memory (one process, with
 // connection state recovery); package adapter provides Redis ones.
 //
+// The interface holds only what every adapter offers; how an adapter
+// delivers is between it and the server core (package adapter's Redis
+// adapters run on the default core only, until rtkit's own adapter
+// interface replaces theirs). An adapter that also implements ServerLink
+// lets the servers ask each other (EmitWithAcks, Rooms.Count, …).
+//
 // Implementations must be safe for concurrent use.
 type Adapter interface {
-	// Constructor returns what the Socket.IO server uses to build the
-	// adapter of each namespace.
-	Constructor() socket.AdapterConstructor
 	// State reports whether the adapter can deliver across processes now.
 	State(ctx context.Context) AdapterState
 	// Close releases the adapter's resources (connections, goroutines). The
@@ -36,7 +35,6 @@ type AdapterState struct {
 // adapter (session-aware when recovery is on).
 type memoryAdapter struct{}
 
-func (memoryAdapter) Constructor() socket.AdapterConstructor { return nil }
 func (memoryAdapter) State(context.Context) AdapterState {
 	return AdapterState{Name: "memory", Healthy: true}
 }

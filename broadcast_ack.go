@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
-
-	"github.com/zishang520/socket.io/servers/socket/v3"
 )
 
 // Ack is one socket's acknowledgement of an EmitWithAcks.
@@ -150,14 +148,14 @@ func emitAcks(ss []*Socket, event string, payload json.RawMessage, answer func(s
 		stop := context.AfterFunc(s.ctx, func() {
 			once.Do(func() { answer(s, nil, true) })
 		})
-		err := s.raw.Emit(event, payload, socket.Ack(func(args []any, _ error) {
+		err := s.raw.emitAck(event, payload, func(args []any) {
 			stop()
 			var v any
 			if len(args) > 0 {
 				v = args[0]
 			}
 			once.Do(func() { answer(s, v, false) })
-		}))
+		})
 		if err != nil {
 			stop()
 			once.Do(func() { answer(s, nil, true) })

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/url"
 	"time"
-
-	"github.com/zishang520/socket.io/servers/socket/v3"
 )
 
 // SocketInfo describes a connected socket, on this server or another one:
@@ -110,16 +108,15 @@ func missing(ctx context.Context, servers, answered int) error {
 // a local broadcast makes. n may be nil (a namespace not mounted here): no
 // socket.
 func (n *Namespace) localMatches(rooms, except []string) []*Socket {
-	if n == nil || n.raw == nil {
+	if n == nil || n.core == nil {
 		return nil
 	}
 	var out []*Socket
-	eachLocal(n.raw.Adapter(), &socket.BroadcastOptions{Rooms: roomSet(rooms), Except: roomSet(except)},
-		func(raw *socket.Socket) {
-			if v, ok := n.sockets.Load(raw.Id()); ok {
-				out = append(out, v.(*Socket))
-			}
-		})
+	n.core.each(rooms, except, func(id string) {
+		if v, ok := n.sockets.Load(id); ok {
+			out = append(out, v.(*Socket))
+		}
+	})
 	return out
 }
 

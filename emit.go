@@ -6,15 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/zishang520/socket.io/servers/socket/v3"
 )
 
 // Target is where Emit sends an event: a *Socket, a *Namespace (every
 // socket in it), a room selection from Namespace.To, or sockets served by
 // other processes (Namespace.Via).
 type Target interface {
-	selection() (*Namespace, *socket.BroadcastOperator, *Socket)
+	// selection returns the namespace and the sockets selected: one
+	// socket, or those in any of rooms (all when rooms is empty) minus
+	// those in any of except.
+	selection() (ns *Namespace, rooms, except []string, s *Socket)
 }
 
 // Rooms selects the sockets in any of a set of rooms, minus those in any
@@ -36,34 +37,16 @@ func (r Rooms) Except(rooms ...string) Rooms {
 	return Rooms{ns: r.ns, rooms: r.rooms, except: append(append([]string(nil), r.except...), rooms...)}
 }
 
-func (r Rooms) selection() (*Namespace, *socket.BroadcastOperator, *Socket) {
-	if r.ns.raw == nil {
-		return r.ns, nil, nil
-	}
-	op := r.ns.raw.To(toRooms(r.rooms)...)
-	if len(r.except) > 0 {
-		op = op.Except(toRooms(r.except)...)
-	}
-	return r.ns, op, nil
+func (r Rooms) selection() (*Namespace, []string, []string, *Socket) {
+	return r.ns, r.rooms, r.except, nil
 }
 
-func (n *Namespace) selection() (*Namespace, *socket.BroadcastOperator, *Socket) {
-	if n.raw == nil {
-		return n, nil, nil
-	}
-	return n, n.raw.Except(), nil
+func (n *Namespace) selection() (*Namespace, []string, []string, *Socket) {
+	return n, nil, nil, nil
 }
 
-func (s *Socket) selection() (*Namespace, *socket.BroadcastOperator, *Socket) {
-	return s.ns, nil, s
-}
-
-func toRooms(rs []string) []socket.Room {
-	out := make([]socket.Room, len(rs))
-	for i, r := range rs {
-		out[i] = socket.Room(r)
-	}
-	return out
+func (s *Socket) selection() (*Namespace, []string, []string, *Socket) {
+	return s.ns, nil, nil, s
 }
 
 // prepare checks that ev may be emitted on ns by this server and encodes
@@ -111,15 +94,22 @@ func Emit[In, Out any](t Target, ev Event[In, Out], payload In) error {
 	if r, ok := t.(Remote); ok {
 		return r.publish(ev.d, payload)
 	}
-	ns, op, s := t.selection()
+	ns, rooms, except, s := t.selection()
 	b, err := prepare(ns, ev.d, payload)
 	if err != nil {
 		return err
 	}
 	if s != nil {
-		return s.raw.Emit(ev.d.name, b)
+		rooms = []string{s.ID()}
 	}
-	return op.Emit(ev.d.name, b)
+	if r := ns.recovery; r != nil && r.emit(rooms, except, ev.d, b) {
+		return nil
+	}
+	if s != nil {
+		return s.raw.emit(ev.d.name, b)
+	}
+	ns.core.broadcast(rooms, except, ev.d.name, b)
+	return nil
 }
 
 // EmitWithAck sends a server → client event to one socket and waits for
@@ -145,14 +135,13 @@ func EmitWithAck[In, Out any](ctx context.Context, s *Socket, ev Event[In, Out],
 		defer cancel()
 	}
 	answer := make(chan []any, 1)
-	// The socket's Timeout modifier is not safe for concurrent use; the
-	// context is the timer, and an answer after it is dropped.
-	err = s.raw.Emit(ev.d.name, b, socket.Ack(func(args []any, _ error) {
+	// The context is the timer; an answer after it is dropped.
+	err = s.raw.emitAck(ev.d.name, b, func(args []any) {
 		select {
 		case answer <- args:
 		default:
 		}
-	}))
+	})
 	if err != nil {
 		return zero, err
 	}

@@ -3,8 +3,6 @@ package rtkit
 import (
 	"context"
 	"time"
-
-	"github.com/zishang520/socket.io/servers/socket/v3"
 )
 
 // Shutdown stops the server in the order that loses nothing:
@@ -29,9 +27,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.drain(ctx)
 
 	for _, n := range s.Namespaces() {
-		var batch []*socket.Socket
+		var batch []*Socket
 		n.sockets.Range(func(_, v any) bool {
-			batch = append(batch, v.(*Socket).raw)
+			batch = append(batch, v.(*Socket))
 			if len(batch) >= s.cfg.disconnectBatch {
 				disconnectAll(batch)
 				batch = batch[:0]
@@ -42,11 +40,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		disconnectAll(batch)
 	}
 	s.closed.Store(true)
-	done := make(chan struct{})
-	s.io.Close(func(error) { close(done) })
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
+	s.core.close()
+	for _, n := range s.Namespaces() {
+		if n.recovery != nil {
+			n.recovery.close()
+		}
 	}
 	s.cancelBase()
 	s.workers.stop()
@@ -56,13 +54,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return err
 }
 
-// disconnectAll closes the sockets' connections the way a lost network
-// does, so that clients reconnect on their own (to another node behind a
-// load balancer) instead of treating it as a deliberate disconnect.
-//
-// A packet the engine is still writing (the acknowledgement of a handler
-// that just finished) is not in its buffer any more, and closing would cut
-// it: wait, briefly, for each transport to be writable again first.
 // drain waits until no handler is running and no event is waiting in a
 // socket's mailbox (those are answered UNAVAILABLE at once), or ctx ends.
 // Then, if anything was answered or received since closing, it waits (at
@@ -121,20 +112,17 @@ const (
 	drainQuietMax = time.Second
 )
 
-func disconnectAll(batch []*socket.Socket) {
+// disconnectAll closes the sockets' connections the way a lost network
+// does, so that clients reconnect on their own (to another node behind a
+// load balancer) instead of treating it as a deliberate disconnect.
+//
+// A packet the engine is still writing (the acknowledgement of a handler
+// that just finished) is not in its buffer any more, and closing would cut
+// it: each socket waits, briefly, for its write in progress first.
+func disconnectAll(batch []*Socket) {
 	deadline := time.Now().Add(250 * time.Millisecond)
-	for _, rs := range batch {
-		conn := rs.Conn()
-		if conn == nil {
-			continue
-		}
-		for time.Now().Before(deadline) {
-			if tr := conn.Transport(); tr == nil || tr.Writable() {
-				break
-			}
-			time.Sleep(time.Millisecond)
-		}
-		conn.Close(false)
+	for _, s := range batch {
+		s.raw.drop(deadline)
 	}
 }
 

@@ -6,26 +6,25 @@ import "sync"
 // goroutine that runs it only while there is work (one of the server's
 // workers).
 //
-// The underlying server hands each socket's packets to a queue of its own
-// and runs rtkit's middleware there; handing the events on to a mailbox
-// keeps that queue free, so that (a) the bound on waiting events is checked
-// when an event arrives, not when the handler ahead of it is done, and (b)
+// The core hands each event to the mailbox from the connection's reader,
+// so that (a) the bound on waiting events is checked when an event
+// arrives, not when the handler ahead of it is done, and (b)
 // acknowledgements the client sends (EmitWithAck) are processed while a
 // handler of the same socket runs.
 type mailbox struct {
 	mu      sync.Mutex
-	events  [][]any
+	events  []incoming
 	running bool // a loop goroutine exists
 	busy    bool // the loop is running an event
 	closed  bool
-	run     func([]any)
+	run     func(incoming)
 	pool    *workers // runs the loop
 }
 
 // push queues an event. It returns false, and queues nothing, when max
 // events are already waiting or running (max ≤ 0: no bound) or the mailbox
 // is closed.
-func (m *mailbox) push(args []any, max int) bool {
+func (m *mailbox) push(ev incoming, max int) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
@@ -38,7 +37,7 @@ func (m *mailbox) push(args []any, max int) bool {
 	if max > 0 && waiting >= max {
 		return false
 	}
-	m.events = append(m.events, args)
+	m.events = append(m.events, ev)
 	if !m.running {
 		m.running = true
 		m.pool.run(m.loop)
@@ -56,12 +55,12 @@ func (m *mailbox) loop() {
 			m.mu.Unlock()
 			return
 		}
-		args := m.events[0]
-		m.events[0] = nil
+		ev := m.events[0]
+		m.events[0] = incoming{}
 		m.events = m.events[1:]
 		m.busy = true
 		m.mu.Unlock()
-		m.run(args)
+		m.run(ev)
 	}
 }
 

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-
-	"github.com/zishang520/socket.io/servers/socket/v3"
 )
 
 // Namespace is a Socket.IO namespace with typed events. Build it once at
@@ -36,11 +34,11 @@ type Namespace struct {
 	serverHandlers map[string]serverHandler // HandleServer (serverevent.go)
 
 	// set by Mount
-	srv     *Server
-	raw     socket.Namespace
-	unknown HandlerFunc
-	sockets sync.Map // socket.SocketId → *Socket, connected sockets
-	pending sync.Map // *socket.Socket → *Socket, between handshake and connection
+	srv      *Server
+	core     namespaceCore
+	recovery *recovery // nil when recovery is off
+	unknown  HandlerFunc
+	sockets  sync.Map // socket id → *Socket, admitted and connected sockets
 }
 
 type specEntry struct {
@@ -73,6 +71,43 @@ func NewNamespace(name string, opts ...NamespaceOption) *Namespace {
 	}
 	n.setups = nil
 	return n
+}
+
+// mount wires n into srv. Called once by Server.Mount.
+func (n *Namespace) mount(srv *Server) {
+	if len(srv.cfg.nsOptions) > 0 {
+		// Server-wide options apply first, in the order given: collect
+		// what they add on a scratch namespace, then put it in front.
+		tmp := &Namespace{name: n.name}
+		for _, o := range srv.cfg.nsOptions {
+			o.applyNamespace(tmp)
+		}
+		n.connectFns = append(tmp.connectFns, n.connectFns...)
+		n.middleware = append(tmp.middleware, n.middleware...)
+		n.onConnect = append(tmp.onConnect, n.onConnect...)
+		n.onDisconnect = append(tmp.onDisconnect, n.onDisconnect...)
+		n.autoJoins = append(tmp.autoJoins, n.autoJoins...)
+		n.serverRooms = append(tmp.serverRooms, n.serverRooms...)
+		n.annotations = append(tmp.annotations, n.annotations...)
+		n.rooms = append(n.rooms, tmp.rooms...) // the namespace's own patterns match first
+		if n.description == "" {
+			n.description = tmp.description
+		}
+		for _, fn := range tmp.setups {
+			fn(n) // may Handle and Emits: n is not mounted yet
+		}
+	}
+	n.srv = srv
+	for _, h := range n.handlers {
+		h.run = chain(h.typed, n.middleware)
+	}
+	n.unknown = chain(func(context.Context, *Socket, *Request) (json.RawMessage, error) {
+		return nil, NewError(CodeUnknownEvent, "unknown event")
+	}, n.middleware)
+	if !srv.cfg.recoveryOff {
+		n.recovery = newRecovery(n)
+	}
+	n.core = srv.core.mount(n)
 }
 
 // Name returns the namespace name.

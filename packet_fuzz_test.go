@@ -67,13 +67,13 @@ func FuzzIncomingPacket(f *testing.F) {
 				if p.Id != nil {
 					args = append(args, socket.Ack(func([]any, error) {}))
 				}
-				name, _, payloads := splitEvent(args)
-				if len(name) > maxEventNameLen {
-					t.Fatalf("event name of %d bytes kept", len(name))
+				ev := splitEvent(args)
+				if len(ev.name) > maxEventNameLen {
+					t.Fatalf("event name of %d bytes kept", len(ev.name))
 				}
 				var v any
-				if len(payloads) > 0 {
-					v = payloads[0]
+				if len(ev.args) > 0 {
+					v = ev.args[0]
 				}
 				checkDecoded(t, ts, v)
 			case parser.ACK, parser.BINARY_ACK:

@@ -3,8 +3,6 @@ package rtkit
 import (
 	"context"
 	"encoding/json"
-
-	"github.com/zishang520/socket.io/servers/socket/v3"
 )
 
 // Publisher delivers events to the sockets of servers that run in other
@@ -48,8 +46,8 @@ func (r Remote) Except(rooms ...string) Remote {
 	return r
 }
 
-func (r Remote) selection() (*Namespace, *socket.BroadcastOperator, *Socket) {
-	return r.ns, nil, nil
+func (r Remote) selection() (*Namespace, []string, []string, *Socket) {
+	return r.ns, r.rooms, r.except, nil
 }
 
 // publish validates, encodes and publishes through r's Publisher.

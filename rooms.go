@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-
-	"github.com/zishang520/socket.io/servers/socket/v3"
 )
 
 // maxRoomLen bounds room names a client can make the server look at.
@@ -198,7 +196,7 @@ func (s *Socket) authorizeRoom(ctx context.Context, room string) error {
 		return NewError(CodeForbidden, "invalid room name")
 	}
 	// A socket's own id is a room too; nobody joins another socket's.
-	if _, ok := s.ns.raw.Sockets().Load(socket.SocketId(room)); ok && room != s.ID() {
+	if _, ok := s.ns.sockets.Load(room); ok && room != s.ID() {
 		return NewError(CodeForbidden, "room not allowed")
 	}
 	p, params := s.ns.policyFor(room)
@@ -215,7 +213,7 @@ func (s *Socket) Join(ctx context.Context, room string) error {
 	if err := s.authorizeRoom(ctx, room); err != nil {
 		return err
 	}
-	s.raw.Join(socket.Room(room))
+	s.raw.join(room)
 	return nil
 }
 
@@ -225,7 +223,7 @@ func (s *Socket) Leave(room string) {
 	if room == s.ID() {
 		return
 	}
-	s.raw.Leave(socket.Room(room))
+	s.raw.leave(room)
 }
 
 // connectRooms decides the rooms of a connecting socket. kept is the part

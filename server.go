@@ -10,12 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/zishang520/socket.io/parsers/socket/v3/parser"
-	engine "github.com/zishang520/socket.io/servers/engine/v3"
-	"github.com/zishang520/socket.io/servers/engine/v3/transports"
-	"github.com/zishang520/socket.io/servers/socket/v3"
-	"github.com/zishang520/socket.io/v3/pkg/types"
 )
 
 // Server serves typed namespaces over Socket.IO. Create it with NewServer,
@@ -23,10 +17,9 @@ import (
 // before shutting that http.Server down. Its methods are safe for
 // concurrent use.
 type Server struct {
-	cfg     serverConfig
-	log     *slog.Logger
-	io      *socket.Server
-	handler http.Handler
+	cfg  serverConfig
+	log  *slog.Logger
+	core serverCore
 
 	baseCtx    context.Context
 	cancelBase context.CancelFunc
@@ -81,67 +74,15 @@ func NewServer(opts ...ServerOption) *Server {
 	if cfg.ackTimeout <= 0 {
 		cfg.ackTimeout = defaultAckTimeout
 	}
-	s := &Server{cfg: cfg, log: cfg.logger}
-	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
-
-	o := socket.DefaultServerOptions()
-	o.SetServeClient(false)
-	o.SetParser(codedParser{parser.NewParser()}) // refusal.go
-	o.SetPath(strings.TrimSuffix(cfg.path, "/"))
-	o.SetCleanupEmptyChildNamespaces(true)
-	kinds := cfg.transports
-	if len(kinds) == 0 {
-		kinds = []Transport{Polling, WebSocket}
-	}
-	set := types.NewSet[transports.TransportCtor]()
-	for _, t := range kinds {
-		switch t {
-		case Polling:
-			set.Add(engine.Polling)
-		case WebSocket:
-			set.Add(&webSocketTransport{})
-		default:
+	for _, t := range cfg.transports {
+		if t != Polling && t != WebSocket {
 			panic(fmt.Sprintf("rtkit: NewServer: unknown transport %q", t))
 		}
 	}
-	o.SetTransports(set)
-	if cfg.pingInterval > 0 {
-		o.SetPingInterval(cfg.pingInterval)
-	}
-	if cfg.pingTimeout > 0 {
-		o.SetPingTimeout(cfg.pingTimeout)
-	}
-	if cfg.connectTimeout > 0 {
-		o.SetConnectTimeout(cfg.connectTimeout)
-	}
-	if cfg.maxPayload > 0 {
-		o.SetMaxHttpBufferSize(cfg.maxPayload)
-	}
-	if len(cfg.origins) > 0 {
-		o.SetCors(&types.Cors{Origin: append([]string(nil), cfg.origins...), Credentials: true})
-	}
+	s := &Server{cfg: cfg, log: cfg.logger}
+	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
 	s.cfg.recoveryOff, s.cfg.deliveryLog = recoveryLog(&cfg)
-	if !s.cfg.recoveryOff {
-		csr := socket.DefaultConnectionStateRecovery()
-		csr.SetMaxDisconnectionDuration(cfg.recovery.Milliseconds())
-		// Connection middleware (authentication) runs again on recovery.
-		csr.SetSkipMiddlewares(false)
-		o.SetConnectionStateRecovery(csr)
-		o.SetAdapter(newReplayBuilder(s, cfg.adapter.Constructor()))
-	} else if c := cfg.adapter.Constructor(); c != nil {
-		o.SetAdapter(c)
-	} else {
-		o.SetAdapter(directBuilder{}) // broadcast_local.go
-	}
-	o.SetAllowRequest(func(*types.HttpContext) error {
-		if s.closing.Load() {
-			return ErrServerClosed
-		}
-		return nil
-	})
-	s.io = socket.NewServer(nil, o)
-	s.io.Of("/", nil).Use(s.refuseMainNamespace)
-	s.handler = s.io.ServeHandler(nil)
+	s.core = newZCore(s)
 	s.linkTo(cfg.adapter)
 	return s
 }
@@ -163,7 +104,7 @@ func (s *Server) Handler() http.Handler {
 			http.NotFound(w, r)
 			return
 		}
-		s.handler.ServeHTTP(releaseAfterUpgrade(w, r), r) // upgrade.go
+		s.core.ServeHTTP(w, r)
 	})
 }
 
@@ -181,7 +122,7 @@ func (s *Server) Mount(namespaces ...*Namespace) {
 				n.panicf("a namespace with this name is already mounted")
 			}
 		}
-		n.mount(s, s.io.Of(n.name, nil))
+		n.mount(s)
 		s.namespaces = append(s.namespaces, n)
 	}
 }

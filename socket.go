@@ -8,14 +8,12 @@ import (
 	"slices"
 	"sync/atomic"
 	"time"
-
-	"github.com/zishang520/socket.io/servers/socket/v3"
 )
 
 // Socket is one client's connection to one namespace. It is safe for
 // concurrent use: emits, joins and disconnects may come from any goroutine.
 type Socket struct {
-	raw    *socket.Socket
+	raw    socketCore
 	ns     *Namespace
 	hs     *Handshake
 	ctx    context.Context
@@ -56,30 +54,8 @@ func (h *Handshake) Cookie(name string) (string, bool) {
 	return "", false
 }
 
-func newHandshake(raw *socket.Socket) *Handshake {
-	h := &Handshake{Time: time.Now(), Header: http.Header{}, Query: url.Values{}}
-	if rh := raw.Handshake(); rh != nil {
-		h.Auth = rh.Auth
-		h.RemoteAddr = rh.Address
-	}
-	if hc := raw.Request(); hc != nil {
-		if r := hc.Request(); r != nil {
-			h.Header = r.Header.Clone()
-			h.Query = r.URL.Query()
-			h.cookies = r.Cookies()
-			if h.RemoteAddr == "" {
-				h.RemoteAddr = r.RemoteAddr
-			}
-		}
-	}
-	if h.Auth == nil {
-		h.Auth = map[string]any{}
-	}
-	return h
-}
-
 // ID returns the socket id. It is the same after a recovered reconnection.
-func (s *Socket) ID() string { return string(s.raw.Id()) }
+func (s *Socket) ID() string { return s.raw.id() }
 
 // Namespace returns the name of the socket's namespace.
 func (s *Socket) Namespace() string { return s.ns.name }
@@ -93,17 +69,11 @@ func (s *Socket) Context() context.Context { return s.ctx }
 
 // Recovered reports whether this connection resumed an earlier session
 // through connection state recovery (same id, rooms restored).
-func (s *Socket) Recovered() bool { return s.raw.Recovered() }
+func (s *Socket) Recovered() bool { return s.raw.recovered() }
 
 // Rooms returns the rooms the socket is in, without its own id room.
 func (s *Socket) Rooms() []string {
-	var out []string
-	id := s.raw.Id()
-	for _, r := range s.raw.Rooms().Keys() {
-		if socket.SocketId(r) != id {
-			out = append(out, string(r))
-		}
-	}
+	out := s.raw.rooms()
 	slices.Sort(out)
 	return out
 }
@@ -113,7 +83,7 @@ func (s *Socket) Rooms() []string {
 // its own.
 func (s *Socket) Disconnect() {
 	s.disconnecting.Store(true)
-	s.raw.Disconnect(false)
+	s.raw.disconnect()
 }
 
 // Sockets iterates over the sockets connected to n, in no particular order.

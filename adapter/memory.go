@@ -3,8 +3,6 @@ package adapter
 import (
 	"context"
 
-	"github.com/zishang520/socket.io/servers/socket/v3"
-
 	"github.com/rtkit-go/rtkit"
 )
 
@@ -17,10 +15,6 @@ func Memory() rtkit.Adapter { return memory{} }
 type memory struct{}
 
 var _ rtkit.Adapter = memory{}
-
-// Constructor returns nil: the server keeps its own default adapter,
-// session-aware when recovery is on.
-func (memory) Constructor() socket.AdapterConstructor { return nil }
 
 func (memory) State(context.Context) rtkit.AdapterState {
 	return rtkit.AdapterState{Name: "memory", Healthy: true}

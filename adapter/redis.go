@@ -145,7 +145,9 @@ func FromURL(rawURL string, opts Options) (*Sharded, error) {
 	return a, nil
 }
 
-// Constructor returns the builder of the per-namespace adapters.
+// Constructor returns the builder of the per-namespace adapters, for the
+// zishang520 Socket.IO server that is rtkit's default core; it is not part
+// of rtkit.Adapter, and goes away with rtkit's own adapter interface.
 func (a *Sharded) Constructor() socket.AdapterConstructor { return builder{a} }
 
 // State pings Redis (within Options.Timeout and ctx) and reports

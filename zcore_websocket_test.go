@@ -155,7 +155,7 @@ func TestWebSocketBatchesArriveInOrder(t *testing.T) {
 		s = x
 	}
 	require.NotNil(t, s)
-	_, batched := s.raw.Conn().Transport().(*batchedWebSocket)
+	_, batched := s.raw.(*zSocket).raw.Conn().Transport().(*batchedWebSocket)
 	require.True(t, batched, "the websocket transport is rtkit's")
 
 	const n = 2000
@@ -176,7 +176,7 @@ func TestWebSocketBatchesArriveInOrder(t *testing.T) {
 		assert.JSONEq(t, `"tick"`, string(args[0]))
 		require.JSONEq(t, fmt.Sprintf(`{"n":%d,"pad":%q}`, i, pad), string(args[1]), "message %d", i)
 	}
-	assert.Positive(t, s.raw.Conn().Transport().(*batchedWebSocket).batches.Load(), "packets went out in batches")
+	assert.Positive(t, s.raw.(*zSocket).raw.Conn().Transport().(*batchedWebSocket).batches.Load(), "packets went out in batches")
 	_ = conn.Close()
 	require.NoError(t, srv.Shutdown(t.Context()))
 }

@@ -6,23 +6,20 @@ import (
 	"errors"
 	"slices"
 	"time"
-
-	"github.com/zishang520/socket.io/parsers/socket/v3/parser"
-	"github.com/zishang520/socket.io/servers/socket/v3"
 )
 
 // pending returns the restored session waiting for s's handshake, nil if
 // there is none (rooms are then joined the usual way).
-func (a *replayAdapter) pending(s *Socket) *pendingRecovery {
+func (a *recovery) pending(sid string) *pendingRecovery {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.recovering[socket.SocketId(s.ID())]
+	return a.recovering[sid]
 }
 
 // prepare runs in the handshake, after the connection middleware passed:
 // it records the rooms the recovered socket joins and those whose missed
 // entries it gets, and leaves both to recover.
-func (a *replayAdapter) prepare(p *pendingRecovery, join, filter []string) {
+func (a *recovery) prepare(p *pendingRecovery, join, filter []string) {
 	a.mu.Lock()
 	p.join, p.filter, p.ready = join, filter, true
 	a.mu.Unlock()
@@ -32,15 +29,15 @@ func (a *replayAdapter) prepare(p *pendingRecovery, join, filter []string) {
 // has the CONNECT packet, before any other hook. A recovered socket joins
 // its rooms and gets what it missed; a client that asked to recover and
 // could not is told to resync.
-func (a *replayAdapter) connected(s *Socket) {
+func (a *recovery) connected(s *Socket) {
 	if a.ensure() == nil {
 		return
 	}
-	sid := socket.SocketId(s.ID())
+	sid := s.ID()
 	a.mu.Lock()
 	p := a.recovering[sid]
 	a.mu.Unlock()
-	if p != nil && p.ready && s.raw.Recovered() {
+	if p != nil && p.ready && s.raw.recovered() {
 		a.recover(s, p)
 		return
 	}
@@ -67,8 +64,8 @@ func (a *replayAdapter) connected(s *Socket) {
 // socket stays out of deliveries until this server has delivered the
 // client's offset itself (normally within milliseconds), then joins its
 // rooms and gets the replay.
-func (a *replayAdapter) recover(s *Socket, p *pendingRecovery) {
-	sid := socket.SocketId(s.ID())
+func (a *recovery) recover(s *Socket, p *pendingRecovery) {
+	sid := s.ID()
 	behind, err := a.behind(s.ctx, p.offset)
 	if err == nil && behind {
 		caught := make(chan struct{})
@@ -117,7 +114,7 @@ const catchUpWait = 2 * time.Second
 
 // behind reports whether replayable entries after this server's head lead
 // up to offset. It does not hold mu.
-func (a *replayAdapter) behind(ctx context.Context, offset string) (bool, error) {
+func (a *recovery) behind(ctx context.Context, offset string) (bool, error) {
 	a.mu.Lock()
 	head := a.head
 	a.mu.Unlock()
@@ -138,19 +135,15 @@ var errStopRange = errors.New("stop")
 
 // joinAndResync gives up on the replay: the socket joins its rooms and is
 // told to resync. mu held.
-func (a *replayAdapter) joinAndResync(s *Socket, p *pendingRecovery) {
-	for _, room := range p.join {
-		s.raw.Join(socket.Room(room))
-	}
+func (a *recovery) joinAndResync(s *Socket, p *pendingRecovery) {
+	s.raw.join(p.join...)
 	a.resync(s, ResyncWindowExceeded)
 }
 
 // replay joins the recovered socket's rooms and writes the entries it
 // missed. mu held: no entry is delivered meanwhile.
-func (a *replayAdapter) replay(s *Socket, p *pendingRecovery) {
-	for _, room := range p.join {
-		s.raw.Join(socket.Room(room))
-	}
+func (a *recovery) replay(s *Socket, p *pendingRecovery) {
+	s.raw.join(p.join...)
 	ctx, cancel := context.WithTimeout(s.ctx, logTimeout)
 	defer cancel()
 	last := p.offset
@@ -194,17 +187,14 @@ func concerns(e LogEntry, rooms []string) bool {
 
 // resync sends ResyncEvent, with the log's head as its offset: the client
 // resumes from there. mu held.
-func (a *replayAdapter) resync(s *Socket, r ResyncReason) {
+func (a *recovery) resync(s *Socket, r ResyncReason) {
 	b, _ := json.Marshal(Resync{Reason: r})
 	a.write(s, []any{ResyncEvent.Name(), json.RawMessage(b), a.head})
-	a.srv.log.Debug("rtkit: socket told to resync", "namespace", a.ns.name, "socket", s.ID(), "reason", r)
+	a.n.srv.log.Debug("rtkit: socket told to resync", "namespace", a.n.name, "socket", s.ID(), "reason", r)
 }
 
 // write sends an event packet to one socket, outside the log.
-func (a *replayAdapter) write(s *Socket, data []any) {
-	packet := &parser.Packet{Type: parser.EVENT, Nsp: a.ns.name, Data: data}
-	s.raw.Client().WriteToEngine(a.srv.io.Encoder().Encode(packet), &socket.WriteOptions{})
-}
+func (a *recovery) write(s *Socket, args []any) { s.raw.send(args) }
 
 // recoveryLog decides whether recovery is on, and with which log: the
 // configured one or a memory log; behind a cluster adapter only a shared
@@ -220,29 +210,11 @@ func recoveryLog(cfg *serverConfig) (off bool, l DeliveryLog) {
 	if m, ok := l.(*memoryLog); ok {
 		l = m.withMaxAge(cfg.recovery + markInterval(cfg.recovery))
 	}
-	if cfg.adapter.Constructor() != nil && !l.Shared() {
+	if isCluster(cfg.adapter) && !l.Shared() {
 		if cfg.recoverySet || cfg.deliveryLog != nil {
 			cfg.logger.Warn("rtkit: connection state recovery is off: a cluster adapter needs a shared delivery log (WithDeliveryLog)")
 		}
 		return true, nil
 	}
 	return false, l
-}
-
-// newReplayBuilder wraps the adapter constructor (the underlying server's
-// plain in-memory adapter when inner is nil).
-func newReplayBuilder(s *Server, inner socket.AdapterConstructor) *replayBuilder {
-	if inner == nil {
-		return &replayBuilder{srv: s, inner: &socket.AdapterBuilder{}, plain: true}
-	}
-	return &replayBuilder{srv: s, inner: inner}
-}
-
-// replayer returns n's recovery adapter, or nil when recovery is off.
-func (n *Namespace) replayer() *replayAdapter {
-	if n.raw == nil {
-		return nil
-	}
-	a, _ := n.raw.Adapter().(*replayAdapter)
-	return a
 }

@@ -1,0 +1,91 @@
+package rtkit
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+)
+
+// The seams between rtkit's namespace runtime and the Socket.IO server
+// underneath it ("the core").
+//
+// The runtime (namespaces, typed handlers, mailboxes, room policies,
+// recovery through the delivery log) speaks only these interfaces, in
+// rtkit's own terms: rooms are strings, payloads are encoded once, a
+// selection is rooms minus except rooms. A core calls back into the
+// runtime through the Namespace methods admit, connected, receive and gone
+// (dispatch.go). Two cores implement them: the one on the zishang520
+// servers (zcore*.go, the default while the Redis adapter needs it) and
+// rtkit's own on internal/engine (ncore*.go).
+
+// serverCore is the Socket.IO server underneath a Server.
+type serverCore interface {
+	// ServeHTTP serves the Engine.IO endpoint (path already checked).
+	ServeHTTP(w http.ResponseWriter, r *http.Request)
+	// mount serves n and returns its part of the core. Called by
+	// Server.Mount, once per namespace, before any client reaches it.
+	mount(n *Namespace) namespaceCore
+	// close closes every connection and stops the core; Shutdown calls it
+	// once its sockets are disconnected. It waits at most a few seconds.
+	close()
+}
+
+// namespaceCore is one namespace's part of the core. Its methods are safe
+// for concurrent use.
+type namespaceCore interface {
+	// broadcast sends event with its encoded payload to the sockets in any
+	// of rooms (every socket when rooms is empty) minus those in any of
+	// except, on every server the adapter reaches. Nothing goes through
+	// the delivery log: the runtime appends logged emits itself.
+	broadcast(rooms, except []string, event string, payload json.RawMessage)
+	// deliver sends an event packet made of args to this server's
+	// sockets that rooms and except select (the delivery log's deliveries
+	// and the offset markers).
+	deliver(rooms, except []string, args []any)
+	// each calls fn with the id of every connected socket of this server
+	// that rooms and except select, once per socket.
+	each(rooms, except []string, fn func(id string))
+	// disconnectSockets, socketsJoin and socketsLeave act on the selected
+	// sockets of every server the adapter reaches.
+	disconnectSockets(rooms, except []string)
+	socketsJoin(rooms, except, add []string)
+	socketsLeave(rooms, except, remove []string)
+}
+
+// socketCore is one connected socket in the core. Its methods are safe for
+// concurrent use.
+type socketCore interface {
+	// id is the socket id, kept by a recovered socket.
+	id() string
+	// recovered reports whether the core restored an earlier session.
+	recovered() bool
+	// rooms returns the rooms the socket is in, without its own id room.
+	rooms() []string
+	join(rooms ...string)
+	leave(room string)
+	// disconnect sends DISCONNECT and closes the socket: the client's
+	// reason is "io server disconnect".
+	disconnect()
+	// emit sends one event packet to this socket, outside the log.
+	emit(event string, payload json.RawMessage) error
+	// emitAck sends an event packet with an acknowledgement id; answer
+	// gets the client's arguments, at most once. Nothing calls answer when
+	// the socket disconnects first: callers watch the socket's context.
+	emitAck(event string, payload json.RawMessage, answer func(args []any)) error
+	// send writes an event packet made of args, outside the log (the
+	// "error" event, replays, offset markers).
+	send(args []any)
+	// drop closes the connection as a lost network would (the client
+	// reconnects on its own), after letting a write in progress finish
+	// until deadline.
+	drop(deadline time.Time)
+}
+
+// incoming is one event a client sent: its name (cut to maxEventNameLen),
+// its payload arguments and, when the client asked for one, the
+// acknowledgement to answer it with (at most once).
+type incoming struct {
+	name string
+	args []any
+	ack  func(args []any)
+}
