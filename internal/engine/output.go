@@ -136,7 +136,7 @@ func (c *Conn) drain() {
 		t := c.ws
 		c.mu.Unlock()
 
-		err := t.writeBlocking(*buf, c.srv.cfg.PingInterval+c.srv.cfg.PingTimeout)
+		err := t.writeBlocking(*buf, c.srv.ioTimeout())
 		if cap(*buf) <= maxPooledOut {
 			*buf = (*buf)[:0]
 			outPool.Put(buf)

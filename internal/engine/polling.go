@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"time"
 )
 
 // pollState is the long-polling side of a Conn (guarded by Conn.mu).
@@ -92,6 +93,8 @@ func (c *Conn) serveGet(w http.ResponseWriter, r *http.Request) {
 	body := c.takePollBodyLocked()
 	c.poll.getActive = false
 	c.mu.Unlock()
+	// a client that does not read its response holds only its own request
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(c.srv.ioTimeout()))
 	writePayload(w, *body)
 	*body = (*body)[:0]
 	outPool.Put(body)
@@ -162,6 +165,8 @@ func (c *Conn) servePost(w http.ResponseWriter, r *http.Request) {
 			bodyPool.Put(buf)
 		}
 	}()
+	// a client that trickles its body holds only its own request
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(c.srv.ioTimeout()))
 	max := int64(c.srv.cfg.MaxPayload)
 	_, err := buf.ReadFrom(io.LimitReader(r.Body, max+1))
 	if err == nil && int64(buf.Len()) > max {

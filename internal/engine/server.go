@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gobwas/ws"
 )
@@ -15,7 +16,9 @@ import (
 // Handler receives a Server's connections. Its methods for one connection
 // are called one at a time, in order (never concurrently for the same
 // Conn): OnMessage from the connection's reader, OnClose from whoever
-// closed it or from the reader once its batch ends.
+// closed it — inside Conn.Close, Server.Close or a Send that overflowed,
+// when no reader is delivering — or from the reader once its batch ends.
+// So OnClose must not wait for locks that callers of those hold.
 type Handler interface {
 	// OnOpen is called after the open packet has gone out.
 	OnOpen(c *Conn)
@@ -77,6 +80,10 @@ func (s *Server) Close() {
 		c.Close(ReasonServerShutdown)
 	}
 }
+
+// ioTimeout bounds one blocking read or write for a connection: a client
+// that takes longer would have missed its heartbeat anyway.
+func (s *Server) ioTimeout() time.Duration { return s.cfg.PingInterval + s.cfg.PingTimeout }
 
 func (s *Server) forget(c *Conn) {
 	s.mu.Lock()

@@ -189,13 +189,10 @@ func (t *wsTransport) doRead(fd uintptr) bool {
 // message of what arrived as one batch, and ends with the connection.
 func (t *wsTransport) run(initial []byte) {
 	if len(initial) > 0 {
-		t.pending = initial
-		used, err := t.process(initial)
-		if err != nil {
+		if err := t.consume(initial); err != nil {
 			t.fail(err)
 			return
 		}
-		t.keep(initial, used)
 	}
 	for {
 		buf, n, err := t.read()
@@ -203,21 +200,28 @@ func (t *wsTransport) run(initial []byte) {
 			t.fail(errPeerClosed)
 			return
 		}
-		data := (*buf)[:n]
-		if len(t.pending) > 0 {
-			t.pending = append(t.pending, data...)
-			data = t.pending
-		}
-		used, err := t.process(data)
-		if err == nil {
-			t.keep(data, used)
-		}
+		err = t.consume((*buf)[:n])
 		readPool.Put(buf)
 		if err != nil {
 			t.fail(err)
 			return
 		}
 	}
+}
+
+// consume handles the bytes of one read (which it does not keep).
+func (t *wsTransport) consume(chunk []byte) error {
+	data := chunk
+	if len(t.pending) > 0 {
+		t.pending = append(t.pending, chunk...)
+		data = t.pending
+	}
+	used, err := t.process(data)
+	if err != nil {
+		return err
+	}
+	t.keep(data, used)
+	return nil
 }
 
 // keep retains the incomplete frame at the end of data for the next read.

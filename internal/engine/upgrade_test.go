@@ -1,0 +1,86 @@
+package engine_test
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rtkit-go/rtkit/internal/engine"
+)
+
+// A probe that does not complete within UpgradeTimeout is closed; the
+// session goes on over long-polling, and may probe again.
+func TestUpgradeTimeoutKeepsPolling(t *testing.T) {
+	rec := newRecorder(t, true)
+	s := newTestServer(t, rec, engine.Options{UpgradeTimeout: 100 * time.Millisecond})
+	sid := s.handshake(t).Sid
+	c := rec.nextOpen(t)
+	ws, _, err := s.dial(t, "EIO=4&transport=websocket&sid="+sid, nil)
+	require.NoError(t, err)
+	writeText(t, ws, "2probe")
+	require.Equal(t, "3probe", readText(t, ws))
+	waitClosed(t, ws) // no upgrade packet: closed at the deadline
+	require.Equal(t, engine.TransportPolling, c.Transport())
+
+	status, body := s.push(t, sid, "4still polling")
+	require.Equal(t, http.StatusOK, status, body)
+	status, body = s.poll(t, sid)
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, "4still polling", body)
+
+	ws2, _, err := s.dial(t, "EIO=4&transport=websocket&sid="+sid, nil)
+	require.NoError(t, err)
+	writeText(t, ws2, "2probe")
+	require.Equal(t, "3probe", readText(t, ws2))
+	writeText(t, ws2, "5")
+	writeText(t, ws2, "4upgraded")
+	require.Equal(t, "4upgraded", readText(t, ws2))
+	require.Empty(t, rec.closes)
+}
+
+// Anything but "2probe" then "5" on a probing websocket closes that
+// websocket, not the session; a message sent before the upgrade packet is
+// not delivered.
+func TestUpgradeOutOfOrderClosesOnlyTheProbe(t *testing.T) {
+	rec := newRecorder(t, false)
+	s := newTestServer(t, rec, engine.Options{})
+	sid := s.handshake(t).Sid
+	c := rec.nextOpen(t)
+	for _, seq := range [][]string{{"5"}, {"4early"}, {"2probe", "4early"}, {"2probe", "2probe"}, {"3probe"}} {
+		ws, _, err := s.dial(t, "EIO=4&transport=websocket&sid="+sid, nil)
+		require.NoError(t, err)
+		for _, p := range seq {
+			_ = ws.WriteMessage(websocket.TextMessage, []byte(p)) // the server may have closed it already
+		}
+		waitClosed(t, ws)
+		require.Equal(t, engine.TransportPolling, c.Transport(), "%q", seq)
+	}
+	require.Empty(t, rec.msgs)
+	require.Empty(t, rec.closes)
+	status, _ := s.push(t, sid, "4fine")
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, "fine", rec.nextMessage(t).data)
+}
+
+// "closes the session upon cancelled polling request": a client that gives
+// up its GET has lost whatever that GET would have carried.
+func TestCancelledGetClosesSession(t *testing.T) {
+	rec := newRecorder(t, false)
+	s := newTestServer(t, rec, engine.Options{})
+	sid := s.handshake(t).Sid
+	rec.nextOpen(t)
+	conn, err := net.Dial("tcp", s.http.Listener.Addr().String())
+	require.NoError(t, err)
+	_, err = fmt.Fprintf(conn, "GET /engine.io/?EIO=4&transport=polling&sid=%s HTTP/1.1\r\nHost: x\r\n\r\n", sid)
+	require.NoError(t, err)
+	time.Sleep(20 * time.Millisecond) // usually waiting by now; if not, it is read from the socket later
+	require.NoError(t, conn.Close())
+	require.Equal(t, engine.ReasonTransportError, rec.nextClose(t).reason)
+	status, _ := s.poll(t, sid)
+	require.Equal(t, http.StatusBadRequest, status)
+}
