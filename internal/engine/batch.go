@@ -14,7 +14,19 @@ type Batch struct {
 // closed meanwhile reports its close to the Handler.
 func (b *Batch) Send(c *Conn, data []byte, binary bool) {
 	c.mu.Lock()
-	ok := c.enqueueLocked(pktMessage, data, binary)
+	b.queued(c, c.enqueueLocked(pktMessage, data, binary))
+}
+
+// SendGroup queues a text message and binary messages on c as one unit,
+// as Conn.SendGroup, without writing them yet.
+func (b *Batch) SendGroup(c *Conn, text []byte, binaries [][]byte) {
+	c.mu.Lock()
+	b.queued(c, c.enqueueGroupLocked(text, binaries))
+}
+
+// queued schedules c after its packets were queued (ok) or refused; it
+// unlocks c.mu.
+func (b *Batch) queued(c *Conn, ok bool) {
 	schedule := ok && !c.scheduled && !c.reading
 	if schedule {
 		c.scheduled = true

@@ -94,7 +94,22 @@ func (c *Conn) Value() any {
 // unsent output past Options.MaxBuffered.
 func (c *Conn) Send(data []byte, binary bool) error {
 	c.mu.Lock()
-	if !c.enqueueLocked(pktMessage, data, binary) {
+	return c.sendLocked(c.enqueueLocked(pktMessage, data, binary))
+}
+
+// SendGroup queues a text message and the binary messages that follow it
+// (a Socket.IO packet and its attachments) as one unit: nothing sent to c
+// from elsewhere lands between them, and MaxBuffered counts them together.
+// Otherwise as Send.
+func (c *Conn) SendGroup(text []byte, binaries [][]byte) error {
+	c.mu.Lock()
+	return c.sendLocked(c.enqueueGroupLocked(text, binaries))
+}
+
+// sendLocked finishes a Send whose packets were queued (ok) or refused;
+// it unlocks c.mu.
+func (c *Conn) sendLocked(ok bool) error {
+	if !ok {
 		c.mu.Unlock()
 		c.afterClose()
 		return ErrClosed

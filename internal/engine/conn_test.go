@@ -154,3 +154,52 @@ func TestWebsocketPingFrameAndFragments(t *testing.T) {
 	require.Equal(t, "4fragmented message", readText(t, conn)) // the pong is handled while reading
 	require.Equal(t, "hi", <-pong)
 }
+
+// SendGroup keeps a text message and its binary messages together, in
+// order, whatever other goroutines send to the same connection meanwhile.
+func TestSendGroupIsNotInterleaved(t *testing.T) {
+	rec := newRecorder(t, false)
+	s := newTestServer(t, rec, engine.Options{})
+	conn, _ := s.dialOpen(t)
+	c := rec.nextOpen(t)
+	const senders, each = 4, 100
+	var wg sync.WaitGroup
+	for g := range senders {
+		wg.Go(func() {
+			var b engine.Batch
+			for i := range each {
+				text := []byte(fmt.Sprintf("%d:%d", g, i))
+				bins := [][]byte{{byte(g), byte(i), 0}, {byte(g), byte(i), 1}}
+				if i%2 == 0 {
+					require.NoError(t, c.SendGroup(text, bins))
+				} else {
+					b.SendGroup(c, text, bins)
+					b.Flush()
+				}
+				require.NoError(t, c.Send([]byte("single"), false))
+			}
+		})
+	}
+	for range senders * each {
+		var g, i int
+		text := readText(t, conn)
+		for text == "4single" {
+			text = readText(t, conn)
+		}
+		_, err := fmt.Sscanf(text, "4%d:%d", &g, &i)
+		require.NoError(t, err, text)
+		for k := range 2 {
+			typ, b := readFrame(t, conn)
+			require.Equal(t, websocket.BinaryMessage, typ, "attachment %d of %s", k, text)
+			require.Equal(t, []byte{byte(g), byte(i), byte(k)}, b)
+		}
+	}
+	wg.Wait()
+
+	sid := s.handshake(t).Sid
+	pc := rec.nextOpen(t)
+	require.NoError(t, pc.SendGroup([]byte("head"), [][]byte{{1}, {2}}))
+	status, body := s.poll(t, sid)
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, "4head\x1ebAQ==\x1ebAg==", body)
+}

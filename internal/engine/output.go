@@ -28,14 +28,42 @@ func (w outWriter) Write(p []byte) (int, error) {
 // closed the connection, when the connection is not open or the packet
 // would take the unsent output past MaxBuffered.
 func (c *Conn) enqueueLocked(typ byte, data []byte, binary bool) bool {
-	if c.state != stateOpen {
+	if !c.reserveLocked(c.encodedLen(data, binary)) {
 		return false
 	}
-	var need int
+	c.appendLocked(typ, data, binary)
+	return true
+}
+
+// enqueueGroupLocked appends a text message and binary messages as one unit.
+func (c *Conn) enqueueGroupLocked(text []byte, binaries [][]byte) bool {
+	need := c.encodedLen(text, false)
+	for _, b := range binaries {
+		need += c.encodedLen(b, true)
+	}
+	if !c.reserveLocked(need) {
+		return false
+	}
+	c.appendLocked(pktMessage, text, false)
+	for _, b := range binaries {
+		c.appendLocked(pktMessage, b, true)
+	}
+	return true
+}
+
+// encodedLen bounds what a packet takes in the output.
+func (c *Conn) encodedLen(data []byte, binary bool) int {
 	if c.transport == TransportPolling {
-		need = payloadPacketLen(data, binary)
-	} else {
-		need = len(data) + 1 + ws.MaxHeaderSize
+		return payloadPacketLen(data, binary)
+	}
+	return len(data) + 1 + ws.MaxHeaderSize
+}
+
+// reserveLocked checks that need more bytes fit under MaxBuffered; when
+// they do not (or the connection is not open) it closes and returns false.
+func (c *Conn) reserveLocked(need int) bool {
+	if c.state != stateOpen {
+		return false
 	}
 	if c.outLen()+c.inflight+need > c.srv.cfg.MaxBuffered {
 		c.closeLocked(ReasonWriteBufferFull, false)
@@ -44,13 +72,16 @@ func (c *Conn) enqueueLocked(typ byte, data []byte, binary bool) bool {
 	if c.out == nil {
 		c.out = outPool.Get().(*[]byte)
 	}
+	return true
+}
+
+func (c *Conn) appendLocked(typ byte, data []byte, binary bool) {
 	if c.transport == TransportPolling {
 		*c.out = appendPayloadPacket(*c.out, typ, data, binary)
 		c.wakePollLocked()
-		return true
+		return
 	}
 	c.appendFrame(typ, data, binary)
-	return true
 }
 
 // appendFrame appends one packet as a websocket frame: a text frame of the
