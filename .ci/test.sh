@@ -47,7 +47,7 @@ fi
 
 # Folders, relative to the repository root, with a committed
 # package-lock.json: `npm ci` installs exactly what it pins.
-NPM_DIRS=(interop/js tools/docscheck examples/workspace/js auth/testdata/betterauth)
+NPM_DIRS=(interop/js tools/docscheck examples/workspace/js auth/testdata/betterauth internal/engine/testdata/js)
 
 # ---------------------------------------------------------------------------
 # Set-up.
