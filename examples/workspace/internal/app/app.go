@@ -107,6 +107,13 @@ func New(cfg config.Config, o Options) (*App, error) {
 		a.rt = realtime.New(ro)
 		rest.Realtime = a.rt
 		mux.Handle(a.rt.Path(), a.rt.Handler())
+		docs, err := a.docsHandler()
+		if err != nil {
+			_ = a.rt.Shutdown(context.Background())
+			a.closeStores()
+			return nil, err
+		}
+		mux.Handle(DocsPrefix+"/", docs)
 	}
 	mux.Handle("/", rest.Handler())
 	a.http = &http.Server{

@@ -1,0 +1,90 @@
+package rtkit
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// ValidatePayload checks data, the JSON of a payload as it travels, against
+// the event's payload schema: the schema the server validates with, under
+// the same rules (format assertion, nesting depth). It returns nil, or a
+// VALIDATION_ERROR *Error with one detail per offending field — the answer
+// the server would give. Clients call it before sending; it reflects and
+// compiles the schemas on first use, and panics like registration does on a
+// type that has no JSON Schema.
+//
+// It is safe for concurrent use.
+func (e Event[In, Out]) ValidatePayload(data []byte) *Error {
+	return e.check(data, false)
+}
+
+// ValidateAck checks data, the JSON of an acknowledgement's data, against
+// the event's acknowledgement schema; an event whose Out is NoAck accepts
+// only an empty object or nothing. See ValidatePayload.
+func (e Event[In, Out]) ValidateAck(data []byte) *Error {
+	return e.check(data, true)
+}
+
+func (e Event[In, Out]) check(data []byte, ack bool) *Error {
+	if e.d == nil {
+		panic("rtkit: Validate on the zero Event")
+	}
+	if err := e.d.schemas(); err != nil {
+		panic(fmt.Sprintf("rtkit: event %s: %v", e.d.name, err))
+	}
+	ts := e.d.in
+	if ack {
+		if e.d.out == nil {
+			if len(data) == 0 || string(data) == "{}" || string(data) == "null" {
+				return nil
+			}
+			return &Error{Code: CodeValidation, Message: "invalid acknowledgement",
+				Details: []ErrorDetail{{Message: "this event has no acknowledgement data"}}}
+		}
+		ts = e.d.out
+	}
+	return ts.validateJSON(data)
+}
+
+// validateJSON decodes data as the Socket.IO parser would and validates it.
+func (ts *typeSchema) validateJSON(data []byte) *Error {
+	var v any
+	if len(data) > 0 {
+		if err := json.Unmarshal(data, &v); err != nil {
+			return &Error{Code: CodeValidation, Message: "invalid payload",
+				Details: []ErrorDetail{{Message: "not JSON: " + err.Error()}}}
+		}
+	}
+	if e := checkShape(v); e != nil {
+		return e
+	}
+	if v == nil && ts.empty {
+		return nil
+	}
+	return ts.validate(v)
+}
+
+// Schema is a compiled JSON Schema of a payload, as [EventSpec.Payload] and
+// [EventSpec.Ack] carry it: tools that read a [Spec] rather than Go types
+// (command-line clients, gateways) validate with the server's rules through
+// it. It is immutable and safe for concurrent use.
+type Schema struct {
+	ts *typeSchema
+}
+
+// CompileSchema compiles a JSON Schema document of a Spec with the rules the
+// server validates with: draft 2020-12, formats asserted, date-time as
+// time.Time accepts it.
+func CompileSchema(doc json.RawMessage) (*Schema, error) {
+	compiled, err := compileSchema(doc)
+	if err != nil {
+		return nil, fmt.Errorf("rtkit: compile schema: %w", err)
+	}
+	return &Schema{ts: &typeSchema{raw: doc, compiled: compiled}}, nil
+}
+
+// Validate checks data, the JSON of a payload, and returns nil or a
+// VALIDATION_ERROR *Error with one detail per offending field.
+func (s *Schema) Validate(data []byte) *Error {
+	return s.ts.validateJSON(data)
+}
