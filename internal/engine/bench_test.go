@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/gobwas/ws"
 
@@ -45,6 +46,14 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// threadCPU is the calling thread's CPU time.
+func threadCPU() time.Duration {
+	var ts syscall.Timespec
+	const clockThreadCPUTime = 3 // CLOCK_THREAD_CPUTIME_ID
+	_, _, _ = syscall.Syscall(syscall.SYS_CLOCK_GETTIME, clockThreadCPUTime, uintptr(unsafe.Pointer(&ts)), 0)
+	return time.Duration(ts.Nano())
 }
 
 // rawClient is a websocket client that allocates nothing per message
@@ -168,4 +177,53 @@ func inUse() (uint64, int) {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return m.HeapInuse + m.StackInuse, runtime.NumGoroutine()
+}
+
+// connRecorder hands out each opened Conn.
+type connRecorder struct{ opens chan *engine.Conn }
+
+func (h connRecorder) OnOpen(c *engine.Conn)              { h.opens <- c }
+func (connRecorder) OnMessage(*engine.Conn, []byte, bool) {}
+func (connRecorder) OnClose(*engine.Conn, string)         {}
+
+// BenchmarkBroadcast1000 queues one 150-byte message on 1,000 websocket
+// connections with a Batch and flushes it: one write per connection.
+// cpu-ns/delivery is the broadcasting thread's CPU time per recipient
+// (framing, copy, the write system call with the loopback delivery inside
+// it), not wall time, which the clients draining on their own goroutines
+// and the machine's other load would swamp.
+func BenchmarkBroadcast1000(b *testing.B) {
+	const n = 1000
+	h := connRecorder{opens: make(chan *engine.Conn, n)}
+	srv := engine.NewServer(h, engine.Options{MaxBuffered: 64 << 20})
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	defer srv.Close()
+	url := "ws" + strings.TrimPrefix(hs.URL, "http") + "/?EIO=4&transport=websocket"
+	conns := make([]*engine.Conn, 0, n)
+	var wg sync.WaitGroup
+	for range n {
+		c, _, _, err := ws.Dial(context.Background(), url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		wg.Go(func() { _, _ = io.Copy(io.Discard, c) })
+		defer c.Close()
+		conns = append(conns, <-h.opens)
+	}
+	msg := []byte(`2["notification",{"type":"notification","channel":"broadcast","seq":1,"body":"` + strings.Repeat("x", 70) + `"}]`)
+	var batch engine.Batch
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	b.ReportAllocs()
+	start := threadCPU()
+	for b.Loop() {
+		for _, c := range conns {
+			batch.Send(c, msg, false)
+		}
+		batch.Flush()
+	}
+	b.ReportMetric(float64(threadCPU()-start)/float64(b.N*n), "cpu-ns/delivery")
+	srv.Close()
+	wg.Wait()
 }
