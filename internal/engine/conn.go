@@ -34,6 +34,7 @@ type Conn struct {
 	reading   bool    // a reader is delivering a batch and flushes at its end
 	scheduled bool    // a Batch holds this Conn and will flush it
 	draining  bool    // a goroutine is writing the output out
+	linger    bool    // closing gracefully: half close the websocket at the end
 	hdr       [14]byte
 
 	ws           *wsTransport // the websocket once it is the transport
@@ -152,6 +153,7 @@ func (c *Conn) closeNow(reason string) {
 func (c *Conn) closeLocked(reason string, graceful bool) {
 	if c.state != stateOpen {
 		if !graceful && c.state == stateClosing {
+			c.linger = false
 			c.finishLocked()
 		}
 		return
@@ -174,6 +176,7 @@ func (c *Conn) closeLocked(reason string, graceful bool) {
 		c.finishLocked()
 		return
 	}
+	c.linger = true
 	c.appendWSClose()
 	c.flushLocked()
 	if !c.draining {
@@ -182,10 +185,19 @@ func (c *Conn) closeLocked(reason string, graceful bool) {
 }
 
 // finishLocked ends a closing connection: its network connection, its buffers.
+// After a graceful close the websocket is only half closed: the client
+// gets its last output, a close frame and a FIN, and the reader goes on
+// until the client closes its side (or lingerTimeout passes), so that
+// nothing the client still sends makes the kernel reset the connection
+// under the output it has not read yet.
 func (c *Conn) finishLocked() {
 	c.state = stateClosed
 	c.releaseOut()
-	if c.ws != nil {
+	switch {
+	case c.ws == nil:
+	case c.linger:
+		c.ws.closeWrite()
+	default:
 		c.ws.closeNet()
 	}
 }

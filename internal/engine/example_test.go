@@ -38,8 +38,9 @@ func Example() {
 	fmt.Println(string(reply))
 	srv.Close()
 	fmt.Println("closed:", <-h.closed)
-	_, _, err = ws.ReadMessage()
+	_, _, err = ws.ReadMessage() // the server's close frame
 	fmt.Println(err != nil)
+	ws.Close()
 	// Output:
 	// true
 	// 4hello

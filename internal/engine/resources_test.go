@@ -192,3 +192,59 @@ func TestConnCloseFlushesAndReportsOnce(t *testing.T) {
 	eventually(t, "no connection left", func() bool { return s.Len() == 0 })
 	require.Empty(t, rec.closes)
 }
+
+// A server-side close reaches a client that is still sending (and a
+// server that has not read all it sent): the client reads the last
+// message and a normal close frame. (On loopback the output is in the
+// client's socket before the server closes, so this cannot show a reset
+// overtaking output still queued on a real network; the half close in
+// Conn.finishLocked is there for that.)
+func TestCloseReachesAClientThatKeepsSending(t *testing.T) {
+	rec := newRecorder(t, false)
+	s := newTestServer(t, slowHandler{rec}, engine.Options{})
+	for range 10 {
+		ws, _ := s.dialOpen(t)
+		c := rec.nextOpen(t)
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			spam := []byte("4" + strings.Repeat("s", 1000))
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if ws.WriteMessage(websocket.TextMessage, spam) != nil {
+					return
+				}
+			}
+		})
+		for len(rec.msgs) < 5 {
+			time.Sleep(time.Millisecond)
+		}
+		require.NoError(t, c.Send([]byte("final"), false))
+		c.Close("bye")
+		require.Equal(t, "4final", readText(t, ws))
+		_, _, err := ws.ReadMessage()
+		var ce *websocket.CloseError
+		require.ErrorAs(t, err, &ce, "a close frame, not %v", err)
+		require.Equal(t, websocket.CloseNormalClosure, ce.Code)
+		close(stop)
+		ws.Close()
+		wg.Wait()
+		require.Equal(t, "bye", rec.nextClose(t).reason)
+		for len(rec.msgs) > 0 {
+			<-rec.msgs
+		}
+	}
+}
+
+// slowHandler takes its time over each message, so that the server has
+// unread input when it closes.
+type slowHandler struct{ *recorder }
+
+func (h slowHandler) OnMessage(c *engine.Conn, data []byte, binary bool) {
+	time.Sleep(time.Millisecond)
+	h.recorder.OnMessage(c, data, binary)
+}

@@ -5,7 +5,6 @@ package engine_test
 // after it, over real HTTP and websocket connections on 127.0.0.1.
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -386,13 +385,4 @@ func TestClosePacketClosesSession(t *testing.T) {
 	require.Equal(t, engine.ReasonTransportClose, rec.nextClose(t).reason)
 	status, body = s.poll(t, sid)
 	require.Equal(t, http.StatusBadRequest, status, body)
-}
-
-// readHTTP reads one raw HTTP response from conn.
-func readHTTP(t *testing.T, conn net.Conn) *http.Response {
-	t.Helper()
-	require.NoError(t, conn.SetReadDeadline(time.Now().Add(wait)))
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	require.NoError(t, err)
-	return resp
 }

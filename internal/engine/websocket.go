@@ -19,6 +19,7 @@ const (
 	readBufSize      = 16 << 10
 	handshakeTimeout = 10 * time.Second
 	probeWriteWait   = 10 * time.Second
+	lingerTimeout    = 5 * time.Second
 )
 
 var readPool = sync.Pool{New: func() any { b := make([]byte, readBufSize); return &b }}
@@ -57,6 +58,7 @@ type wsTransport struct {
 
 	probing bool // upgrade from long-polling not complete
 	probed  bool // "2probe" answered
+	stopped bool // the session closed: what the client sends is discarded
 
 	closeOnce sync.Once
 }
@@ -98,6 +100,17 @@ func buffered(rw *bufio.ReadWriter) []byte {
 
 func (t *wsTransport) closeNet() {
 	t.closeOnce.Do(func() { _ = t.nc.Close() })
+}
+
+// closeWrite half closes the connection after the last output; the reader
+// closes it when the client has closed its side, or at lingerTimeout.
+func (t *wsTransport) closeWrite() {
+	cw, ok := t.nc.(interface{ CloseWrite() error })
+	if !ok || cw.CloseWrite() != nil {
+		t.closeNet()
+		return
+	}
+	_ = t.nc.SetReadDeadline(time.Now().Add(lingerTimeout))
 }
 
 // tryWrite writes what the socket takes without blocking (under Conn.mu).
@@ -188,25 +201,40 @@ func (t *wsTransport) doRead(fd uintptr) bool {
 // run is the connection's reader: it reads, delivers every complete
 // message of what arrived as one batch, and ends with the connection.
 func (t *wsTransport) run(initial []byte) {
+	defer t.closeNet() // once the reader ends, nothing else needs the connection
 	if len(initial) > 0 {
-		if err := t.consume(initial); err != nil {
-			t.fail(err)
+		if err := t.consume(initial); err != nil && !t.stop(err) {
 			return
 		}
 	}
 	for {
 		buf, n, err := t.read()
 		if err != nil {
-			t.fail(errPeerClosed)
+			if !t.stopped {
+				t.fail(errPeerClosed)
+			}
 			return
 		}
-		err = t.consume((*buf)[:n])
+		if !t.stopped {
+			err = t.consume((*buf)[:n])
+		}
 		readPool.Put(buf)
-		if err != nil {
-			t.fail(err)
+		if err != nil && !t.stop(err) {
 			return
 		}
 	}
+}
+
+// stop handles an error of consume; true means: keep reading, and
+// discarding, because the session closed while its last output may still
+// be going out (see Conn.finishLocked).
+func (t *wsTransport) stop(err error) bool {
+	if errors.Is(err, errStop) && !t.probing {
+		t.stopped = true
+		return true
+	}
+	t.fail(err)
+	return false
 }
 
 // consume handles the bytes of one read (which it does not keep).
