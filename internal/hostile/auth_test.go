@@ -185,7 +185,7 @@ func TestThousandsOfUnknownNamespaces(t *testing.T) {
 		c.Send(fmt.Sprintf("40/ns%d,", i))
 	}
 	for i := range 3000 {
-		assert.Equal(t, fmt.Sprintf(`44/ns%d,{"message":"Invalid namespace"}`, i), c.Read())
+		assert.Equal(t, fmt.Sprintf(`44/ns%d,{"data":{"code":"NOT_FOUND"},"message":"Invalid namespace"}`, i), c.Read())
 	}
 	for i := range 200 {
 		c := sioraw.Dial(t, s.URL, nil)

@@ -172,7 +172,7 @@ func TestEngineIOOddities(t *testing.T) {
 func TestNamespaceOddities(t *testing.T) {
 	s := start(t, nil)
 	c := sioraw.Dial(t, s.URL, nil)
-	assert.Equal(t, `44/app{"token":"x"},{"message":"Invalid namespace"}`, c.Connect(`/app{"token":"x"}`, nil))
+	assert.Equal(t, `44/app{"token":"x"},{"data":{"code":"NOT_FOUND"},"message":"Invalid namespace"}`, c.Connect(`/app{"token":"x"}`, nil))
 	c.Send(`40`)
 	f := c.Read()
 	t.Logf("CONNECT to the main namespace: %s", f)
