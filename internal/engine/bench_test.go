@@ -74,7 +74,7 @@ func dialRaw(b testing.TB, url string) *rawClient {
 	if br == nil {
 		br = bufio.NewReader(conn)
 	}
-	c := &rawClient{conn: conn, br: br, buf: make([]byte, 64<<10)}
+	c := &rawClient{conn: conn, br: br, buf: make([]byte, 512)}
 	c.read(b) // the open packet
 	return c
 }
@@ -83,6 +83,9 @@ func (c *rawClient) read(b testing.TB) []byte {
 	h, err := ws.ReadHeaderBuffer(c.br, c.hdr[:])
 	if err != nil {
 		b.Fatal(err)
+	}
+	if int64(len(c.buf)) < h.Length {
+		c.buf = make([]byte, h.Length)
 	}
 	p := c.buf[:h.Length]
 	if _, err := io.ReadFull(c.br, p); err != nil {
@@ -226,4 +229,21 @@ func BenchmarkBroadcast1000(b *testing.B) {
 	b.ReportMetric(float64(threadCPU()-start)/float64(b.N*n), "cpu-ns/delivery")
 	srv.Close()
 	wg.Wait()
+}
+
+// BenchmarkConnectWebsocket: a websocket handshake, the open packet, and
+// the close, one connection at a time; cpu-ns/op is the process's CPU
+// (client included), allocations are client and server together.
+func BenchmarkConnectWebsocket(b *testing.B) {
+	srv, url := echoServer(b, engine.Options{})
+	b.ReportAllocs()
+	start := cpuTime()
+	for b.Loop() {
+		c := dialRaw(b, url)
+		_ = c.conn.Close()
+	}
+	b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+	for srv.Len() > 0 {
+		time.Sleep(time.Millisecond)
+	}
 }
