@@ -58,7 +58,8 @@ var (
 	// ErrClosed: the client was closed with Close.
 	ErrClosed = errors.New("client: closed")
 	// ErrServerDisconnect: the server disconnected the socket on purpose
-	// (a revoked session, say); the client does not reconnect.
+	// (a revoked session, say); without Options.Refresh the client does
+	// not reconnect.
 	ErrServerDisconnect = errors.New("client: disconnected by the server")
 	// ErrContract: the server sent a payload or an acknowledgement that
 	// does not match the event's schema (incoming validation on).

@@ -240,7 +240,9 @@ func (c *Client) run() {
 		c.setUp(false)
 		c.log.Debug("client: disconnected", "namespace", c.nsp, "reason", reason)
 		switch {
-		case reason == "io server disconnect":
+		case reason == "io server disconnect" && c.opts.Refresh == nil:
+			// The server ended the session on purpose: the same
+			// credentials would not be welcome again.
 			c.end(ErrServerDisconnect)
 			return
 		case c.opts.NoReconnect:

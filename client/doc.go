@@ -59,9 +59,10 @@ connection had never dropped. When it cannot (the client was away longer
 than the server's window), it sends "rtkit:resync": [Options.OnResync]
 runs before any later event, and the application refetches its state.
 
-A connection the server ends on purpose ("io server disconnect": a revoked
-session) is not retried, and neither is a refusal without Refresh: the
-client ends, [Client.Done] is closed and [Client.Err] says why.
+Without Refresh, a connection the server ends on purpose ("io server
+disconnect": a revoked session) is not retried, and neither is a refused
+reconnection: the client ends, [Client.Done] is closed and [Client.Err]
+says why. With Refresh, both are retried under the new credentials.
 
 # Concurrency
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/zishang520/socket.io/servers/socket/v3"
 	"github.com/zishang520/socket.io/v3/pkg/types"
@@ -170,3 +171,41 @@ func payloadJSON(args []any) (json.RawMessage, error) {
 	}
 	return b, nil
 }
+
+// OnAny calls fn with every event the server sends, by name, with its
+// payload as JSON and without validation: for tools that know the contract
+// only from a spec (the rtkit command's listen). rtkit's "rtkit:offset"
+// bookkeeping is left out; "rtkit:resync" is included (and Options.OnResync
+// still runs). Like On, fn runs on the client's goroutine, in arrival
+// order. It returns a function that removes the listener.
+func (c *Client) OnAny(fn func(event string, payload json.RawMessage)) (remove func()) {
+	var removed atomic.Bool
+	c.raw.OnAny(func(args ...any) {
+		name, ok := firstString(args)
+		if !ok || name == offsetEvent || removed.Load() {
+			return
+		}
+		rest := args[1:]
+		if k := len(rest); k > 0 {
+			if _, isAck := rest[k-1].(socket.Ack); isAck {
+				rest = rest[:k-1]
+			}
+		}
+		payload, err := payloadJSON(rest)
+		c.queue.push(func() {
+			if removed.Load() {
+				return
+			}
+			if err != nil {
+				c.invalid(name, rtkit.Errorf(rtkit.CodeValidation, "client: undecodable payload: %v", err))
+				return
+			}
+			fn(name, payload)
+		})
+	})
+	return func() { removed.Store(true) }
+}
+
+// offsetEvent moves the client's recovery offset; it carries no payload
+// for the application.
+const offsetEvent = "rtkit:offset"

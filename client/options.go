@@ -21,8 +21,11 @@ type Options struct {
 	// Refresh, when set, is called before every reconnection attempt (not
 	// before the first connection) and its credentials replace the
 	// current ones: a token that expired while the client was away is
-	// renewed before the server sees it. An error counts as a failed
-	// attempt: the client backs off and calls Refresh again. ctx ends when
+	// renewed before the server sees it. With Refresh, the client also
+	// reconnects after the server ended its session on purpose ("io server
+	// disconnect": an expired or revoked session), under the new
+	// credentials. An error counts as a failed attempt: the client backs
+	// off and calls Refresh again (see Backoff.MaxAttempts). ctx ends when
 	// the client is closed.
 	Refresh func(ctx context.Context) (Credentials, error)
 

@@ -29,6 +29,10 @@ type Options struct {
 // It fails on a spec whose schemas are not valid JSON, or with two
 // namespaces that map to the same file name ("/a/b" and "/a-b").
 func Generate(sp rtkit.Spec, opts Options) (map[string][]byte, error) {
+	sp, err := canonical(sp)
+	if err != nil {
+		return nil, err
+	}
 	stems := map[string]string{}
 	for _, ns := range sp.Namespaces {
 		s := slug(ns.Name)
@@ -87,4 +91,20 @@ func WriteFiles(dir string, files map[string][]byte) error {
 		}
 	}
 	return nil
+}
+
+// canonical returns sp as a spec file holds it: annotations that were Go
+// values in the server's process become what their JSON decodes to. The
+// files generated from a running server and from its saved spec are then
+// the same, byte for byte.
+func canonical(sp rtkit.Spec) (rtkit.Spec, error) {
+	b, err := json.Marshal(sp)
+	if err != nil {
+		return sp, fmt.Errorf("docgen: spec: %w", err)
+	}
+	var out rtkit.Spec
+	if err := json.Unmarshal(b, &out); err != nil {
+		return sp, fmt.Errorf("docgen: spec: %w", err)
+	}
+	return out, nil
 }

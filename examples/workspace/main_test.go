@@ -17,5 +17,6 @@ func TestMain(m *testing.M) {
 	redis.SetLogger(redisLog{slog.New(slog.DiscardHandler)})
 	code := leakcheck.Run(m)
 	appBinary.Remove()
+	cliBinary.Remove()
 	os.Exit(code)
 }
