@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"context"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"sync"
@@ -127,8 +129,9 @@ func (c *Conn) sendLocked(ok bool) error {
 }
 
 // Close closes the connection after writing out what is already queued
-// (bounded by the ping timeout); idempotent. OnClose follows with reason
-// (ReasonForcedClose when empty).
+// (for at most the ping interval plus the ping timeout; on long-polling,
+// the client's next GET within the ping timeout gets it); idempotent.
+// OnClose follows with reason (ReasonForcedClose when empty).
 func (c *Conn) Close(reason string) {
 	if reason == "" {
 		reason = ReasonForcedClose
@@ -234,6 +237,9 @@ func (c *Conn) deliverClose() {
 	reason := c.reason
 	c.mu.Unlock()
 	if call {
+		if log := c.srv.cfg.Logger; log.Enabled(context.Background(), slog.LevelDebug) {
+			log.Debug("engine: connection closed", "sid", c.id, "remote", c.remote, "reason", reason)
+		}
 		c.srv.h.OnClose(c, reason)
 	}
 	c.rmu.Unlock()

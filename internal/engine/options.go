@@ -32,12 +32,14 @@ const (
 	// a websocket close frame or the TCP connection ending).
 	ReasonTransportClose = "transport close"
 	// ReasonTransportError: the transport failed (a write error, an aborted
-	// long-polling request, overlapping requests, a frame over MaxPayload).
+	// long-polling request, overlapping requests, a message over MaxPayload,
+	// a websocket frame that breaks RFC 6455, a ping from the client).
 	ReasonTransportError = "transport error"
 	// ReasonPingTimeout: no pong within PingTimeout of a ping.
 	ReasonPingTimeout = "ping timeout"
 	// ReasonParseError: the client sent something that is not an Engine.IO
-	// packet (or not a valid websocket frame).
+	// packet (an unknown type, an empty packet, text that is not UTF-8,
+	// binary that is not base64).
 	ReasonParseError = "parse error"
 	// ReasonForcedClose: the server side closed the connection (Conn.Close
 	// callers may pass their own reason instead).
