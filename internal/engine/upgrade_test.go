@@ -17,7 +17,7 @@ import (
 // session goes on over long-polling, and may probe again.
 func TestUpgradeTimeoutKeepsPolling(t *testing.T) {
 	rec := newRecorder(t, true)
-	s := newTestServer(t, rec, engine.Options{UpgradeTimeout: 100 * time.Millisecond})
+	s := newTestServer(t, rec, engine.Options{UpgradeTimeout: 2 * time.Second})
 	sid := s.handshake(t).Sid
 	c := rec.nextOpen(t)
 	ws, _, err := s.dial(t, "EIO=4&transport=websocket&sid="+sid, nil)
