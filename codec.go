@@ -1,6 +1,7 @@
 package rtkit
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -43,18 +44,34 @@ func encodePayload(ts *typeSchema, v any, validate bool) (json.RawMessage, error
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", ts.goType, err)
 	}
+	var generic any
+	if ts.fill != nil && bytes.Contains(b, null) {
+		// A nil slice or map went out as null; the schema says [] or {}.
+		d := json.NewDecoder(bytes.NewReader(b))
+		d.UseNumber() // keep integers beyond 2^53 exact
+		if err := d.Decode(&generic); err != nil {
+			return nil, fmt.Errorf("re-read %s: %w", ts.goType, err)
+		}
+		generic = ts.fill(generic)
+		if b, err = json.Marshal(generic); err != nil {
+			return nil, fmt.Errorf("encode %s: %w", ts.goType, err)
+		}
+	}
 	if !validate {
 		return b, nil
 	}
-	var generic any
-	if err := json.Unmarshal(b, &generic); err != nil {
-		return nil, fmt.Errorf("re-read %s: %w", ts.goType, err)
+	if generic == nil {
+		if err := json.Unmarshal(b, &generic); err != nil {
+			return nil, fmt.Errorf("re-read %s: %w", ts.goType, err)
+		}
 	}
 	if e := ts.validate(generic); e != nil {
 		return nil, &outboundError{goType: ts.goType.String(), details: e.Details}
 	}
 	return b, nil
 }
+
+var null = []byte("null")
 
 // outboundError reports a value the server was about to send that does not
 // match its own contract.

@@ -44,6 +44,39 @@ panics per message. Objects refuse properties their struct does not declare;
 time.Time must be RFC 3339; uuid.UUID and other encoding.TextMarshaler types
 travel as strings; unsigned integers refuse negative numbers.
 
+# Optional, nullable and zero values
+
+A payload's schema admits exactly what encoding/json writes for its Go
+type, so that a handler returning Go's zero values never fails its own
+contract, and a client reads in the generated docs what it will receive:
+
+  - A field is required unless its json tag says omitempty or omitzero
+    (encoding/json then may leave it out). That is the only rule:
+    jsonschema:"required" is refused, since a field Go sometimes omits
+    cannot be required of the server. bool and number fields are required
+    like any other; make them omitempty to let clients leave them out.
+  - A pointer field without omitempty is required and nullable (Go writes
+    nil as null; clients may send null). With omitempty it is optional and
+    not nullable: nil is left out, and a client says "nothing" by leaving
+    the field out, not with null. Pointer elements of lists and pointer
+    values of maps are nullable.
+  - A slice or map field is never null: rtkit sends a nil slice as [] and
+    a nil map as {} (a nil []byte as ""), both in payloads and in
+    acknowledgements, and refuses null from clients. With omitempty, an
+    empty or nil one is left out.
+  - jsonschema:"nullable" makes a non-pointer field accept null from
+    clients too (it decodes to the zero value); Go never sends null for it.
+
+Registration refuses, with a panic naming the namespace, the event and the
+field, every struct tag rtkit would otherwise ignore without a word: the
+tags of other validation libraries (validate:"…", binding:"…", huma-style
+minLength:"…"), json options encoding/json does not know, misspelled or
+misplaced jsonschema keys (minlength=3, or maxLength on a number), and
+values of the wrong kind (minimum=abc, maxLength=-1, a pattern that does
+not compile). Constraints still apply to zero values: a handler that
+returns "" for a field with minLength=1 breaks its own contract, and its
+client gets INTERNAL while the server logs which field was wrong.
+
 # Handlers
 
 [Handle] registers the handler of a client → server event on a namespace:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"regexp"
@@ -30,6 +31,9 @@ type typeSchema struct {
 	// can have ({} for a struct without fields): encoding and validating
 	// it again per message is pointless.
 	constant json.RawMessage
+	// fill, when set, turns the nulls of nil slices and maps in an
+	// outgoing value into the empty lists and objects the schema requires.
+	fill filler
 }
 
 var (
@@ -50,6 +54,10 @@ func buildSchema(t reflect.Type) (ts *typeSchema, err error) {
 		}
 	}()
 	raw, compiled, err := reflectAndCompile(t, true)
+	var rules *fieldRuleError
+	if errors.As(err, &rules) {
+		return nil, rules.err
+	}
 	if err != nil {
 		// A type that refers to itself cannot be inlined at the root: its
 		// references point at a $defs entry that ExpandedStruct left out.
@@ -64,6 +72,7 @@ func buildSchema(t reflect.Type) (ts *typeSchema, err error) {
 		compiled: compiled,
 		empty:    t == noAckType || (t.Kind() == reflect.Struct && t.NumField() == 0),
 		decode:   compileDecoder(t, map[reflect.Type]*decoder{}),
+		fill:     compileFiller(t),
 	}
 	if ts.empty && !t.Implements(jsonMarshaler) && !reflect.PointerTo(t).Implements(jsonMarshaler) {
 		ts.constant = json.RawMessage(`{}`)
@@ -81,7 +90,11 @@ func reflectAndCompile(t reflect.Type, expanded bool) (json.RawMessage, *validat
 		Namer:          newNamer(),
 		Mapper:         mapType,
 	}
-	raw, err := json.Marshal(r.ReflectFromType(t))
+	s := r.ReflectFromType(t)
+	if err := applyFieldRules(s, t); err != nil {
+		return nil, nil, &fieldRuleError{err}
+	}
+	raw, err := json.Marshal(s)
 	if err != nil {
 		return nil, nil, fmt.Errorf("encode schema of %s: %w", t, err)
 	}
@@ -91,6 +104,12 @@ func reflectAndCompile(t reflect.Type, expanded bool) (json.RawMessage, *validat
 	}
 	return raw, compiled, nil
 }
+
+// fieldRuleError is a field whose tags break rtkit's rules: reported as
+// is, never retried with another reflection.
+type fieldRuleError struct{ err error }
+
+func (e *fieldRuleError) Error() string { return e.err.Error() }
 
 // compileSchema compiles one schema document with format assertion on and
 // rtkit's date-time format, which accepts exactly what time.Time decodes.

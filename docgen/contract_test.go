@@ -65,8 +65,10 @@ type DocumentEdit struct {
 
 // EditApplied acknowledges an edit.
 type EditApplied struct {
-	Version uint64    `json:"version"`
-	At      time.Time `json:"at"`
+	Version  uint64    `json:"version"`
+	At       time.Time `json:"at"`
+	Reviewer *Author   `json:"reviewer" jsonschema:"description=Null until someone reviews the edit."`
+	Parent   *uint64   `json:"parent"`
 }
 
 // Confirm asks the client to confirm.

@@ -74,11 +74,12 @@ func (g *exampler) value(s *schema, name string) any {
 func (g *exampler) object(s *schema) any {
 	out := orderedObject{}
 	for _, p := range s.Properties {
-		if t, def := g.r.resolve(p.Schema); def != "" && g.active[def] {
+		inner, nullable := unwrapNull(p.Schema)
+		if t, def := g.r.resolve(inner); def != "" && g.active[def] {
 			if !s.isRequired(p.Name) {
 				continue // a type that refers to itself: stop here
 			}
-			if t.has("null") {
+			if nullable || t.has("null") {
 				out = append(out, field{p.Name, nil})
 				continue
 			}

@@ -2,6 +2,7 @@ package docgen
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -16,6 +17,10 @@ type fieldRow struct {
 	Schema   *schema // resolved
 	Def      string  // definition name when the field's type is a named type
 	Required bool
+	// Nullable is set for a field that is a named type or null; its
+	// Schema and Def are the named type's, Doc the field's description.
+	Nullable bool
+	Doc      string
 	// Element is set on the row of a list's scalar elements ("tags[]"),
 	// which only carries their constraints.
 	Element bool
@@ -30,6 +35,7 @@ func flatten(root *schema) []fieldRow {
 	active := map[string]bool{}
 	var walk func(s *schema, path string)
 	walk = func(s *schema, path string) {
+		s, _ = unwrapNull(s)
 		s, def := r.resolve(s)
 		if s == nil {
 			return
@@ -42,9 +48,14 @@ func flatten(root *schema) []fieldRow {
 			defer delete(active, def)
 		}
 		for _, p := range s.Properties {
-			t, d := r.resolve(p.Schema)
+			inner, nullable := unwrapNull(p.Schema)
+			t, d := r.resolve(inner)
 			child := joinPath(path, p.Name)
-			rows = append(rows, fieldRow{Path: child, Schema: t, Def: d, Required: s.isRequired(p.Name)})
+			row := fieldRow{Path: child, Schema: t, Def: d, Required: s.isRequired(p.Name), Nullable: nullable}
+			if nullable {
+				row.Doc = cmp.Or(p.Schema.Description, p.Schema.Title)
+			}
+			rows = append(rows, row)
 			walk(p.Schema, child)
 		}
 		if s.Items != nil {

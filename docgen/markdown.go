@@ -1,6 +1,7 @@
 package docgen
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -216,11 +217,12 @@ func writeSchema(b *strings.Builder, raw json.RawMessage, wrap func(json.RawMess
 			if row.Required {
 				req = "yes"
 			}
-			desc := row.Schema.Description
-			if desc == "" {
-				desc = row.Schema.Title
+			desc := cmp.Or(row.Doc, row.Schema.Description, row.Schema.Title)
+			label := typeLabel(r, row.Schema, row.Def)
+			if row.Nullable {
+				label += " | null"
 			}
-			fmt.Fprintf(b, "| `%s` | %s | %s | %s | %s |\n", row.Path, cell(typeLabel(r, row.Schema, row.Def)),
+			fmt.Fprintf(b, "| `%s` | %s | %s | %s | %s |\n", row.Path, cell(label),
 				req, cell(constraints(row.Schema)), cell(desc))
 		}
 		b.WriteString("\n")

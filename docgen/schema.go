@@ -125,6 +125,21 @@ func (s *schema) has(name string) bool { return slices.Contains(s.Types, name) }
 // isRequired reports whether the object schema requires property name.
 func (s *schema) isRequired(name string) bool { return slices.Contains(s.Required, name) }
 
+// unwrapNull returns X of a schema that allows X or null written as
+// {"anyOf"|"oneOf": [X, {"type": "null"}]} (rtkit's nullable pointer to a
+// named type), and true; otherwise s and false.
+func unwrapNull(s *schema) (*schema, bool) {
+	if s == nil || len(s.Types) > 0 || s.Ref != "" {
+		return s, false
+	}
+	for _, alts := range [][]*schema{s.AnyOf, s.OneOf} {
+		if len(alts) == 2 && len(alts[1].Types) == 1 && alts[1].Types[0] == "null" {
+			return alts[0], true
+		}
+	}
+	return s, false
+}
+
 // refName returns the $defs entry a local reference points at, or "".
 func refName(ref string) string {
 	name, ok := strings.CutPrefix(ref, "#/$defs/")

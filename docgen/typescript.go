@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/rtkit-go/rtkit"
 )
@@ -248,7 +250,7 @@ func tsObject(s *schema, indent string) string {
 	for _, p := range s.Properties {
 		doc := p.Schema.Description
 		if c := constraints(p.Schema); c != "" {
-			doc = strings.TrimSpace(doc + "\n\n" + strings.ToUpper(c[:1]) + c[1:] + ".")
+			doc = strings.TrimSpace(doc + "\n\n" + sentence(c))
 		}
 		writeTSDoc(&b, inner, doc)
 		opt := ""
@@ -259,6 +261,13 @@ func tsObject(s *schema, indent string) string {
 	}
 	b.WriteString(indent + "}")
 	return b.String()
+}
+
+// sentence starts s with a capital letter (a whole rune: constraints may
+// start with ≥) and ends it with a full stop.
+func sentence(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:] + "."
 }
 
 var tsIdent = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*$`)

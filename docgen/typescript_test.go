@@ -2,6 +2,7 @@ package docgen_test
 
 import (
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -54,4 +55,24 @@ func countOf(s, sub string) int {
 		}
 	}
 	return n
+}
+
+func TestNullablePointersInEveryGenerator(t *testing.T) {
+	t.Parallel()
+	sp := specOf(documentsNamespace())
+	ts, err := docgen.TypeScript(sp)
+	require.NoError(t, err)
+	docs := string(ts["documents.ts"])
+	assert.Contains(t, docs, "  /** Null until someone reviews the edit. */\n  reviewer: Author | null;\n")
+	assert.Contains(t, docs, "  /** ≥ 0. */\n  parent: number | null;\n", "a constraint that starts with ≥ stays valid UTF-8")
+	for name, b := range ts {
+		assert.True(t, utf8.Valid(b), "%s is valid UTF-8", name)
+	}
+
+	md, err := docgen.Markdown(sp, docgen.Info{})
+	require.NoError(t, err)
+	page := string(md["documents.md"])
+	assert.Contains(t, page, "| `reviewer` | Author \\| null | yes |  | Null until someone reviews the edit. |")
+	assert.Contains(t, page, "| `reviewer.name` | string | yes |", "the fields of a nullable named type are listed")
+	assert.Contains(t, page, "| `parent` | integer \\| null | yes |")
 }
