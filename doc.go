@@ -329,6 +329,12 @@ Wire details, for client authors:
     offset cannot be recovered and is told to resync.
   - "rtkit:resync" carries the offset the client resumes from.
 
+[Server.Spec] says all of this to the generators: with recovery on it has
+[Spec].Recovery, declares "rtkit:resync" ([ResyncEvent]) and "rtkit:offset"
+([OffsetEvent]) on every namespace, and sets [EventSpec].Offset on the
+events that carry the trailing offset, so that the TypeScript, AsyncAPI
+and Markdown output types and explains them.
+
 Known limit of the official client (socket.io-client 4.8): over
 long-polling, a poll response that arrives after the client itself closed
 its engine (socket.io.engine.close()) is buffered and emitted on the next

@@ -1,11 +1,13 @@
 package rtkit
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // NoAck is the Out type of an event that is never acknowledged:
@@ -58,6 +60,9 @@ type eventDesc struct {
 	values      map[any]any
 
 	inType, outType reflect.Type
+
+	undeclared sync.Map // Code → struct{}: codes a handler returned undeclared, logged once
+	nUndecl    atomic.Int32
 
 	once         sync.Once
 	in, out      *typeSchema
@@ -120,6 +125,27 @@ func (d *eventDesc) schemas() error {
 		}
 	})
 	return d.schemaErr
+}
+
+// maxUndeclared bounds the undeclared codes remembered per event.
+const maxUndeclared = 32
+
+// checkCode logs, once per code, a handler's *Error whose code the
+// contract does not list, so that the docs can be completed with Errors.
+// The client gets the error all the same.
+func (d *eventDesc) checkCode(n *Namespace, err error, declared []Code) {
+	var e *Error
+	if !errors.As(err, &e) || slices.Contains(declared, e.Code) {
+		return
+	}
+	if _, seen := d.undeclared.Load(e.Code); seen || d.nUndecl.Load() >= maxUndeclared {
+		return // codes built from data must not grow the map without bound
+	}
+	if _, seen := d.undeclared.LoadOrStore(e.Code, struct{}{}); !seen {
+		d.nUndecl.Add(1)
+		n.srv.log.Warn("rtkit: handler returned an error code its event does not declare; add it with rtkit.Errors so that the docs list it",
+			"namespace", n.name, "event", d.name, "code", string(e.Code))
+	}
 }
 
 // EventOption configures an event declared with NewEvent.

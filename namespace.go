@@ -170,6 +170,7 @@ func Emits[In, Out any](n *Namespace, ev Event[In, Out]) {
 
 // typedHandler wraps fn once into the untyped form.
 func typedHandler[In, Out any](n *Namespace, d *eventDesc, fn func(context.Context, *Socket, In) (Out, error)) HandlerFunc {
+	declared := n.eventCodes(d)
 	return func(ctx context.Context, s *Socket, req *Request) (json.RawMessage, error) {
 		if req.argc > 1 {
 			return nil, &Error{Code: CodeValidation, Message: "invalid payload",
@@ -181,6 +182,7 @@ func typedHandler[In, Out any](n *Namespace, d *eventDesc, fn func(context.Conte
 		}
 		out, err := fn(ctx, s, in)
 		if err != nil {
+			d.checkCode(n, err, declared)
 			return nil, err
 		}
 		if d.out == nil { // NoAck

@@ -127,9 +127,9 @@ type Resync struct {
 // have been lost while it was away, so it must fetch the current state from
 // the application's API. It is sent right after connect, before any other
 // event, to a socket whose handshake carried a recovery session (pid) that
-// could not be recovered. Declare it on a namespace (Emits(ns,
-// rtkit.ResyncEvent)) to have it in the generated documentation; it is
-// sent whether or not it is declared.
+// could not be recovered, with the offset the client resumes from as a
+// trailing argument. With recovery on, every namespace declares it in its
+// Spec by itself.
 var ResyncEvent = NewEvent[Resync, NoAck]("rtkit:resync",
 	Summary("Events may have been lost while the client was away: fetch the current state"),
 	Description("Sent right after connect when the client asked to recover its session (Socket.IO "+

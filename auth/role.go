@@ -27,14 +27,24 @@ func RequireRole(roles ...string) rtkit.EventOption {
 	if len(roles) == 0 {
 		panic("auth: RequireRole: no role given")
 	}
-	return rtkit.WithValue(roleKey{}, append([]string(nil), roles...))
+	return rtkit.WithValue(roleKey{}, requiredRoles(append([]string(nil), roles...)))
+}
+
+// requiredRoles is the value RequireRole attaches: it shows in the spec
+// under "roles", with the codes the check answers with.
+type requiredRoles []string
+
+func (r requiredRoles) SpecAnnotation() (string, any) { return "roles", []string(r) }
+
+func (requiredRoles) SpecErrorCodes() []rtkit.Code {
+	return []rtkit.Code{rtkit.CodeUnauthorized, rtkit.CodeForbidden}
 }
 
 // roles is the event middleware enforcing RequireRole. Events without it
 // cost one map lookup.
 func (g *guard) roles(next rtkit.HandlerFunc) rtkit.HandlerFunc {
 	return func(ctx context.Context, s *rtkit.Socket, req *rtkit.Request) (json.RawMessage, error) {
-		if want, ok := req.Event.Value(roleKey{}).([]string); ok {
+		if want, ok := req.Event.Value(roleKey{}).(requiredRoles); ok {
 			p, authed := PrincipalFrom(ctx)
 			if !authed {
 				return nil, rtkit.NewError(rtkit.CodeUnauthorized, msgRequired)

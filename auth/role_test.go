@@ -62,3 +62,17 @@ func TestRequireRole(t *testing.T) {
 	assert.False(t, whoami(t, anon).Authenticated)
 	assert.Panics(t, func() { auth.RequireRole() })
 }
+
+func TestRequireRoleInTheSpec(t *testing.T) {
+	ns := rtkit.NewNamespace("/admin")
+	rtkit.Handle(ns, evPurge, func(context.Context, *rtkit.Socket, PurgeIn) (rtkit.NoAck, error) {
+		return rtkit.NoAck{}, nil
+	})
+	srv := rtkit.NewServer()
+	srv.Mount(ns)
+	defer func() { _ = srv.Shutdown(context.Background()) }()
+	ev := srv.Spec().Namespaces[0].Events[0]
+	assert.Equal(t, []string{"admin", "owner"}, ev.Annotations["roles"])
+	assert.Contains(t, ev.Errors, rtkit.CodeForbidden, "the role check's codes are listed")
+	assert.Contains(t, ev.Errors, rtkit.CodeUnauthorized)
+}

@@ -37,6 +37,7 @@ type asyncDoc struct {
 	Channels           map[string]asyncChannel   `json:"channels"`
 	Operations         map[string]asyncOperation `json:"operations"`
 	Components         asyncComponents           `json:"components"`
+	Recovery           *rtkit.RecoverySpec       `json:"x-rtkit-recovery,omitempty"`
 }
 
 type asyncInfo struct {
@@ -81,6 +82,19 @@ type asyncMessage struct {
 	Description string `json:"description,omitempty"`
 	ContentType string `json:"contentType"`
 	Payload     ref    `json:"payload"`
+	// Offset describes the trailing offset argument of a logged event.
+	Offset *trailingArg `json:"x-rtkit-offset,omitempty"`
+}
+
+// trailingArg is a Socket.IO argument that follows the payload.
+type trailingArg struct {
+	Description string          `json:"description"`
+	Schema      json.RawMessage `json:"schema"`
+}
+
+var offsetArg = &trailingArg{
+	Description: "With connection state recovery on, the event's offset in the delivery log follows the payload as a second Socket.IO argument. The client keeps the last one and sends it back when it reconnects (socket.io-client does this by itself).",
+	Schema:      json.RawMessage(`{"type":"string"}`),
 }
 
 type asyncComponents struct {
@@ -103,6 +117,7 @@ func AsyncAPI(sp rtkit.Spec, info Info) ([]byte, error) {
 	doc := asyncDoc{
 		AsyncAPI:           "3.0.0",
 		Info:               asyncInfo{Title: info.Title, Version: info.Version, Description: info.Description},
+		Recovery:           sp.Recovery,
 		DefaultContentType: "application/json",
 		Channels:           map[string]asyncChannel{},
 		Operations:         map[string]asyncOperation{},
@@ -150,11 +165,16 @@ func AsyncAPI(sp rtkit.Spec, info Info) ([]byte, error) {
 			if ev.Deprecated != "" {
 				desc = strings.TrimSpace("**Deprecated:** " + ev.Deprecated + "\n\n" + desc)
 			}
+			msg := asyncMessage{Name: ev.Name, Title: ev.Name, Summary: ev.Summary,
+				ContentType: "application/json", Payload: ref{componentSchemas + payload}}
+			if ev.Offset {
+				msg.Offset = offsetArg
+				msg.Description = "A second argument follows the payload: the event's offset in the delivery log (x-rtkit-offset)."
+			}
 			op := asyncOperation{
 				Action: "receive", Channel: chRef, Title: ev.Name, Summary: ev.Summary, Description: desc,
-				Messages: []ref{addMessage(key, asyncMessage{Name: ev.Name, Title: ev.Name, Summary: ev.Summary,
-					ContentType: "application/json", Payload: ref{componentSchemas + payload}})},
-				Errors: ev.Errors,
+				Messages: []ref{addMessage(key, msg)},
+				Errors:   ev.Errors,
 			}
 			if ev.Direction == rtkit.ClientToServer {
 				op.Security = security

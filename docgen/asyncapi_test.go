@@ -79,6 +79,10 @@ func TestAsyncAPIDocument(t *testing.T) {
 		"send.documents.document.comments": "send",
 		"send.documents.document.confirm":  "send",
 		"send.documents.error":             "send",
+		"send.chat.rtkit.resync":           "send",
+		"send.chat.rtkit.offset":           "send",
+		"send.documents.rtkit.resync":      "send",
+		"send.documents.rtkit.offset":      "send",
 	}, actions)
 
 	// A handled event's reply is the envelope around the acknowledgement.
@@ -159,4 +163,22 @@ func mustSpec(t *testing.T, s string) (sp rtkit.Spec) {
 	t.Helper()
 	require.NoError(t, json.Unmarshal([]byte(s), &sp))
 	return sp
+}
+
+func TestAsyncAPIDeclaresRecovery(t *testing.T) {
+	t.Parallel()
+	b, err := docgen.AsyncAPI(specOf(documentsNamespace()), docgen.Info{})
+	require.NoError(t, err)
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal(b, &doc))
+	assert.Equal(t, map[string]any{"windowMs": 120000.0}, doc["x-rtkit-recovery"])
+
+	msgs := doc["components"].(map[string]any)["messages"].(map[string]any)
+	offset := msgs["documents.document.comments"].(map[string]any)["x-rtkit-offset"].(map[string]any)
+	assert.Equal(t, map[string]any{"type": "string"}, offset["schema"])
+	assert.NotContains(t, msgs["documents.document.confirm"], "x-rtkit-offset", "acknowledged events are not logged")
+	assert.Contains(t, msgs["documents.rtkit.resync"], "x-rtkit-offset")
+	assert.Contains(t, msgs, "documents.rtkit.offset")
+	ops := doc["operations"].(map[string]any)
+	assert.Equal(t, "send", ops["send.documents.rtkit.resync"].(map[string]any)["action"])
 }

@@ -38,6 +38,17 @@ namespace declares. An event emitted by the server with an acknowledgement
 expects the client to call back with the acknowledgement data itself, not
 an envelope.
 
+# The whole wire contract
+
+Besides the events, every output carries what a client needs on the
+wire: the acknowledgement envelope and the "error" event; the error codes
+of each event (rtkit's own, those declared with rtkit.Errors, and those
+of middleware such as auth.RequireRole); how to pass credentials on a
+namespace protected by package auth; and, with connection state recovery
+on, the "rtkit:resync" and "rtkit:offset" events and the trailing offset
+argument of logged events (TypeScript: "(payload, offset?: string)";
+AsyncAPI: the x-rtkit-offset message extension and x-rtkit-recovery).
+
 # Examples
 
 JSON examples are built from the schemas: a value's const, first enum

@@ -24,6 +24,7 @@ func TestGenerateLayout(t *testing.T) {
 		"schemas/SendMessage.json", "schemas/MessageSent.json", "schemas/Message.json",
 		"schemas/DocumentEdit.json", "schemas/EditApplied.json", "schemas/Ping.json",
 		"schemas/Page_Comment.json", "schemas/Confirm.json", "schemas/Confirmed.json",
+		"schemas/Resync.json", "schemas/Offset.json",
 	}, keys(files))
 
 	// Each schema file is the schema the server validates with.

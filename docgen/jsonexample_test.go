@@ -32,7 +32,7 @@ func TestExamplesOfContractsValidate(t *testing.T) {
 			}
 		}
 	}
-	assert.Equal(t, 9, n)
+	assert.Equal(t, 13, n) // with the recovery events of both namespaces
 }
 
 // TestExampleSatisfiesKeywords covers the keywords examples honour, one

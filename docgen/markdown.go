@@ -64,9 +64,15 @@ func namespacePage(sp rtkit.Spec, ns rtkit.NamespaceSpec) ([]byte, error) {
 		b.WriteString(ns.Description + "\n\n")
 	}
 	fmt.Fprintf(&b, "Connect with `io(\"https://HOST%s\", { path: \"%s\" })`.\n", nsURLPath(ns.Name), sp.Path)
-	if len(ns.Annotations) > 0 {
+	if a, ok := authOf(ns.Annotations); ok {
+		writeAuth(&b, ns.Name, sp.Path, a)
+	}
+	if sp.Recovery != nil {
+		writeRecovery(&b, *sp.Recovery)
+	}
+	if policies := withoutKey(ns.Annotations, "auth"); len(policies) > 0 {
 		b.WriteString("\n## Policies\n\nWhat the server enforces on every connection and event of this namespace:\n\n")
-		if err := writeAnnotations(&b, ns.Annotations); err != nil {
+		if err := writeAnnotations(&b, policies); err != nil {
 			return nil, err
 		}
 	}
@@ -178,6 +184,9 @@ func writeEvent(b *strings.Builder, ev rtkit.EventSpec) error {
 		if err := writeSchema(b, ev.Ack, nil); err != nil {
 			return fmt.Errorf("acknowledgement: %w", err)
 		}
+	}
+	if ev.Offset {
+		b.WriteString("**Offset:** a second argument follows the payload: the event's offset in the delivery log (a string), for connection state recovery. socket.io-client keeps the last one by itself; a listener may take it as `(payload, offset)`.\n\n")
 	}
 	if len(ev.Annotations) > 0 {
 		b.WriteString("**Policies:**\n\n")
@@ -318,6 +327,55 @@ func nsURLPath(ns string) string {
 		return ""
 	}
 	return ns
+}
+
+// withoutKey returns m without key (the auth annotation has its own
+// section).
+func withoutKey(m map[string]any, key string) map[string]any {
+	if _, ok := m[key]; !ok {
+		return m
+	}
+	out := maps.Clone(m)
+	delete(out, key)
+	return out
+}
+
+// writeAuth says how a client passes its credentials.
+func writeAuth(b *strings.Builder, ns, path string, a authAnnotation) {
+	b.WriteString("\n## Authentication\n\n")
+	if a.Required {
+		b.WriteString("Every connection must authenticate. ")
+	} else {
+		b.WriteString("Connections may authenticate; anonymous ones get fewer rights. ")
+	}
+	fmt.Fprintf(b, "Pass the session token in the handshake: `io(\"https://HOST%s\", { path: \"%s\", auth: { token: \"<token>\" } })`, or as the `Authorization: Bearer <token>` header where the client can set headers (not in browsers over websocket).", nsURLPath(ns), path)
+	if len(a.Cookies) > 0 {
+		cookies := make([]string, len(a.Cookies))
+		for i, c := range a.Cookies {
+			cookies[i] = "`" + c + "`"
+		}
+		fmt.Fprintf(b, " A browser on the same site may rely on the session cookie instead (%s; pass `withCredentials: true` across origins).", strings.Join(cookies, ", "))
+	}
+	b.WriteString(" A refused connection gets `connect_error` with `err.data.code` `UNAUTHORIZED` (no or bad credentials) or `UNAVAILABLE` (the identity service is down; retry).\n")
+}
+
+// writeRecovery explains connection state recovery to client authors.
+func writeRecovery(b *strings.Builder, r rtkit.RecoverySpec) {
+	b.WriteString("\n## Connection state recovery\n\n")
+	fmt.Fprintf(b, "On: a client that lost its connection and comes back within %s gets the same socket id and rooms and exactly the events it missed, in order. ", windowText(r.WindowMs))
+	b.WriteString("socket.io-client does this by itself (it keeps the session id from the CONNECT answer and the last offset, and sends both back when it reconnects; `socket.recovered` tells whether it worked). ")
+	b.WriteString("Events marked **Offset** carry their offset as a second argument after the payload; `rtkit:offset` moves the offset without an event. ")
+	b.WriteString("When the server cannot replay exactly what was missed, the client receives `rtkit:resync` first: fetch the current state from the API.\n")
+}
+
+func windowText(ms int64) string {
+	switch {
+	case ms%60000 == 0:
+		return plural(int(ms/60000), "minute")
+	case ms%1000 == 0:
+		return plural(int(ms/1000), "second")
+	}
+	return fmt.Sprintf("%d ms", ms)
 }
 
 // writeAnnotations lists what companion packages declared (rate limits,

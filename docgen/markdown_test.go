@@ -76,7 +76,7 @@ func TestMarkdownExamplesValidate(t *testing.T) {
 			}
 		}
 	}
-	assert.Equal(t, 11, checked)
+	assert.Equal(t, 15, checked) // with the recovery events of both namespaces
 }
 
 func directionSection(t *testing.T, page string, dir rtkit.Direction) string {
@@ -149,4 +149,24 @@ func keys[V any](m map[string]V) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+func TestMarkdownTellsTheWholeWireContract(t *testing.T) {
+	t.Parallel()
+	md, err := docgen.Markdown(specOf(echoNamespace(), documentsNamespace()), docgen.Info{})
+	require.NoError(t, err)
+	docs := string(md["documents.md"])
+	assert.Contains(t, docs, "## Authentication\n\nEvery connection must authenticate. Pass the session token in the handshake: "+
+		"`io(\"https://HOST/documents\", { path: \"/socket.io/\", auth: { token: \"<token>\" } })`")
+	assert.Contains(t, docs, "session cookie instead (`rtkit_session`")
+	assert.NotContains(t, docs, `"required":true`, "no raw annotation JSON for authentication")
+	assert.Contains(t, docs, "## Connection state recovery\n\nOn: a client that lost its connection and comes back within 2 minutes")
+	comments := docs[strings.Index(docs, "### `document:comments`"):strings.Index(docs, "### `document:confirm`")]
+	assert.Contains(t, comments, "**Offset:** a second argument follows the payload")
+	confirm := docs[strings.Index(docs, "### `document:confirm`"):strings.Index(docs, "### `rtkit:resync`")]
+	assert.NotContains(t, confirm, "**Offset:**", "an event with an acknowledgement carries no offset")
+	for _, ev := range []string{"### `rtkit:resync`", "### `rtkit:offset`", "[`rtkit:resync`](#rtkitresync)"} {
+		assert.Contains(t, docs, ev)
+	}
+	assert.NotContains(t, string(md["chat.md"]), "## Authentication", "no auth annotation, no section")
 }

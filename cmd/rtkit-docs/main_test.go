@@ -67,7 +67,7 @@ func TestWritesDocsThenChecksThem(t *testing.T) {
 
 	code, stdout, stderr := runCmd(t, "", "-out", out, "-title", "Rooms", spec)
 	require.Equal(t, 0, code, stderr)
-	assert.Contains(t, stdout, "wrote 7 files under")
+	assert.Contains(t, stdout, "wrote 9 files under") // with the recovery events' schemas
 	for _, f := range []string{"README.md", "rooms.md", "asyncapi.json", "schemas/joinIn.json",
 		"schemas/joinOut.json", "typescript/rooms.ts", "spec.json"} {
 		assert.FileExists(t, filepath.Join(out, filepath.FromSlash(f)))

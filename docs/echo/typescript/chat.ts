@@ -2,6 +2,9 @@
 
 // Socket.IO namespace "/chat": use with socket.io-client as
 // Socket<ServerToClientEvents, ClientToServerEvents>.
+// Connection state recovery is on: events typed with an offset argument carry
+// their delivery-log offset after the payload; "rtkit:resync" says that events
+// may have been lost while the client was away.
 
 /** An error code; applications may add their own. */
 export type ErrorCode =
@@ -69,6 +72,13 @@ export interface Message {
   sentAt: string;
 }
 
+export interface Resync {
+  /** One of `"window_exceeded"`, `"unknown_session"`. */
+  reason: "window_exceeded" | "unknown_session";
+}
+
+export type Offset = string;
+
 /** Events the client emits and the server handles. */
 export interface ClientToServerEvents {
   /** Post a message to a room, joining it */
@@ -78,7 +88,19 @@ export interface ClientToServerEvents {
 /** Events the server emits and the client listens to. */
 export interface ServerToClientEvents {
   /** A message was posted to a room you are in */
-  "message:new": (payload: Message) => void;
+  "message:new": (payload: Message, offset?: string) => void;
+  /**
+   * Events may have been lost while the client was away: fetch the current state
+   *
+   * Sent right after connect when the client asked to recover its session (Socket.IO connection state recovery) and the server could not replay exactly what it missed. reason is window_exceeded (away longer than the server keeps events) or unknown_session.
+   */
+  "rtkit:resync": (payload: Resync, offset?: string) => void;
+  /**
+   * The client's recovery offset moved: keep it for reconnecting
+   *
+   * Its only argument is the offset in the server's delivery log. socket.io-client keeps it by itself (as it keeps the trailing offset argument of other events) and sends it back when it reconnects, to get exactly the events it missed.
+   */
+  "rtkit:offset": (payload: Offset) => void;
   /** A failure, when the client emitted an event without an acknowledgement callback. */
   error: (err: ErrorEvent) => void;
 }
