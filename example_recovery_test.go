@@ -12,8 +12,9 @@ type Typing struct {
 	User string `json:"user"`
 }
 
-// Recovery with a larger memory log, an event kept out of it, and the
-// resync event declared so that the generated docs show it.
+// Recovery with a larger memory log and an event kept out of it. The spec
+// declares the recovery events by itself and says which events carry an
+// offset after their payload.
 func ExampleWithDeliveryLog() {
 	typing := rtkit.NewEvent[Typing, rtkit.NoAck]("typing", rtkit.NotReplayable())
 	notification := rtkit.NewEvent[Note, rtkit.NoAck]("notification:new")
@@ -21,7 +22,6 @@ func ExampleWithDeliveryLog() {
 	ns := rtkit.NewNamespace("/notifications")
 	rtkit.Emits(ns, notification) // replayed to a client that was away
 	rtkit.Emits(ns, typing)       // delivered live only
-	rtkit.Emits(ns, rtkit.ResyncEvent)
 
 	srv := rtkit.NewServer(
 		rtkit.WithRecovery(5*time.Minute),
@@ -29,10 +29,11 @@ func ExampleWithDeliveryLog() {
 	)
 	srv.Mount(ns)
 	for _, e := range srv.Spec().Namespaces[0].Events {
-		fmt.Println(e.Direction, e.Name)
+		fmt.Println(e.Direction, e.Name, "offset:", e.Offset)
 	}
 	// Output:
-	// server-to-client notification:new
-	// server-to-client typing
-	// server-to-client rtkit:resync
+	// server-to-client notification:new offset: true
+	// server-to-client typing offset: false
+	// server-to-client rtkit:resync offset: true
+	// server-to-client rtkit:offset offset: false
 }

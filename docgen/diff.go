@@ -3,21 +3,28 @@ package docgen
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/rtkit-go/rtkit"
 )
 
-// ChangeKind classifies a breaking change.
+// ChangeKind classifies a change between two contracts.
 type ChangeKind string
 
-// The breaking changes Diff reports.
+// The changes Diff reports. Which side writes a payload decides what
+// matters: the client writes the payload of a client → server event and the
+// acknowledgement of a server → client one; it reads the others.
 const (
 	// NamespaceRemoved: a namespace is gone; clients cannot connect to it.
 	NamespaceRemoved ChangeKind = "namespace-removed"
 	// EventRemoved: an event is gone in one direction. A client that emits
 	// it gets UNKNOWN_EVENT; a client that listens for it waits in vain.
 	EventRemoved ChangeKind = "event-removed"
+	// EventRenamed: an event is gone and another with the same payload and
+	// acknowledgement appeared in the same direction; probably a rename.
+	// Old clients break all the same.
+	EventRenamed ChangeKind = "event-renamed"
+	// EventDirectionChanged: an event now flows the other way only.
+	EventDirectionChanged ChangeKind = "event-direction-changed"
 	// AckRemoved: a client → server event that was acknowledged with data
 	// no longer is. (A server → client event that stops asking for an
 	// acknowledgement breaks nobody.)
@@ -26,21 +33,62 @@ const (
 	// old clients that send it are refused (rtkit refuses unknown fields);
 	// where the client reads it, it is missing.
 	FieldRemoved ChangeKind = "field-removed"
+	// FieldRenamed: a field is gone and one with the same schema appeared
+	// beside it; probably a rename. Old clients break all the same.
+	FieldRenamed ChangeKind = "field-renamed"
 	// FieldRetyped: a field (or the whole payload, Path "") changed type.
 	FieldRetyped ChangeKind = "field-retyped"
 	// FieldRequired: a field the client writes became required, or a new
 	// required field appeared; old clients that omit it are refused.
 	FieldRequired ChangeKind = "field-required"
+	// FieldOptional: a field the client reads may now be missing.
+	FieldOptional ChangeKind = "field-optional"
+	// FieldNullable: a field the client reads may now be null.
+	FieldNullable ChangeKind = "field-nullable"
+	// NullRefused: a field the client writes no longer accepts null.
+	NullRefused ChangeKind = "null-refused"
+	// EnumNarrowed: values a client may write are refused now (an enum
+	// lost values, or a field that took any value became an enum).
+	EnumNarrowed ChangeKind = "enum-narrowed"
+	// EnumWidened: a field the client reads has new values (a warning: a
+	// client that handles every known value meets one it does not know).
+	EnumWidened ChangeKind = "enum-widened"
+	// ConstraintTightened: a field the client writes has a tighter
+	// constraint (Keyword: minimum, maximum, exclusiveMinimum,
+	// exclusiveMaximum, minLength, maxLength, minItems, maxItems,
+	// multipleOf, uniqueItems, pattern, format, const,
+	// additionalProperties); values old clients send may be refused.
+	ConstraintTightened ChangeKind = "constraint-tightened"
+	// ConstraintLoosened: a field the client reads has a looser
+	// constraint (a warning: values outside what old clients were promised
+	// may arrive).
+	ConstraintLoosened ChangeKind = "constraint-loosened"
 )
 
-// Change is one breaking change between two specs.
+// Severity says whether a change breaks old clients.
+type Severity string
+
+// The severities of a change.
+const (
+	// Breaking: old clients fail (refused payloads, missing data).
+	Breaking Severity = "breaking"
+	// Warning: old clients may misbehave (values they were not promised).
+	Warning Severity = "warning"
+)
+
+// severities gives each kind its severity; kinds not listed break.
+var severities = map[ChangeKind]Severity{EnumWidened: Warning, ConstraintLoosened: Warning}
+
+// Change is one change between two specs that a client would notice.
 type Change struct {
 	// Kind says what changed.
 	Kind ChangeKind `json:"kind"`
+	// Severity is Breaking or Warning.
+	Severity Severity `json:"severity"`
 	// Namespace is the namespace's name ("/chat").
 	Namespace string `json:"namespace"`
-	// Event and Direction name the event; both are empty for
-	// NamespaceRemoved.
+	// Event and Direction name the event (its old name and direction);
+	// both are empty for NamespaceRemoved.
 	Event     string          `json:"event,omitempty"`
 	Direction rtkit.Direction `json:"direction,omitempty"`
 	// Part is "payload" or "ack" for field changes.
@@ -48,7 +96,11 @@ type Change struct {
 	// Path is the field, dotted as in the Markdown tables ("author.name",
 	// "tags[]"); "" for the whole payload.
 	Path string `json:"path,omitempty"`
-	// Old and New are the field's types, for FieldRetyped.
+	// Keyword is the JSON Schema keyword of a constraint change.
+	Keyword string `json:"keyword,omitempty"`
+	// Old and New describe the change: types (FieldRetyped), names
+	// (EventRenamed, FieldRenamed), directions (EventDirectionChanged),
+	// values (enums, constraints).
 	Old string `json:"old,omitempty"`
 	New string `json:"new,omitempty"`
 }
@@ -63,33 +115,61 @@ func (c Change) String() string {
 	if c.Path != "" {
 		field += " field " + c.Path
 	}
-	switch c.Kind {
-	case NamespaceRemoved:
-		return where + ": namespace removed"
-	case EventRemoved:
-		return where + ": event removed"
-	case AckRemoved:
-		return where + ": acknowledgement data removed"
-	case FieldRemoved:
-		return fmt.Sprintf("%s: %s removed", where, field)
-	case FieldRetyped:
-		return fmt.Sprintf("%s: %s changed type from %s to %s", where, field, c.Old, c.New)
-	case FieldRequired:
-		return fmt.Sprintf("%s: %s is now required", where, field)
+	prefix := ""
+	if c.Severity == Warning {
+		prefix = "warning: "
 	}
-	return where + ": " + string(c.Kind)
+	return prefix + where + ": " + c.what(field)
 }
 
-// Diff lists the changes from old to new that can break a client written
-// against old, in the order of old's namespaces and events. Additions
+func (c Change) what(field string) string {
+	switch c.Kind {
+	case NamespaceRemoved:
+		return "namespace removed"
+	case EventRemoved:
+		return "event removed"
+	case EventRenamed:
+		return fmt.Sprintf("event removed; %s, added with the same payload and acknowledgement, may be its new name", c.New)
+	case EventDirectionChanged:
+		return fmt.Sprintf("direction changed from %s to %s", c.Old, c.New)
+	case AckRemoved:
+		return "acknowledgement data removed"
+	case FieldRemoved:
+		return field + " removed"
+	case FieldRenamed:
+		return fmt.Sprintf("%s removed; %s, added with the same schema, may be its new name", field, c.New)
+	case FieldRetyped:
+		return fmt.Sprintf("%s changed type from %s to %s", field, c.Old, c.New)
+	case FieldRequired:
+		return field + " is now required"
+	case FieldOptional:
+		return field + " may now be missing"
+	case FieldNullable:
+		return field + " may now be null"
+	case NullRefused:
+		return field + " no longer accepts null"
+	case EnumNarrowed:
+		return fmt.Sprintf("%s accepts fewer values: %s (was %s)", field, c.New, c.Old)
+	case EnumWidened:
+		return fmt.Sprintf("%s may carry new values: %s (was %s)", field, c.New, c.Old)
+	case ConstraintTightened:
+		return fmt.Sprintf("%s: %s tightened from %s to %s", field, c.Keyword, c.Old, c.New)
+	case ConstraintLoosened:
+		return fmt.Sprintf("%s: %s loosened from %s to %s", field, c.Keyword, c.Old, c.New)
+	}
+	return string(c.Kind)
+}
+
+// Diff lists the changes from old to new that a client written against
+// old would notice, in the order of old's namespaces and events. It
+// reasons like a client: what a client sends may not be constrained more
+// (tighter bounds, lengths, patterns, formats, fewer enum values, closed
+// objects, new required fields, null refused); what it receives may not be
+// missing, null or of another type where it was not before, and values it
+// was not promised (wider enums, looser bounds) are warnings. Additions
 // (events, optional fields, fields the server adds to what it sends) are
-// not breaking and not listed; neither are changes of constraints such as
-// lengths, patterns or enums. Types are compared as JSON types: a field
-// that changed from int32 to int64 is the same integer.
-//
-// Which side writes a payload decides whether a required field breaks:
-// the client writes the payload of a client → server event and the
-// acknowledgement of a server → client one.
+// not listed. Types are compared as JSON types: a field that changed from
+// int32 to int64 is the same integer.
 func Diff(old, new rtkit.Spec) []Change {
 	var out []Change
 	for _, ons := range old.Namespaces {
@@ -98,156 +178,78 @@ func Diff(old, new rtkit.Spec) []Change {
 			out = append(out, Change{Kind: NamespaceRemoved, Namespace: ons.Name})
 			continue
 		}
-		nns := new.Namespaces[i]
-		for _, oev := range ons.Events {
-			j := slices.IndexFunc(nns.Events, func(e rtkit.EventSpec) bool {
-				return e.Name == oev.Name && e.Direction == oev.Direction
-			})
-			base := Change{Namespace: ons.Name, Event: oev.Name, Direction: oev.Direction}
-			if j < 0 {
-				base.Kind = EventRemoved
-				out = append(out, base)
-				continue
-			}
-			nev := nns.Events[j]
-			clientWrites := oev.Direction == rtkit.ClientToServer
-			out = append(out, diffSchema(base, "payload", oev.Payload, nev.Payload, clientWrites)...)
-			switch {
-			case oev.Ack == nil:
-			case nev.Ack == nil && clientWrites:
-				base.Kind = AckRemoved
-				out = append(out, base)
-			case nev.Ack != nil:
-				out = append(out, diffSchema(base, "ack", oev.Ack, nev.Ack, !clientWrites)...)
-			}
-		}
+		out = append(out, diffNamespace(ons, new.Namespaces[i])...)
+	}
+	for i := range out {
+		out[i].Severity = cmpSeverity(out[i].Kind)
 	}
 	return out
 }
 
-// diffSchema compares the fields of two schema documents.
-func diffSchema(base Change, part string, oldRaw, newRaw []byte, clientWrites bool) []Change {
-	base.Part = part
-	oldRoot, err1 := parseSchema(oldRaw)
-	newRoot, err2 := parseSchema(newRaw)
-	if err1 != nil || err2 != nil {
-		if string(oldRaw) != string(newRaw) {
-			base.Kind = FieldRetyped
-			base.Old, base.New = "(unreadable schema)", "(unreadable schema)"
-			return []Change{base}
-		}
-		return nil
+func cmpSeverity(k ChangeKind) Severity {
+	if s, ok := severities[k]; ok {
+		return s
 	}
+	return Breaking
+}
+
+// AnyBreaking reports whether any of changes breaks old clients.
+func AnyBreaking(changes []Change) bool {
+	return slices.ContainsFunc(changes, func(c Change) bool { return c.Severity != Warning })
+}
+
+func diffNamespace(ons, nns rtkit.NamespaceSpec) []Change {
 	var out []Change
-	oldRes, newRes := newResolver(oldRoot), newResolver(newRoot)
-	oldType, newType := shape(oldRes, oldRoot), shape(newRes, newRoot)
-	if oldType != newType {
-		c := base
-		c.Kind, c.Old, c.New = FieldRetyped, oldType, newType
-		return append(out, c)
+	find := func(evs []rtkit.EventSpec, name string, dir rtkit.Direction) int {
+		return slices.IndexFunc(evs, func(e rtkit.EventSpec) bool { return e.Name == name && e.Direction == dir })
 	}
-	newRows := map[string]fieldRow{}
-	for _, r := range flatten(newRoot) {
-		newRows[r.Path] = r
-	}
-	oldRows := map[string]bool{}
-	removed := []string{}
-	for _, o := range flatten(oldRoot) {
-		oldRows[o.Path] = true
-		if o.Element || under(o.Path, removed) {
-			continue // its parent was removed or retyped
-		}
-		n, ok := newRows[o.Path]
-		c := base
-		c.Path = o.Path
-		switch {
-		case !ok:
-			c.Kind = FieldRemoved
-			removed = append(removed, o.Path)
-		case shape(oldRes, o.Schema) != shape(newRes, n.Schema):
-			c.Kind, c.Old, c.New = FieldRetyped, shape(oldRes, o.Schema), shape(newRes, n.Schema)
-			removed = append(removed, o.Path)
-		case clientWrites && !o.Required && n.Required:
-			c.Kind = FieldRequired
-		default:
+	renamedTo := map[int]bool{} // new events already taken as renames
+	for _, oev := range ons.Events {
+		base := Change{Namespace: ons.Name, Event: oev.Name, Direction: oev.Direction}
+		j := find(nns.Events, oev.Name, oev.Direction)
+		if j < 0 {
+			out = append(out, vanished(base, oev, ons, nns, renamedTo))
 			continue
 		}
-		out = append(out, c)
-	}
-	if clientWrites {
-		for _, n := range flatten(newRoot) {
-			if !oldRows[n.Path] && n.Required && !n.Element && parentExisted(n.Path, oldRows) {
-				c := base
-				c.Kind, c.Path = FieldRequired, n.Path
-				out = append(out, c)
-			}
+		nev := nns.Events[j]
+		clientWrites := oev.Direction == rtkit.ClientToServer
+		out = append(out, diffSchema(base, "payload", oev.Payload, nev.Payload, clientWrites)...)
+		switch {
+		case oev.Ack == nil:
+		case nev.Ack == nil && clientWrites:
+			base.Kind = AckRemoved
+			out = append(out, base)
+		case nev.Ack != nil:
+			out = append(out, diffSchema(base, "ack", oev.Ack, nev.Ack, !clientWrites)...)
 		}
 	}
 	return out
 }
 
-// shape names the JSON types a schema allows, for comparison: "integer"
-// and "number" are kept apart, a list of types is sorted, and lists and
-// maps carry the shape of their elements ("array<string>"). Objects are
-// compared field by field, so their shape is just "object".
-func shape(r *resolver, s *schema) string {
-	return shapeDepth(r, s, 0)
-}
-
-func shapeDepth(r *resolver, s *schema, depth int) string {
-	s, _ = r.resolve(s)
-	if s == nil || s.Bool != nil || depth > 8 {
-		return "any"
+// vanished classifies an event missing from the new namespace in its old
+// direction: it flows the other way now, it was renamed, or it is gone.
+func vanished(base Change, oev rtkit.EventSpec, ons, nns rtkit.NamespaceSpec, taken map[int]bool) Change {
+	other := rtkit.ClientToServer
+	if oev.Direction == rtkit.ClientToServer {
+		other = rtkit.ServerToClient
 	}
-	if len(s.Types) == 0 {
-		if len(s.Properties) > 0 {
-			return "object"
-		}
-		if len(s.OneOf)+len(s.AnyOf)+len(s.AllOf) > 0 || len(s.Const) > 0 || len(s.Enum) > 0 {
-			return "mixed"
-		}
-		return "any"
+	declared := func(evs []rtkit.EventSpec, name string, dir rtkit.Direction) bool {
+		return slices.ContainsFunc(evs, func(e rtkit.EventSpec) bool { return e.Name == name && e.Direction == dir })
 	}
-	ts := make([]string, len(s.Types))
-	for i, t := range s.Types {
-		switch {
-		case t == "array" && s.Items != nil:
-			t = "array<" + shapeDepth(r, s.Items, depth+1) + ">"
-		case t == "object" && len(s.Properties) == 0 && s.AdditionalProperties != nil && s.AdditionalProperties.Bool == nil:
-			t = "map<" + shapeDepth(r, s.AdditionalProperties, depth+1) + ">"
-		}
-		ts[i] = t
+	if declared(nns.Events, oev.Name, other) && !declared(ons.Events, oev.Name, other) {
+		base.Kind, base.Old, base.New = EventDirectionChanged, string(oev.Direction), string(other)
+		return base
 	}
-	slices.Sort(ts)
-	return strings.Join(ts, "|")
-}
-
-func under(path string, parents []string) bool {
-	for _, p := range parents {
-		if strings.HasPrefix(path, p+".") || strings.HasPrefix(path, p+"[]") || strings.HasPrefix(path, p+"{}") {
-			return true
+	for j, nev := range nns.Events {
+		if taken[j] || nev.Direction != oev.Direction || declared(ons.Events, nev.Name, nev.Direction) {
+			continue
+		}
+		if sameSchema(oev.Payload, nev.Payload) && sameSchema(oev.Ack, nev.Ack) {
+			taken[j] = true
+			base.Kind, base.Old, base.New = EventRenamed, oev.Name, nev.Name
+			return base
 		}
 	}
-	return false
-}
-
-// parentExisted reports whether the object that holds path existed before:
-// a new required field inside a new optional object breaks nobody.
-func parentExisted(path string, old map[string]bool) bool {
-	i := strings.LastIndexByte(path, '.')
-	if i < 0 {
-		return true
-	}
-	parent := path[:i]
-	for {
-		p, ok := strings.CutSuffix(parent, "[]")
-		if !ok {
-			p, ok = strings.CutSuffix(parent, "{}")
-		}
-		if !ok {
-			break
-		}
-		parent = p
-	}
-	return parent == "" || old[parent]
+	base.Kind = EventRemoved
+	return base
 }

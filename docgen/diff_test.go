@@ -47,7 +47,7 @@ type sendV2 struct {
 	Room     int     `json:"room"` // retyped
 	Tag      string  `json:"tag"`  // now required
 	Meta     *metaV2 `json:"meta,omitempty"`
-	Priority string  `json:"priority"` // new and required
+	Priority string  `json:"priority" jsonschema:"enum=low,enum=high"` // new and required
 	Extra    *struct {
 		Note string `json:"note"` // required, inside a new optional object
 	} `json:"extra,omitempty"`
@@ -90,11 +90,13 @@ func specPair() (v1, v2 rtkit.Spec) {
 	ask1 := rtkit.NewEvent[fetchIn, answerV1]("ask")
 	fetch1 := rtkit.NewEvent[fetchIn, sentV1]("fetch")
 	kick := rtkit.NewEvent[fetchIn, rtkit.NoAck]("kick")
+	leave1 := rtkit.NewEvent[metaV1, rtkit.NoAck]("leave")
 
 	chat1 := rtkit.NewNamespace("/chat")
 	handle(chat1, send1)
 	handle(chat1, typing)
 	handle(chat1, fetch1)
+	handle(chat1, leave1)
 	rtkit.Emits(chat1, new1)
 	rtkit.Emits(chat1, ask1)
 	admin := rtkit.NewNamespace("/admin")
@@ -105,14 +107,16 @@ func specPair() (v1, v2 rtkit.Spec) {
 	ask2 := rtkit.NewEvent[fetchIn, answerV2]("ask")
 	fetch2 := rtkit.NewEvent[fetchIn, rtkit.NoAck]("fetch")
 	mention := rtkit.NewEvent[fetchIn, rtkit.NoAck]("mention")
+	leave2 := rtkit.NewEvent[metaV1, rtkit.NoAck]("room:leave")
 
 	chat2 := rtkit.NewNamespace("/chat")
 	handle(chat2, send2)
 	handle(chat2, fetch2)
+	handle(chat2, leave2) // renamed
 	rtkit.Emits(chat2, new2)
 	rtkit.Emits(chat2, ask2)
 	rtkit.Emits(chat2, mention) // added: not breaking
-	rtkit.Emits(chat2, typing)  // now server → client: gone as client → server
+	rtkit.Emits(chat2, typing)  // now server → client only
 
 	return specOf(chat1, admin), specOf(chat2)
 }
@@ -135,12 +139,16 @@ func TestDiffReportsBreakingChanges(t *testing.T) {
 		{Kind: docgen.FieldRequired, Namespace: "/chat", Event: "message:send", Direction: c2s, Part: "payload", Path: "meta.region"},
 		{Kind: docgen.FieldRequired, Namespace: "/chat", Event: "message:send", Direction: c2s, Part: "payload", Path: "priority"},
 		{Kind: docgen.FieldRetyped, Namespace: "/chat", Event: "message:send", Direction: c2s, Part: "ack", Path: "id", Old: "integer", New: "string"},
-		{Kind: docgen.EventRemoved, Namespace: "/chat", Event: "typing", Direction: c2s},
+		{Kind: docgen.EventDirectionChanged, Namespace: "/chat", Event: "typing", Direction: c2s, Old: "client-to-server", New: "server-to-client"},
 		{Kind: docgen.AckRemoved, Namespace: "/chat", Event: "fetch", Direction: c2s},
+		{Kind: docgen.EventRenamed, Namespace: "/chat", Event: "leave", Direction: c2s, Old: "leave", New: "room:leave"},
 		{Kind: docgen.FieldRemoved, Namespace: "/chat", Event: "message:new", Direction: s2c, Part: "payload", Path: "from"},
 		{Kind: docgen.FieldRetyped, Namespace: "/chat", Event: "message:new", Direction: s2c, Part: "payload", Path: "body.links", Old: "array<string>", New: "array<integer>"},
 		{Kind: docgen.FieldRequired, Namespace: "/chat", Event: "ask", Direction: s2c, Part: "ack", Path: "reason"},
 		{Kind: docgen.NamespaceRemoved, Namespace: "/admin"},
+	}
+	for i := range want {
+		want[i].Severity = docgen.Breaking
 	}
 	assert.Equal(t, want, docgen.Diff(v1, v2))
 
@@ -149,7 +157,9 @@ func TestDiffReportsBreakingChanges(t *testing.T) {
 
 	assert.Equal(t, `/chat message:send (client-to-server): payload field room changed type from string to integer`, want[0].String())
 	assert.Equal(t, `/chat fetch (client-to-server): acknowledgement data removed`, want[7].String())
-	assert.Equal(t, `/admin: namespace removed`, want[11].String())
+	assert.Equal(t, `/chat typing (client-to-server): direction changed from client-to-server to server-to-client`, want[6].String())
+	assert.Equal(t, `/chat leave (client-to-server): event removed; room:leave, added with the same payload and acknowledgement, may be its new name`, want[8].String())
+	assert.Equal(t, `/admin: namespace removed`, want[12].String())
 }
 
 func TestDiffAdditionsAreNotBreaking(t *testing.T) {
@@ -162,15 +172,15 @@ func TestDiffAdditionsAreNotBreaking(t *testing.T) {
 	back := docgen.Diff(v2, v1)
 	require.NotEmpty(t, back)
 	c2s, s2c := rtkit.ClientToServer, rtkit.ServerToClient
-	assert.Contains(t, back, docgen.Change{Kind: docgen.EventRemoved, Namespace: "/chat", Event: "mention", Direction: s2c})
-	assert.Contains(t, back, docgen.Change{Kind: docgen.FieldRequired, Namespace: "/chat", Event: "message:send",
+	assert.Contains(t, back, docgen.Change{Severity: docgen.Breaking, Kind: docgen.EventRemoved, Namespace: "/chat", Event: "mention", Direction: s2c})
+	assert.Contains(t, back, docgen.Change{Severity: docgen.Breaking, Kind: docgen.FieldRequired, Namespace: "/chat", Event: "message:send",
 		Direction: c2s, Part: "payload", Path: "text"})
 	// v2's acknowledgement of ask had a required reason; v1's has none:
 	// clients that send it are refused, since unknown fields are.
-	assert.Contains(t, back, docgen.Change{Kind: docgen.FieldRemoved, Namespace: "/chat", Event: "ask",
+	assert.Contains(t, back, docgen.Change{Severity: docgen.Breaking, Kind: docgen.FieldRemoved, Namespace: "/chat", Event: "ask",
 		Direction: s2c, Part: "ack", Path: "reason"})
 	// A field v2 clients read disappears.
-	assert.Contains(t, back, docgen.Change{Kind: docgen.FieldRemoved, Namespace: "/chat", Event: "message:new",
+	assert.Contains(t, back, docgen.Change{Severity: docgen.Breaking, Kind: docgen.FieldRemoved, Namespace: "/chat", Event: "message:new",
 		Direction: s2c, Part: "payload", Path: "edited"})
 }
 
@@ -182,7 +192,7 @@ func TestDiffSelfReferringAndMissingSchemas(t *testing.T) {
 	// Whole-payload retype, from a plain-data spec.
 	changed := roundTrip(t, old)
 	changed.Namespaces[0].Events[0].Payload = json.RawMessage(`{"type":"string"}`)
-	assert.Equal(t, []docgen.Change{{Kind: docgen.FieldRetyped, Namespace: "/documents", Event: "document:edit",
+	assert.Equal(t, []docgen.Change{{Severity: docgen.Breaking, Kind: docgen.FieldRetyped, Namespace: "/documents", Event: "document:edit",
 		Direction: rtkit.ClientToServer, Part: "payload", Old: "object", New: "string"}}, docgen.Diff(old, changed))
 }
 

@@ -59,10 +59,20 @@ to itself. The package's tests validate every example against its schema.
 
 # Breaking changes
 
-[Diff] lists what an old client would notice: removed namespaces and
-events, fields removed or retyped, fields that became required where the
-client writes them, acknowledgements removed or retyped. The command's
--breaking flag runs it in CI.
+[Diff] lists what a client written against the old contract would notice,
+reasoning from which side writes each payload (the client writes the
+payload of a client → server event and the acknowledgement of a
+server → client one). What clients send may not be constrained more:
+narrowed enums, raised minimums and lowered maximums, lengths, item
+counts, new or changed patterns and formats, multipleOf, uniqueItems,
+objects that refuse unknown properties, new required fields and null
+refused all break. What clients receive may not be missing, null or
+retyped where it was not (breaking), and values they were not promised —
+a wider enum, a looser bound — are warnings. Removed namespaces, events
+and fields break both ways; an event or field replaced by one with the
+same schema is reported as a probable rename, and an event that now
+flows the other way as a direction change. The command's -breaking flag
+runs it in CI and fails only on breaking changes.
 
 # Concurrency
 

@@ -51,7 +51,7 @@ func generated(t *testing.T) string {
 
 func runNode(t *testing.T, node string, args ...string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute) // a bound, not a speed check
 	defer cancel()
 	out, err := exec.CommandContext(ctx, node, args...).CombinedOutput()
 	t.Logf("node %s:\n%s", filepath.Base(args[0]), out)

@@ -30,15 +30,22 @@
 // writes nothing and exits with status 1 if any file under DIR differs
 // from what it would write, which makes a drift check for CI.
 //
-// The second form lists the breaking changes from OLD to SPEC (removed
-// namespaces and events, removed or retyped fields, fields that became
-// required where clients write them) and exits with status 1 if there are
-// any. Keep the spec.json of your last release and compare against it in
-// CI:
+// The second form lists the changes from OLD to SPEC that clients written
+// against OLD would notice, reasoning like a client (see docgen.Diff): what
+// clients send may not be constrained more (tighter bounds, lengths,
+// patterns, formats, fewer enum values, closed objects, new required
+// fields, null refused); what they receive may not be missing, null or
+// retyped; removed and renamed events and fields, and events whose
+// direction changed, break both. Values clients receive that they were not
+// promised (a wider enum, a looser bound) are printed as warnings. It exits
+// with status 1 if any change breaks clients, 0 when there are only
+// warnings or none. Keep the spec.json of your last release and compare
+// against it in CI:
 //
 //	go run . -print-spec | go run github.com/rtkit-go/rtkit/cmd/rtkit-docs -breaking docs/api/spec.json -
 //
-// Exit status: 0 when all is well, 1 for breaking changes or stale docs,
+// Exit status: 0 when all is well (warnings included), 1 for breaking
+// changes or stale docs,
 // 2 for usage errors and unreadable input.
 package main
 

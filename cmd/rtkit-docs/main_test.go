@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/rtkit-go/rtkit"
+	"github.com/rtkit-go/rtkit/docgen"
 )
 
 type joinIn struct {
@@ -127,7 +129,7 @@ func TestBreakingChanges(t *testing.T) {
 	assert.Equal(t, 1, code)
 	var changes []map[string]string
 	require.NoError(t, json.Unmarshal([]byte(stdout), &changes))
-	assert.Equal(t, []map[string]string{{"kind": "field-required", "namespace": "/rooms", "event": "join",
+	assert.Equal(t, []map[string]string{{"kind": "field-required", "severity": "breaking", "namespace": "/rooms", "event": "join",
 		"direction": "client-to-server", "part": "payload", "path": "token"}}, changes)
 
 	// Dropping the field again breaks clients of v2, which send it:
@@ -145,6 +147,64 @@ func TestBreakingChanges(t *testing.T) {
 	code, stdout, _ = runCmd(t, string(spec), "-breaking", v1, "-")
 	assert.Equal(t, 0, code)
 	assert.Empty(t, stdout)
+}
+
+// TestExitStatusOfEveryDiffRule runs the cases of docgen's rule table
+// (docgen/testdata/diff-rules.json) through the command: status 1 when a
+// change breaks clients, 0 when there are only warnings or none, and every
+// change printed.
+func TestExitStatusOfEveryDiffRule(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(filepath.Join("..", "..", "docgen", "testdata", "diff-rules.json"))
+	require.NoError(t, err)
+	var rules []struct {
+		Name      string          `json:"name"`
+		Direction rtkit.Direction `json:"direction"`
+		Part      string          `json:"part"`
+		Old       json.RawMessage `json:"old"`
+		New       json.RawMessage `json:"new"`
+		Want      []docgen.Change `json:"want"`
+	}
+	require.NoError(t, json.Unmarshal(b, &rules))
+	require.NotEmpty(t, rules)
+	dir := t.TempDir()
+	write := func(name string, schema json.RawMessage, dirn rtkit.Direction, part string) string {
+		ev := rtkit.EventSpec{Name: "ev", Direction: dirn, Payload: schema, PayloadType: "P"}
+		if part == "ack" {
+			ev.Payload, ev.Ack, ev.AckType = json.RawMessage(`{"type":"object"}`), schema, "A"
+		}
+		sp := rtkit.Spec{Path: "/socket.io/", Namespaces: []rtkit.NamespaceSpec{{Name: "/t", Events: []rtkit.EventSpec{ev}}},
+			ErrorCodes: []rtkit.Code{}}
+		path := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(path, mustJSON(t, sp), 0o644))
+		return path
+	}
+	for i, r := range rules {
+		t.Run(r.Name, func(t *testing.T) {
+			old := write(fmt.Sprintf("old-%d.json", i), r.Old, r.Direction, r.Part)
+			new := write(fmt.Sprintf("new-%d.json", i), r.New, r.Direction, r.Part)
+			want := 0
+			for _, c := range r.Want {
+				if c.Severity == docgen.Breaking {
+					want = 1
+				}
+			}
+			code, stdout, stderr := runCmd(t, "", "-breaking", old, new)
+			assert.Equal(t, want, code, "stdout %s\nstderr %s", stdout, stderr)
+			assert.Equal(t, len(r.Want), strings.Count(stdout, "\n"), stdout)
+			if want == 0 && len(r.Want) > 0 {
+				assert.Contains(t, stdout, "warning: ")
+				assert.Contains(t, stderr, "warnings")
+			}
+		})
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	return b
 }
 
 func TestRefusesBadInput(t *testing.T) {

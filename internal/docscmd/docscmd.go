@@ -33,7 +33,7 @@ func Run(name string, args []string, stdin io.Reader, stdout, stderr io.Writer) 
 	version := fs.String("version", "", "API version in the AsyncAPI document (default \"0.0.0\")")
 	description := fs.String("description", "", "API description, CommonMark")
 	check := fs.Bool("check", false, "write nothing; exit with status 1 if the files under -out are not current")
-	breaking := fs.String("breaking", "", "list breaking changes from the spec in `file` to SPEC instead of writing docs")
+	breaking := fs.String("breaking", "", "list the changes from the spec in `file` to SPEC that clients notice (breaking ones and warnings), instead of writing docs")
 	asJSON := fs.Bool("json", false, "with -breaking: print the changes as a JSON array")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: "+name+" [-out DIR] [-title T] [-version V] [-description D] [-check] SPEC")
@@ -100,7 +100,8 @@ func readSpec(name string, stdin io.Reader) (rtkit.Spec, error) {
 	return specsrc.Load(ctx, name, stdin)
 }
 
-// report prints breaking changes and returns 1 if there are any.
+// report prints the changes and returns 1 if any of them breaks clients
+// (warnings alone return 0).
 func report(name string, changes []docgen.Change, asJSON bool, stdout, stderr io.Writer) int {
 	if asJSON {
 		if changes == nil {
@@ -114,8 +115,17 @@ func report(name string, changes []docgen.Change, asJSON bool, stdout, stderr io
 			fmt.Fprintln(stdout, c)
 		}
 	}
-	if len(changes) > 0 {
-		fmt.Fprintf(stderr, "%s: %d breaking changes\n", name, len(changes))
+	breaking := 0
+	for _, c := range changes {
+		if c.Severity != docgen.Warning {
+			breaking++
+		}
+	}
+	if warnings := len(changes) - breaking; warnings > 0 {
+		fmt.Fprintf(stderr, "%s: %d warnings\n", name, warnings)
+	}
+	if breaking > 0 {
+		fmt.Fprintf(stderr, "%s: %d breaking changes\n", name, breaking)
 		return 1
 	}
 	return 0
