@@ -2,6 +2,10 @@
 
 // Socket.IO namespace "/documents": use with socket.io-client as
 // Socket<ServerToClientEvents, ClientToServerEvents>.
+// Every connection must authenticate: io(url, { auth: { token } }).
+// Connection state recovery is on: events typed with an offset argument carry
+// their delivery-log offset after the payload; "rtkit:resync" says that events
+// may have been lost while the client was away.
 
 /** An error code; applications may add their own. */
 export type ErrorCode =
@@ -83,6 +87,8 @@ export interface ExpiredNotice {
   reason: "expired" | "revoked";
 }
 
+export type Offset = string;
+
 /** Events the client emits and the server handles. */
 export interface ClientToServerEvents {
   /** Follow changes of one of your documents */
@@ -96,17 +102,23 @@ export interface ClientToServerEvents {
 /** Events the server emits and the client listens to. */
 export interface ServerToClientEvents {
   /** A document you own or follow changed */
-  "document:updated": (payload: DocumentSummary) => void;
+  "document:updated": (payload: DocumentSummary, offset?: string) => void;
   /** A document you own or follow was deleted */
-  "document:deleted": (payload: DocumentDeleted) => void;
+  "document:deleted": (payload: DocumentDeleted, offset?: string) => void;
   /**
    * Events may have been lost while the client was away: fetch the current state
    *
    * Sent right after connect when the client asked to recover its session (Socket.IO connection state recovery) and the server could not replay exactly what it missed. reason is window_exceeded (away longer than the server keeps events) or unknown_session.
    */
-  "rtkit:resync": (payload: Resync) => void;
+  "rtkit:resync": (payload: Resync, offset?: string) => void;
   /** The session of this connection ended; the server disconnects it */
-  "auth:expired": (payload: ExpiredNotice) => void;
+  "auth:expired": (payload: ExpiredNotice, offset?: string) => void;
+  /**
+   * The client's recovery offset moved: keep it for reconnecting
+   *
+   * Its only argument is the offset in the server's delivery log. socket.io-client keeps it by itself (as it keeps the trailing offset argument of other events) and sends it back when it reconnects, to get exactly the events it missed.
+   */
+  "rtkit:offset": (payload: Offset) => void;
   /** A failure, when the client emitted an event without an acknowledgement callback. */
   error: (err: ErrorEvent) => void;
 }
