@@ -43,7 +43,7 @@ type betterAuthUser struct {
 // nodeFor returns the node binary once the modules of dir are installed;
 // it skips the test otherwise, or fails it under CI or RTKIT_STRICT
 // (./.ci/test.sh installs both).
-func nodeFor(t *testing.T, dir string) string {
+func nodeFor(t testing.TB, dir string) string {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err == nil {

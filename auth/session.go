@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // SessionConfig configures NewSession. The zero value of each field is its
@@ -51,12 +53,14 @@ type SessionConfig struct {
 // Session fails closed: an answer that is neither of those (a 5xx, another
 // status, a malformed body), a timeout or an unreachable service is an
 // error wrapping ErrUnavailable, so the client is refused with
-// UNAVAILABLE; never let in, and never left waiting past the Timeout. A
+// UNAVAILABLE; never let in, and never left waiting past the Timeout.
+// Concurrent handshakes with the same credentials share one request. A
 // Session is safe for concurrent use.
 type Session struct {
 	cfg    SessionConfig
 	client *http.Client
 	cache  *ttlCache
+	flight singleflight.Group // concurrent requests with the same credentials
 }
 
 var (
@@ -136,7 +140,7 @@ func (s *Session) authenticate(ctx context.Context, c Credentials, fresh bool) (
 			return p, nil
 		}
 	}
-	p, err := s.ask(ctx, req)
+	p, err := s.askOnce(ctx, key, req)
 	if s.cache != nil {
 		switch {
 		case err == nil:
@@ -153,6 +157,24 @@ func (s *Session) authenticate(ctx context.Context, c Credentials, fresh bool) (
 func cacheKey(h http.Header) string {
 	sum := sha256.Sum256([]byte(h.Get("Authorization") + "\x00" + h.Get("Cookie")))
 	return string(sum[:])
+}
+
+// askOnce asks the service, sharing the answer among concurrent callers
+// with the same credentials (a reconnecting browser's tabs, every socket
+// of a session after a server restart): one request for all of them. A
+// caller whose ctx ends stops waiting; the request goes on for the others,
+// within the Timeout.
+func (s *Session) askOnce(ctx context.Context, key string, req *http.Request) (Principal, error) {
+	ch := s.flight.DoChan(key, func() (any, error) {
+		return s.ask(context.WithoutCancel(ctx), req)
+	})
+	select {
+	case r := <-ch:
+		p, _ := r.Val.(Principal)
+		return p, r.Err
+	case <-ctx.Done():
+		return Principal{}, fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
+	}
 }
 
 // maxSessionBody bounds the answer read from the service.

@@ -14,6 +14,7 @@
 //                       (the admin plugin's role "admin")
 //   RTKIT_JWT_AUDIENCE  the "aud" of the tokens of GET /api/auth/token
 //                       (default "rtkit")
+//   PORT                the port (default a free one)
 import { serve } from "@hono/node-server";
 import { betterAuth } from "better-auth";
 import { memoryAdapter } from "better-auth/adapters/memory";
@@ -28,6 +29,7 @@ const admins = new Set(
 const db = { user: [], session: [], account: [], verification: [], jwks: [] };
 
 // makeAuth configures better-auth for the address the server listens on.
+// #region auth
 function makeAuth(baseURL) {
   return betterAuth({
     baseURL,
@@ -62,6 +64,7 @@ function makeAuth(baseURL) {
     },
   });
 }
+// #endregion auth
 
 let auth;
 // How many times get-session was asked, for the tests that count the
@@ -72,10 +75,13 @@ app.use("/api/auth/get-session", async (_c, next) => {
   getSessionRequests++;
   await next();
 });
+// #region mount
 app.on(["GET", "POST"], "/api/auth/*", (c) => auth.handler(c.req.raw));
+// #endregion mount
 app.get("/test/get-session-requests", (c) => c.json({ count: getSessionRequests }));
 
-const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info) => {
+const port = Number(process.env.PORT ?? 0); // 0: a free port
+const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port }, (info) => {
   auth = makeAuth(`http://127.0.0.1:${info.port}`);
   console.log(`listening 127.0.0.1:${info.port}`);
 });
