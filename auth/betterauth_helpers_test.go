@@ -66,7 +66,7 @@ func startBetterAuth(t *testing.T, admins ...string) *betterAuth {
 	node := nodeFor(t, betterAuthDir)
 	cmd := exec.Command(node, "server.mjs")
 	cmd.Dir = betterAuthDir
-	cmd.Env = append(os.Environ(), "RTKIT_ADMIN_EMAILS="+strings.Join(admins, ","), "NODE_ENV=test")
+	cmd.Env = append(os.Environ(), "RTKIT_ADMIN_EMAILS="+strings.Join(admins, ","))
 	p, addr := proctest.StartListening(t, "better-auth", cmd, 30*time.Second, 5*time.Second)
 	return &betterAuth{t: t, proc: p, base: "http://" + addr}
 }
@@ -152,6 +152,7 @@ func (b *betterAuth) do(method, path, token string, body any) (*http.Response, [
 	require.NoError(b.t, err)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", b.base) // as a page of the application would
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)

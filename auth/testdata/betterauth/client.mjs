@@ -21,7 +21,9 @@ const nextLine = () => new Promise((resolve) => input.once("line", resolve));
 async function signUp(name) {
   const res = await fetch(`${appURL}/api/auth/sign-up/email`, {
     method: "POST",
-    headers: { "Content-Type": "application/json" },
+    // A browser sends its page's origin itself; better-auth refuses
+    // state-changing requests from other origins.
+    headers: { "Content-Type": "application/json", Origin: appURL },
     body: JSON.stringify({ email: `${name}-${Date.now()}@example.com`, password: "correct horse battery", name }),
   });
   if (!res.ok) throw new Error(`sign-up: ${res.status} ${await res.text()}`);
@@ -63,14 +65,15 @@ const sockets = [
   // Node only: a browser sends the cookie itself.
   connect({}, { transports: ["polling"], extraHeaders: { cookie: alice.cookie } }),
 ];
-for (const s of sockets) print("connected", await opened(s));
+// Listen to both before waiting for either: the second may connect first.
+for (const result of await Promise.all(sockets.map(opened))) print("connected", result);
 for (const s of sockets) print("me", await s.timeout(5000).emitWithAck("me", {}));
 
 const gone = sockets.map(closed);
 const signedOut = Date.now();
 const res = await fetch(`${appURL}/api/auth/sign-out`, {
   method: "POST",
-  headers: { Authorization: `Bearer ${alice.token}`, "Content-Type": "application/json" },
+  headers: { Authorization: `Bearer ${alice.token}`, "Content-Type": "application/json", Origin: appURL },
   body: "{}",
 });
 print("sign-out", res.status);
