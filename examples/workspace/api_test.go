@@ -1,7 +1,14 @@
 package main
 
 import (
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io/fs"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +16,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/rtkit-go/rtkit/examples/workspace/internal/api"
 )
 
 func TestAuthFlow(t *testing.T) {
@@ -359,4 +368,58 @@ func TestLongPasswords(t *testing.T) {
 	assert.Equal(t, http.StatusOK, res.Status)
 	res = call(t, "POST", ta.URL+"/api/auth/sign-up", "", map[string]any{"email": "m@example.com", "password": strings.Repeat("é", 129), "name": "M"})
 	assert.Equal(t, http.StatusBadRequest, res.Status)
+}
+
+// The page's client script tag: the local copy when installed, otherwise
+// the official CDN's, pinned by version and integrity hash.
+func TestPageClientScriptTag(t *testing.T) {
+	t.Parallel()
+	const cdnTag = `<script src="https://cdn.socket.io/` + api.ClientVersion + `/socket.io.min.js" ` +
+		`integrity="sha384-fBrXvbDtHoeKWJ/hcA6M+YGueiDW+h45I7V6F2kD1S8bOkrF9rZYPLVkCR6BLR/1" crossorigin="anonymous"></script>`
+	missing := startApp(t, map[string]string{"SOCKET_IO_CLIENT_JS": t.TempDir() + "/missing.js"})
+	for _, path := range []string{"/", "/index.html"} {
+		res := call(t, "GET", missing.URL+path, "", nil)
+		require.Equal(t, http.StatusOK, res.Status, path)
+		assert.Contains(t, string(res.Body), cdnTag, path)
+		assert.NotContains(t, string(res.Body), `src="/vendor/socket.io.min.js"`, path)
+		if csp := res.Header.Get("Content-Security-Policy"); csp != "" {
+			assert.Contains(t, csp, "https://cdn.socket.io", "the policy lets the page load the CDN's script")
+		}
+	}
+
+	path := t.TempDir() + "/io.js"
+	require.NoError(t, writeFile(path, "window.io = function () {};"))
+	local := startApp(t, map[string]string{"SOCKET_IO_CLIENT_JS": path})
+	res := call(t, "GET", local.URL+"/", "", nil)
+	require.Equal(t, http.StatusOK, res.Status)
+	assert.Contains(t, string(res.Body), `<script src="/vendor/socket.io.min.js"></script>`)
+	assert.NotContains(t, string(res.Body), "cdn.socket.io/")
+	assert.NotContains(t, res.Header.Get("Content-Security-Policy"), "cdn.socket.io", "no CDN allowed when none is used")
+}
+
+// The pinned version is the one js/package-lock.json installs, and the
+// pinned hash is the installed file's.
+func TestPinnedClientMatchesTheInstall(t *testing.T) {
+	t.Parallel()
+	lock, err := os.ReadFile(filepath.Join("js", "package-lock.json"))
+	require.NoError(t, err)
+	var l struct {
+		Packages map[string]struct {
+			Version string `json:"version"`
+		} `json:"packages"`
+	}
+	require.NoError(t, json.Unmarshal(lock, &l))
+	assert.Equal(t, api.ClientVersion, l.Packages["node_modules/socket.io-client"].Version)
+
+	dist, err := os.ReadFile(filepath.Join("js", "node_modules", "socket.io-client", "dist", "socket.io.min.js"))
+	if errors.Is(err, fs.ErrNotExist) {
+		if os.Getenv("CI") != "" || os.Getenv("RTKIT_STRICT") != "" {
+			t.Fatal("socket.io-client is not installed (npm ci --prefix examples/workspace/js)")
+		}
+		t.Skip("socket.io-client is not installed (npm ci --prefix examples/workspace/js)")
+	}
+	require.NoError(t, err)
+	sum := sha512.Sum384(dist)
+	assert.Equal(t, "sha384-fBrXvbDtHoeKWJ/hcA6M+YGueiDW+h45I7V6F2kD1S8bOkrF9rZYPLVkCR6BLR/1",
+		"sha384-"+base64.StdEncoding.EncodeToString(sum[:]))
 }

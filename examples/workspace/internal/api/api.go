@@ -113,6 +113,8 @@ func (a *API) Handler() http.Handler {
 		case r.Method != http.MethodGet && r.Method != http.MethodHead:
 			w.Header().Set("Allow", "GET, HEAD")
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		case (r.URL.Path == "/" || r.URL.Path == "/index.html") && a.Web != nil:
+			a.servePage(w, r)
 		default:
 			files.ServeHTTP(w, r)
 		}

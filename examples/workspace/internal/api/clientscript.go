@@ -14,6 +14,26 @@ const (
 	clientScriptRel   = "examples/workspace/" + clientScriptInApp
 )
 
+// The official CDN's copy of the client, pinned to the version
+// js/package-lock.json installs. cdnIntegrity is the Subresource Integrity
+// hash of socket.io-client's dist/socket.io.min.js from npm: the CDN
+// serves that file byte for byte (its documented hash of 4.8.3 is the
+// hash of npm's 4.8.3 file), and a test compares it with the installed
+// file.
+const (
+	ClientVersion = "4.8.4"
+	cdnOrigin     = "https://cdn.socket.io"
+	cdnURL        = cdnOrigin + "/" + ClientVersion + "/socket.io.min.js"
+	cdnIntegrity  = "sha384-fBrXvbDtHoeKWJ/hcA6M+YGueiDW+h45I7V6F2kD1S8bOkrF9rZYPLVkCR6BLR/1"
+)
+
+// The script tags of the page: the local copy, or the CDN's with its hash
+// (crossorigin is what lets the browser check it).
+const (
+	localTag = `<script src="/vendor/socket.io.min.js"></script>`
+	cdnTag   = `<script src="` + cdnURL + `" integrity="` + cdnIntegrity + `" crossorigin="anonymous"></script>`
+)
+
 // MissingClientMessage is what the page shows when the script is missing.
 const MissingClientMessage = "Run: npm ci --prefix examples/workspace/js"
 

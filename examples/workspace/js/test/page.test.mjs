@@ -11,9 +11,10 @@
 // WORKSPACE_ADMIN_EMAIL (an address of ADMIN_EMAILS, optional: an admin's
 // broadcast then appears on the page too).
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 
 import { chromium } from "playwright-core";
@@ -25,6 +26,12 @@ const SHOTS = process.env.WORKSPACE_SCREENSHOT_DIR || tmpdir();
 const NO_CLIENT = process.env.WORKSPACE_NOCLIENT_URL;
 const ADMIN_EMAIL = process.env.WORKSPACE_ADMIN_EMAIL;
 const WAIT = { timeout: 10_000 };
+
+// The official CDN's copy the page falls back to, and npm's file it must be
+// byte for byte (the Subresource Integrity hash in the tag is that file's).
+const CDN_SCRIPT = /^https:\/\/cdn\.socket\.io\/\d+\.\d+\.\d+\/socket\.io\.min\.js$/;
+const NPM_SCRIPT = readFileSync(join(dirname(fileURLToPath(import.meta.url)), "..",
+  "node_modules", "socket.io-client", "dist", "socket.io.min.js"));
 
 describe("demo page", { skip: !existsSync(CHROMIUM) && `no browser at ${CHROMIUM}` }, () => {
   let profile;
@@ -55,6 +62,13 @@ describe("demo page", { skip: !existsSync(CHROMIUM) && `no browser at ${CHROMIUM
     return page;
   }
 
+  // The page's script tags, as the server rendered them.
+  async function scriptTags(page) {
+    return page.$$eval("script", (tags) => tags.map((t) => ({
+      src: t.getAttribute("src"), integrity: t.getAttribute("integrity"), crossorigin: t.getAttribute("crossorigin"),
+    })));
+  }
+
   it("says what to run when the Socket.IO client script is missing", async () => {
     const page = await open();
     let base = NO_CLIENT;
@@ -64,6 +78,8 @@ describe("demo page", { skip: !existsSync(CHROMIUM) && `no browser at ${CHROMIUM
       await page.route("**/vendor/socket.io.min.js", (route) =>
         route.fulfill({ status: 404, contentType: "text/javascript", body: "/* not installed */" }));
     }
+    // The CDN cannot be reached either (as on a machine offline).
+    await page.route(CDN_SCRIPT, (route) => route.abort("internetdisconnected"));
     await page.goto(base + "/");
     const banner = page.locator("#missing-client");
     await banner.waitFor({ state: "visible", ...WAIT });
@@ -74,9 +90,46 @@ describe("demo page", { skip: !existsSync(CHROMIUM) && `no browser at ${CHROMIUM
     await page.close();
   });
 
+  it("falls back to the official CDN's script, pinned and checked by its hash", { skip: !NO_CLIENT && "needs WORKSPACE_NOCLIENT_URL" }, async () => {
+    const page = await open();
+    const asked = [];
+    await page.route(CDN_SCRIPT, (route) => {
+      asked.push(route.request().url());
+      // What cdn.socket.io answers: npm's file, readable across origins.
+      return route.fulfill({ status: 200, contentType: "application/javascript; charset=utf-8",
+        headers: { "Access-Control-Allow-Origin": "*" }, body: NPM_SCRIPT });
+    });
+    const res = await page.goto(NO_CLIENT + "/");
+    const tags = (await scriptTags(page)).filter((t) => t.src && t.src.includes("socket.io"));
+    assert.equal(tags.length, 1, "one client script tag");
+    assert.match(tags[0].src, CDN_SCRIPT, "pinned by version");
+    assert.match(tags[0].integrity, /^sha384-[A-Za-z0-9+/]{64}$/, "with its Subresource Integrity hash");
+    assert.equal(tags[0].crossorigin, "anonymous", "fetched so that the hash can be checked");
+    const csp = res.headers()["content-security-policy"];
+    if (csp) assert.match(csp, /script-src [^;]*https:\/\/cdn\.socket\.io/, "the policy allows the CDN's script");
+    await page.waitForFunction(() => typeof io === "function", null, WAIT);
+    assert.deepEqual(asked, [tags[0].src]);
+    assert.equal(await page.locator("#missing-client").isVisible(), false, "the page runs on the CDN's script");
+    await page.close();
+
+    // A CDN that serves anything else is refused by the hash.
+    const tampered = await open();
+    await tampered.route(CDN_SCRIPT, (route) => route.fulfill({ status: 200, contentType: "application/javascript",
+      headers: { "Access-Control-Allow-Origin": "*" }, body: `${NPM_SCRIPT};window.tampered = true;` }));
+    await tampered.goto(NO_CLIENT + "/");
+    await tampered.locator("#missing-client").waitFor({ state: "visible", ...WAIT });
+    assert.equal(await tampered.evaluate(() => typeof io + "/" + typeof window.tampered), "undefined/undefined",
+      "the browser did not run a script whose hash differs");
+    await tampered.close();
+  });
+
   it("signs up, shows notifications live and marks one read, follows a document live", async () => {
     const page = await open();
+    await page.route(CDN_SCRIPT, (route) => route.abort("blockedbyclient"));
     await page.goto(BASE + "/");
+    assert.deepEqual((await scriptTags(page)).map((t) => t.src).filter((src) => src && src.includes("socket.io")),
+      ["/vendor/socket.io.min.js"], "the local install's script, not the CDN's");
+    await page.waitForFunction(() => typeof io === "function", null, WAIT);
     assert.equal(await page.locator("#missing-client").isVisible(), false, "the app serves the client script");
 
     const email = uniqueEmail("page");
