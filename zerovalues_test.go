@@ -178,3 +178,28 @@ func TestFillerOnlyWhereNeeded(t *testing.T) {
 	assert.Nil(t, compileFiller(reflect.TypeFor[flat]()), "no slice or map: no rewrite")
 	assert.NotNil(t, compileFiller(reflect.TypeFor[zeroInner]()), "self-referential type with a slice")
 }
+
+// BenchmarkEncodeNilCollections measures what sending Go's zero values
+// costs: a payload whose slices and maps are set takes the plain path; one
+// with a nil slice is decoded, rewritten and encoded again.
+func BenchmarkEncodeNilCollections(b *testing.B) {
+	ts, err := buildSchema(reflect.TypeFor[zeroPayload]())
+	require.NoError(b, err)
+	one := 1
+	set := zeroPayload{Str: "s", Ptr: &one, PtrStruct: &zeroInner{Tags: []string{"a"}}, List: []string{"a"},
+		Dict: map[string]int{"a": 1}, Bytes: []byte{1}, PtrList: []*int{&one}, PtrDict: map[string]*int{"a": &one},
+		Nested: zeroInner{Tags: []string{"t"}}, Lists: [][]string{{"a"}}}
+	for _, c := range []struct {
+		name string
+		v    zeroPayload
+	}{{"set", set}, {"nil", zeroPayload{}}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := encodePayload(ts, c.v, true); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
