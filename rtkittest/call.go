@@ -3,11 +3,13 @@ package rtkittest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/rtkit-go/rtkit"
+	"github.com/rtkit-go/rtkit/client"
 	"github.com/zishang520/socket.io/servers/socket/v3"
 	"github.com/zishang520/socket.io/v3/pkg/types"
 )
@@ -37,27 +39,24 @@ func (w *WireError) AsError() *rtkit.Error {
 }
 
 // Call emits ev with payload in and waits for the acknowledgement: the
-// typed data on success, or the server's error. When ctx ends first it
-// returns a TIMEOUT error; a reply that is not an rtkit envelope is an
-// INTERNAL error describing it.
+// typed data on success, or the server's error (package client's Call,
+// without its validation: the server's is under test). When ctx ends first
+// it returns a TIMEOUT error; a reply that is not an rtkit envelope, or a
+// connection lost before the answer, is an INTERNAL error describing it.
 func Call[In, Out any](ctx context.Context, c *Client, ev rtkit.Event[In, Out], in In) (Out, *rtkit.Error) {
-	var out Out
-	env, err := CallRaw(ctx, c, ev.Name(), in)
-	if err != nil {
-		return out, err
+	out, err := client.Call(ctx, c.c, ev, in)
+	if err == nil {
+		return out, nil
 	}
-	if !env.Success {
-		if env.Error == nil {
-			return out, rtkit.NewError(rtkit.CodeInternal, "rtkittest: failure envelope without error")
-		}
-		return out, env.Error.AsError()
+	var e *rtkit.Error
+	switch {
+	case errors.Is(err, client.ErrContract):
+		return out, rtkit.Errorf(rtkit.CodeInternal, "rtkittest: %v", err)
+	case errors.As(err, &e):
+		return out, e
+	default:
+		return out, rtkit.Errorf(rtkit.CodeInternal, "rtkittest: no acknowledgement: %v", err)
 	}
-	if len(env.Data) > 0 {
-		if jerr := json.Unmarshal(env.Data, &out); jerr != nil {
-			return out, rtkit.Errorf(rtkit.CodeInternal, "rtkittest: ack data does not decode into %T: %v", out, jerr)
-		}
-	}
-	return out, nil
 }
 
 // CallRaw emits event with args as they are (any JSON-encodable values,
@@ -75,7 +74,7 @@ func CallRaw(ctx context.Context, c *Client, event string, args ...any) (*Envelo
 		default:
 		}
 	})
-	if err := c.raw.Emit(event, append(args, ack)...); err != nil {
+	if err := c.Raw().Emit(event, append(args, ack)...); err != nil {
 		return nil, rtkit.Errorf(rtkit.CodeInternal, "rtkittest: emit: %v", err)
 	}
 	select {
@@ -103,7 +102,7 @@ func CallRaw(ctx context.Context, c *Client, event string, args ...any) (*Envelo
 // passes no callback does. Failures then arrive as the "error" event: see
 // ListenErrors.
 func Send[In, Out any](c *Client, ev rtkit.Event[In, Out], in In) error {
-	return c.raw.Emit(ev.Name(), in)
+	return c.Raw().Emit(ev.Name(), in)
 }
 
 func roundTrip(v any, into any) error {
@@ -146,7 +145,7 @@ const inboxSize = 4096
 func listen[T any](c *Client, event string, answer func(T) (any, bool)) *Inbox[T] {
 	b := &Inbox[T]{ch: make(chan Received[T], inboxSize)}
 	var mu sync.Mutex
-	_ = c.raw.On(types.EventName(event), func(args ...any) {
+	_ = c.Raw().On(types.EventName(event), func(args ...any) {
 		mu.Lock()
 		defer mu.Unlock()
 		var ack socket.Ack

@@ -1,56 +1,62 @@
 package rtkittest
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	sioc "github.com/zishang520/socket.io/clients/socket/v3"
-	"github.com/zishang520/socket.io/v3/pkg/types"
+
+	"github.com/rtkit-go/rtkit/client"
+	"github.com/rtkit-go/rtkit/internal/rawclient"
 )
 
-// Client is a Socket.IO client connected to one namespace. Its methods are
-// safe for concurrent use.
+// Client is a typed client (package client) connected to one namespace,
+// with what tests need besides: raw access, refusals as values. Its
+// methods are safe for concurrent use.
 type Client struct {
-	raw  *sioc.Socket
-	once sync.Once
+	c *client.Client
 }
 
 // DialOption configures Dial.
-type DialOption func(*sioc.Options)
+type DialOption func(*client.Options)
 
 // WithAuth sets the handshake auth object (the client's io(url, {auth})).
 func WithAuth(auth map[string]any) DialOption {
-	return func(o *sioc.Options) { o.SetAuth(auth) }
+	return func(o *client.Options) { o.Credentials.Auth = auth }
 }
 
 // WithHeader adds HTTP headers to the handshake request.
 func WithHeader(h http.Header) DialOption {
-	return func(o *sioc.Options) { o.SetExtraHeaders(h) }
+	return func(o *client.Options) {
+		if o.Credentials.Header == nil {
+			o.Credentials.Header = http.Header{}
+		}
+		for k, vs := range h {
+			for _, v := range vs {
+				o.Credentials.Header.Add(k, v)
+			}
+		}
+	}
 }
 
 // WithPolling makes the client start with HTTP long-polling and upgrade,
 // as browsers do; the default is websocket only.
 func WithPolling() DialOption {
-	return func(o *sioc.Options) {
-		o.SetTransports(types.NewSet(sioc.Polling, sioc.WebSocket))
-	}
+	return func(o *client.Options) { o.Transports = []client.Transport{client.Polling, client.Websocket} }
 }
 
 // WithReconnection lets the client reconnect on its own after a dropped
-// connection (off by default), retrying quickly.
+// connection (off by default), retrying quickly, and recover its session.
 func WithReconnection() DialOption {
-	return func(o *sioc.Options) {
-		o.SetReconnection(true)
-		o.SetReconnectionDelay(50)
-		o.SetReconnectionDelayMax(200)
-		// A reconnection attempt the Go client loses track of (it can miss
-		// its transport's open event) is abandoned and retried after this.
-		o.SetTimeout(time.Second)
+	return func(o *client.Options) {
+		o.NoReconnect = false
+		o.Reconnect = client.Backoff{Initial: 50 * time.Millisecond, Max: 200 * time.Millisecond}
 	}
 }
 
@@ -67,8 +73,7 @@ func (e *ConnectError) Error() string {
 }
 
 // Dial connects to namespace on s and fails the test if the connection is
-// refused or takes more than 5 seconds. The client is closed when the test
-// ends.
+// refused or cannot be made. The client is closed when the test ends.
 func (s *Server) Dial(tb testing.TB, namespace string, opts ...DialOption) *Client {
 	tb.Helper()
 	c, err := s.TryDial(tb, namespace, opts...)
@@ -90,164 +95,59 @@ func (s *Server) TryDial(tb testing.TB, namespace string, opts ...DialOption) (*
 	return c, nil
 }
 
+// dialWait bounds a connection: attempts the Socket.IO client loses track
+// of are retried within it.
+const dialWait = 25 * time.Second
+
 // Connect is TryDial for code that has no testing.TB (Example functions,
 // programs): the caller closes the client.
 func (s *Server) Connect(namespace string, opts ...DialOption) (*Client, error) {
-	// The Go client sometimes misses its own transport's "open" event (it
-	// subscribes after the websocket is already up) and then never sends
-	// its CONNECT. Nothing reached the namespace then, so dialling again
-	// is invisible to the server under test.
-	var err error
-	for range dialAttempts {
-		var c *Client
-		var silent bool
-		c, silent, err = s.dialOnce(namespace, opts)
-		if err == nil || !silent {
-			return c, err
-		}
+	o := client.Options{
+		NoReconnect: true,
+		// Tests send what a typed client never would: the server's own
+		// validation is under test.
+		Validation: client.ValidateNone,
+		Reconnect:  client.Backoff{Initial: 20 * time.Millisecond, Max: 200 * time.Millisecond},
+		Logger:     slog.New(slog.DiscardHandler),
 	}
-	return nil, err
-}
-
-const (
-	dialAttempts = 8
-	dialWait     = 3 * time.Second
-)
-
-// dialOnce makes one connection attempt. silent reports that the client
-// library lost track of its own connection and nothing reached the
-// namespace.
-//
-// The manager is opened first and the socket connected only once the
-// transport is up: the Go client, asked to do both at once, can send a
-// second CONNECT for the same socket, which the server answers by closing
-// the connection.
-func (s *Server) dialOnce(namespace string, opts []DialOption) (c *Client, silent bool, err error) {
-	o := sioc.DefaultOptions()
-	o.SetTransports(types.NewSet(sioc.WebSocket))
-	o.SetForceNew(true)
-	o.SetReconnection(false)
-	o.SetTimeout(dialWait + 2*time.Second) // our own wait decides first
-	o.SetAutoConnect(false)
 	if p := s.socketPath(); p != "/socket.io/" {
-		o.SetPath(strings.TrimSuffix(p, "/"))
+		o.Path = strings.TrimSuffix(p, "/")
 	}
 	for _, f := range opts {
-		f(o)
+		f(&o)
 	}
-	deadline := time.Now().Add(dialWait)
-
-	m := sioc.NewManager(s.URL, o)
-	opened := make(chan error, 1)
-	m.Open(func(err error) {
-		select {
-		case opened <- err:
-		default:
-		}
-	})
-	if err, silent := waitOpen(m, opened, deadline); err != nil {
-		// Disconnecting the manager's only socket closes the manager and
-		// clears its timers.
-		m.Socket(namespace, o).Disconnect()
-		return nil, silent, err
+	ctx, cancel := context.WithTimeout(context.Background(), dialWait)
+	defer cancel()
+	c, err := client.Dial(ctx, s.URL+namespace, o)
+	var ce *client.ConnectError
+	if errors.As(err, &ce) {
+		return nil, &ConnectError{Message: ce.Message, Code: string(ce.Code)}
 	}
-
-	raw := m.Socket(namespace, o)
-	c = &Client{raw: raw}
-	result := make(chan error, 1)
-	report := func(err error) {
-		select {
-		case result <- err:
-		default:
-		}
+	if err != nil {
+		return nil, fmt.Errorf("rtkittest: %w", err)
 	}
-	_ = raw.Once("connect", func(...any) { report(nil) })
-	_ = raw.Once("connect_error", func(args ...any) { report(connectError(args)) })
-	raw.Connect()
-	select {
-	case err := <-result:
-		if err != nil {
-			c.Close()
-			return nil, false, err
-		}
-		return c, false, nil
-	case <-time.After(time.Until(deadline)):
-		c.Close()
-		return nil, false, fmt.Errorf("rtkittest: no connect within %v", dialWait)
-	}
+	return &Client{c: c}, nil
 }
 
-// waitOpen waits for the manager's transport. The Go client sometimes
-// misses its own transport's "open" event (it subscribes after the
-// websocket is already up): that attempt is abandoned at once, as silent.
-func waitOpen(m *sioc.Manager, opened <-chan error, deadline time.Time) (err error, silent bool) {
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	var stuckSince time.Time
-	for {
-		select {
-		case err := <-opened:
-			if err != nil {
-				return fmt.Errorf("rtkittest: connection failed: %w", err), false
-			}
-			return nil, false
-		case <-tick.C:
-			if time.Now().After(deadline) {
-				return fmt.Errorf("rtkittest: no connection within %v", dialWait), true
-			}
-			if e := m.Engine(); e != nil && e.ReadyState() == "open" {
-				if stuckSince.IsZero() {
-					stuckSince = time.Now()
-				} else if time.Since(stuckSince) > 100*time.Millisecond {
-					return errors.New("rtkittest: the client missed its transport's open event"), true
-				}
-			}
-		}
-	}
-}
-
-// connectError turns the connect_error arguments into a *ConnectError
-// when the server sent rtkit's coded form.
-func connectError(args []any) error {
-	var err error = errors.New("rtkittest: connect_error without detail")
-	if len(args) > 0 {
-		if e, ok := args[0].(error); ok {
-			err = e
-		}
-	}
-	var xe *types.ExtendedError
-	if errors.As(err, &xe) {
-		ce := &ConnectError{Message: xe.Message}
-		if m, ok := xe.Data.(map[string]any); ok {
-			ce.Code, _ = m["code"].(string)
-		}
-		return ce
-	}
-	return err
-}
+// Typed returns the typed client underneath, for client.Call, client.On
+// and the rest of package client.
+func (c *Client) Typed() *client.Client { return c.c }
 
 // Raw returns the underlying zishang520 client socket, for what the typed
-// helpers do not cover (raw emits, dropping the transport).
-func (c *Client) Raw() *sioc.Socket { return c.raw }
+// helpers do not cover (raw emits, the library's own events).
+func (c *Client) Raw() *sioc.Socket { return rawclient.Socket(c.c) }
 
 // ID returns the socket id the server assigned.
-func (c *Client) ID() string { return c.raw.Id() }
+func (c *Client) ID() string { return c.c.ID() }
 
 // Connected reports whether the client is connected now.
-func (c *Client) Connected() bool { return c.raw.Connected() }
+func (c *Client) Connected() bool { return c.c.Connected() }
 
 // DropTransport closes the underlying connection as a network failure
 // would, so that a client dialled WithReconnection reconnects and can
 // recover its session.
-func (c *Client) DropTransport() {
-	if e := c.raw.Io().Engine(); e != nil {
-		e.Close()
-	}
-}
+func (c *Client) DropTransport() { c.c.DropTransport() }
 
-// Close disconnects the client. It is safe to call more than once.
-func (c *Client) Close() {
-	c.once.Do(func() {
-		c.raw.Disconnect()
-	})
-}
+// Close disconnects the client and waits for its goroutines. It is safe to
+// call more than once.
+func (c *Client) Close() { _ = c.c.Close() }

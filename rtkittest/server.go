@@ -2,10 +2,12 @@
 // tests, the way net/http/httptest does for HTTP handlers.
 //
 // Start serves an *rtkit.Server on an ephemeral loopback port; Dial
-// connects the zishang520 Go Socket.IO client to one of its namespaces;
-// Call, Listen and their relatives speak rtkit's wire conventions with the
-// same Event values the server uses, so a test reads like the code a client
-// author would write.
+// connects a client of package client to one of its namespaces (with its
+// validation off: the server's is under test); Call, Listen and their
+// relatives speak rtkit's wire conventions with the same Event values the
+// server uses, so a test reads like the code a client author would write.
+// Client.Typed gives the full client API, Client.Raw the Socket.IO socket
+// underneath, for what no typed client would send.
 package rtkittest
 
 import (

@@ -6,6 +6,7 @@
 //	rtkit listen [flags] URL [EVENT...]      print server → client events as JSON lines
 //	rtkit spec [flags] SOURCE                list namespaces and events of a contract
 //	rtkit docs [flags] SPEC                  write the documentation (was rtkit-docs)
+//	rtkit completion bash                    bash completion of commands, flags and event names
 //
 // URL is the server and namespace, "http://127.0.0.1:3000/notifications".
 // SOURCE and SPEC are a spec file, "-" for standard input, or a running
@@ -16,7 +17,8 @@
 // RTKIT_HEADER holds one) and -cookie name=value (repeatable; RTKIT_COOKIE)
 // go with the handshake's HTTP requests. -spec (RTKIT_SPEC) names a spec:
 // call then validates the payload before sending and completes event
-// names from a unique prefix.
+// names from a unique prefix; with RTKIT_SPEC set, the bash completion
+// (source <(rtkit completion bash)) completes event names on Tab.
 //
 // Colour is used only when the output is a terminal and NO_COLOR is unset.
 //
@@ -76,6 +78,7 @@ Usage:
   rtkit listen [flags] URL [EVENT...]      print server → client events as JSON lines
   rtkit spec [flags] SOURCE                list namespaces and events of a contract
   rtkit docs [flags] SPEC                  write the documentation of a contract
+  rtkit completion bash                    shell completion, event names included
 
 URL is the server and namespace (http://127.0.0.1:3000/notifications).
 SOURCE and SPEC are a spec file, "-" for standard input, or a server's live
@@ -106,6 +109,8 @@ func run(ctx context.Context, args []string, e env) int {
 		return runSpec(ctx, args[1:], e)
 	case "docs":
 		return docscmd.Run("rtkit docs", args[1:], e.stdin, e.stdout, e.stderr)
+	case "completion":
+		return runCompletion(args[1:], e)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(e.stdout, usage)
 		return exitOK

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -35,9 +36,10 @@ type cliResult struct {
 // clean environment) and returns its exit status and output.
 func rtkitCLI(t *testing.T, env []string, args ...string) cliResult {
 	t.Helper()
+	bin := cliBinary.Path(t) // built first: the deadline is the run's alone
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, cliBinary.Path(t), args...) // killed by its PID at the deadline
+	cmd := exec.CommandContext(ctx, bin, args...) // killed by its PID at the deadline
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -170,9 +172,10 @@ func TestCLIListenPrintsNotificationCreatedOverREST(t *testing.T) {
 	ta := startApp(t, nil)
 	ann := signUp(t, ta, "ann@example.com")
 
+	bin := cliBinary.Path(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, cliBinary.Path(t), "listen", "-count", "1", "-spec", ta.URL+"/docs",
+	cmd := exec.CommandContext(ctx, bin, "listen", "-count", "1", "-spec", ta.URL+"/docs",
 		"-token", ann.Token, ta.URL+"/notifications", "notification:n")
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
 	stdout, err := cmd.StdoutPipe()
@@ -234,6 +237,14 @@ func TestCLISpecAndHelp(t *testing.T) {
 		assert.Equal(t, 0, r.code, cmd)
 		assert.Contains(t, r.stderr, "Examples:", cmd)
 	}
+	// Tab completion of event names, from the live spec.
+	script := `source <(rtkit completion bash); COMP_WORDS=(rtkit call -token x ` + ta.URL + `/notifications sub); COMP_CWORD=5; _rtkit; echo "${COMPREPLY[@]}"`
+	bash := exec.Command("bash", "-c", script)
+	bash.Env = []string{"PATH=" + filepath.Dir(cliBinary.Path(t)) + ":" + os.Getenv("PATH"), "RTKIT_SPEC=" + ta.URL + "/docs"}
+	completed, err := bash.CombinedOutput()
+	require.NoError(t, err, "%s", completed)
+	assert.Equal(t, "subscribe:channel\n", string(completed))
+
 	// rtkit docs reads the live spec: the committed docs are current.
 	r = rtkitCLI(t, nil, "docs", "-check", "-out", "../../docs/workspace", "-title", app.DocsInfo.Title,
 		"-version", app.DocsInfo.Version, "-description", app.DocsInfo.Description, ta.URL+"/docs")

@@ -100,9 +100,10 @@ func (p *proc) logged(s string) bool { return strings.Contains(p.Output.String()
 // output; it fails the test if the binary still runs after 10 s.
 func runBinary(t *testing.T, env ...string) (string, error) {
 	t.Helper()
+	bin := binary(t) // built first: the deadline is the run's alone
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary(t)) // killed by its PID at the deadline
+	cmd := exec.CommandContext(ctx, bin) // killed by its PID at the deadline
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {
