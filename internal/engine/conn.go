@@ -196,6 +196,7 @@ func (c *Conn) closeLocked(reason string, graceful bool) {
 func (c *Conn) finishLocked() {
 	c.state = stateClosed
 	c.releaseOut()
+	c.wakePollLocked() // a GET still waiting ends with a close packet
 	switch {
 	case c.ws == nil:
 	case c.linger:
