@@ -26,6 +26,16 @@ var (
 	errShuttingDown    = httpError{http.StatusServiceUnavailable, 3, "Bad request"}
 )
 
+// refuse answers r with e. A request whose body was not read (a refused
+// POST) gets "Connection: close", so that net/http sends the answer at once
+// instead of first reading, and waiting for, the rest of the body.
+func refuse(w http.ResponseWriter, r *http.Request, e httpError) {
+	if r.ContentLength != 0 {
+		w.Header().Set("Connection", "close")
+	}
+	writeError(w, e)
+}
+
 func writeError(w http.ResponseWriter, e httpError) {
 	body := `{"code":` + strconv.Itoa(e.code) + `,"message":"` + e.message + `"}`
 	h := w.Header()

@@ -59,19 +59,19 @@ func (c *Conn) serveGet(w http.ResponseWriter, r *http.Request) {
 	c.checkPingDeadlineLocked()
 	if c.state == stateClosed {
 		c.mu.Unlock()
-		writeError(w, errUnknownSid)
+		refuse(w, r, errUnknownSid)
 		c.afterClose()
 		return
 	}
 	if c.transport != TransportPolling {
 		c.mu.Unlock()
-		writeError(w, errBadRequest)
+		refuse(w, r, errBadRequest)
 		return
 	}
 	if c.poll.getActive { // a second concurrent GET closes the session
 		c.closeLocked(ReasonTransportError, false)
 		c.mu.Unlock()
-		writeError(w, errBadRequest)
+		refuse(w, r, errBadRequest)
 		c.afterClose()
 		return
 	}
@@ -136,22 +136,25 @@ func writePayload(w http.ResponseWriter, body []byte) {
 
 // servePost reads a long-polling payload and delivers its packets.
 func (c *Conn) servePost(w http.ResponseWriter, r *http.Request) {
+	// a client that trickles its body holds only its own request, and not
+	// for longer than this
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(c.srv.ioTimeout()))
 	c.mu.Lock()
 	c.checkPingDeadlineLocked()
 	switch {
 	case c.state != stateOpen:
 		c.mu.Unlock()
-		writeError(w, errUnknownSid)
+		refuse(w, r, errUnknownSid)
 		c.afterClose()
 		return
 	case c.transport != TransportPolling:
 		c.mu.Unlock()
-		writeError(w, errBadRequest)
+		refuse(w, r, errBadRequest)
 		return
 	case c.poll.postActive: // a second concurrent POST closes the session
 		c.closeLocked(ReasonTransportError, false)
 		c.mu.Unlock()
-		writeError(w, errBadRequest)
+		refuse(w, r, errBadRequest)
 		c.afterClose()
 		return
 	}
@@ -165,20 +168,18 @@ func (c *Conn) servePost(w http.ResponseWriter, r *http.Request) {
 			bodyPool.Put(buf)
 		}
 	}()
-	// a client that trickles its body holds only its own request
-	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(c.srv.ioTimeout()))
 	max := int64(c.srv.cfg.MaxPayload)
 	_, err := buf.ReadFrom(io.LimitReader(r.Body, max+1))
 	if err == nil && int64(buf.Len()) > max {
 		c.endPost()
 		c.closeNow(ReasonTransportError)
-		writeError(w, errPayloadTooLarge)
+		refuse(w, r, errPayloadTooLarge)
 		return
 	}
 	if err != nil {
 		c.endPost()
 		c.closeNow(ReasonTransportError)
-		writeError(w, errBadRequest)
+		refuse(w, r, errBadRequest)
 		return
 	}
 
@@ -192,7 +193,7 @@ func (c *Conn) servePost(w http.ResponseWriter, r *http.Request) {
 	c.endPost()
 	c.unlockReader()
 	if errors.Is(err, errBadPacket) {
-		writeError(w, errBadRequest)
+		refuse(w, r, errBadRequest)
 		return
 	}
 	h := w.Header()

@@ -103,7 +103,7 @@ func (s *Server) lookup(sid string) *Conn {
 // and websocket connections.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !s.checkOrigin(w, r) {
-		writeError(w, errForbidden)
+		refuse(w, r, errForbidden)
 		return
 	}
 	if r.Method == http.MethodOptions { // CORS preflight
@@ -113,15 +113,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	switch {
 	case q.Has("j"): // JSONP polling: refused, it bypasses CORS
-		writeError(w, errBadRequest)
+		refuse(w, r, errBadRequest)
 		return
 	case q.Get("EIO") != "4":
-		writeError(w, errBadVersion)
+		refuse(w, r, errBadVersion)
 		return
 	}
 	transport := q.Get("transport")
 	if !(transport == TransportPolling && s.cfg.polling) && !(transport == TransportWebsocket && s.cfg.websocket) {
-		writeError(w, errUnknownTransport)
+		refuse(w, r, errUnknownTransport)
 		return
 	}
 	if _, ok := q["sid"]; !ok {
@@ -130,7 +130,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c := s.lookup(q.Get("sid"))
 	if c == nil {
-		writeError(w, errUnknownSid)
+		refuse(w, r, errUnknownSid)
 		return
 	}
 	switch {
@@ -141,31 +141,31 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodPost:
 		c.servePost(w, r)
 	default:
-		writeError(w, errBadRequest)
+		refuse(w, r, errBadRequest)
 	}
 }
 
 // handshake opens a new session.
 func (s *Server) handshake(w http.ResponseWriter, r *http.Request, q url.Values, transport string) {
 	if r.Method != http.MethodGet {
-		writeError(w, errBadHandshake)
+		refuse(w, r, errBadHandshake)
 		return
 	}
 	s.mu.RLock()
 	closed := s.closed
 	s.mu.RUnlock()
 	if closed {
-		writeError(w, errShuttingDown)
+		refuse(w, r, errShuttingDown)
 		return
 	}
 	if transport == TransportWebsocket && !isWebsocketRequest(r) {
-		writeError(w, errBadRequest)
+		refuse(w, r, errBadRequest)
 		return
 	}
 	if s.cfg.AllowRequest != nil {
 		if err := s.cfg.AllowRequest(r); err != nil {
 			s.cfg.Logger.Debug("engine: handshake refused", "remote", r.RemoteAddr, "err", err)
-			writeError(w, errForbidden)
+			refuse(w, r, errForbidden)
 			return
 		}
 	}
@@ -173,7 +173,7 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, q url.Values,
 	if transport == TransportPolling {
 		c.poll.wake = make(chan struct{}, 1)
 		if !s.register(c) {
-			writeError(w, errShuttingDown)
+			refuse(w, r, errShuttingDown)
 			return
 		}
 		c.rmu.Lock()
@@ -222,7 +222,7 @@ func (c *Conn) open() {
 // upgrade takes a websocket that joins an existing long-polling session.
 func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, c *Conn) {
 	if !isWebsocketRequest(r) {
-		writeError(w, errBadRequest)
+		refuse(w, r, errBadRequest)
 		return
 	}
 	t, initial := upgradeWebsocket(w, r, c)

@@ -397,3 +397,37 @@ func TestClosePacketClosesSession(t *testing.T) {
 	status, body = s.poll(t, sid)
 	require.Equal(t, http.StatusBadRequest, status, body)
 }
+
+// A POST refused while its body is still coming (here: the second of two
+// active POSTs, both trickling) is answered at once, not after net/http
+// has waited for the rest of the body.
+func TestRefusedPostIsAnsweredWithoutItsBody(t *testing.T) {
+	rec := newRecorder(t, false)
+	s := newTestServer(t, rec, engine.Options{})
+	sid := s.handshake(t).Sid
+	rec.nextOpen(t)
+	a, b := startSlowPost(t, s, sid), startSlowPost(t, s, sid)
+	answers := make(chan int, 2)
+	for _, conn := range []net.Conn{a, b} {
+		go func() {
+			_ = conn.SetReadDeadline(time.Now().Add(wait))
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				answers <- 0 // the active one: its request never completes
+				return
+			}
+			resp.Body.Close()
+			answers <- resp.StatusCode
+		}()
+	}
+	select {
+	case status := <-answers:
+		require.Equal(t, http.StatusBadRequest, status)
+	case <-time.After(wait):
+		t.Fatal("the refused POST was not answered")
+	}
+	require.Equal(t, engine.ReasonTransportError, rec.nextClose(t).reason)
+	a.Close()
+	b.Close()
+	<-answers
+}
