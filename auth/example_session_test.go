@@ -13,7 +13,9 @@ import (
 
 // A better-auth deployment already knows the users: the server asks its
 // get-session endpoint, forwarding the browser's session cookie (or the
-// token a client sends). Here a stand-in answers like better-auth does.
+// token a client sends). Here a stand-in answers like better-auth does,
+// so that the example runs without Node.js; the tests of betterauth_test.go
+// and docs/better-auth.md run the real better-auth.
 func ExampleNewSession() {
 	betterAuth := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")

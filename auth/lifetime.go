@@ -43,6 +43,10 @@ const (
 // A client that refreshed should also update the token it sends at
 // handshake (socket.auth in the JavaScript client): a recovered socket is
 // authenticated again with it.
+//
+// An Authenticator that is a Revalidator (Session) asks the identity
+// service at every refresh, past its cache: bound how often a client may
+// send events, auth:refresh included, with package ratelimit.
 var RefreshEvent = rtkit.NewEvent[RefreshIn, RefreshOut]("auth:refresh",
 	rtkit.Summary("Extend the session of this connection with a new token"),
 	rtkit.Errors(rtkit.CodeUnauthorized, rtkit.CodeUnavailable))
