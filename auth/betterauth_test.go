@@ -2,7 +2,10 @@ package auth_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -152,5 +155,37 @@ func TestBetterAuthJWT(t *testing.T) {
 		t.Run("refused with "+name, func(t *testing.T) {
 			invalid(t, newJWKS(t, ba.jwksURL(), edit), jwtTok)
 		})
+	}
+}
+
+// TestBetterAuthOfficialClient: the official socket.io-client connects
+// with a better-auth session by cookie, bearer header and handshake token,
+// over long-polling and websocket (testdata/betterauth/matrix.mjs).
+func TestBetterAuthOfficialClient(t *testing.T) {
+	ba := startBetterAuth(t)
+	node := nodeFor(t, betterAuthDir)
+	ts, _ := start(t, required(sessionAuth(t, ba)), identityNamespace("/p"))
+	cmd := exec.Command(node, "matrix.mjs", ba.base, ts.URL+"/p")
+	cmd.Dir = betterAuthDir
+	out, err := cmd.Output()
+	require.NoError(t, err, "matrix.mjs: %s", out)
+
+	var got struct {
+		User    struct{ ID, Email string }
+		Results map[string]struct {
+			Transport string
+			Success   bool
+			Data      WhoOut
+			Error     string
+		}
+	}
+	require.NoError(t, json.Unmarshal(out, &got), "%s", out)
+	require.Len(t, got.Results, 6)
+	for name, r := range got.Results {
+		assert.Empty(t, r.Error, name)
+		assert.True(t, r.Success, name)
+		assert.Equal(t, got.User.ID, r.Data.UserID, name)
+		assert.Equal(t, got.User.Email, r.Data.Email, name)
+		assert.True(t, strings.HasSuffix(name, " over "+r.Transport), "%s: connected over %s", name, r.Transport)
 	}
 }
