@@ -2,6 +2,9 @@ package rtkit_test
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -68,4 +71,19 @@ func TestCompileSchemaFromSpec(t *testing.T) {
 	}
 	_, err = rtkit.CompileSchema(json.RawMessage(`{"type": 5}`))
 	assert.Error(t, err)
+}
+
+// A schema from a spec file is data from elsewhere: compiling it never
+// fetches what it refers to.
+func TestCompileSchemaFetchesNothing(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		_, _ = w.Write([]byte(`{"type":"string"}`))
+	}))
+	defer srv.Close()
+	_, err := rtkit.CompileSchema(json.RawMessage(`{"$ref":"` + srv.URL + `/x.json"}`))
+	assert.Error(t, err)
+	assert.Zero(t, hits.Load())
 }

@@ -51,7 +51,7 @@ func runCall(ctx context.Context, args []string, e env) int {
 	url, event := fs.Arg(0), fs.Arg(1)
 	p := painterFor(e.stderr, e, cf.noColor)
 	fail := func(code int, format string, a ...any) int {
-		fmt.Fprintf(e.stderr, "rtkit call: "+format+"\n", a...)
+		fmt.Fprintln(e.stderr, "rtkit call:", clean(fmt.Sprintf(format, a...)))
 		return code
 	}
 	payload, err := readPayload(fs.Arg(2), e.stdin)
@@ -84,7 +84,7 @@ func runCall(ctx context.Context, args []string, e env) int {
 			return fail(exitUsage, "the spec's schema of %s: %v", event, err)
 		}
 		if verr := schema.Validate(payload); verr != nil {
-			fmt.Fprintf(e.stderr, "rtkit call: not sent: the payload does not match the schema of %s\n", event)
+			fmt.Fprintf(e.stderr, "rtkit call: not sent: the payload does not match the schema of %s\n", clean(event))
 			return reportError(verr, e.stdout, e.stderr, p)
 		}
 	}
@@ -93,7 +93,7 @@ func runCall(ctx context.Context, args []string, e env) int {
 	o.NoReconnect = true
 	c, err := client.Dial(ctx, url, o)
 	if err != nil {
-		fmt.Fprintln(e.stderr, "rtkit call:", err)
+		fmt.Fprintln(e.stderr, "rtkit call:", clean(err.Error()))
 		return dialStatus(err)
 	}
 	defer c.Close()
@@ -108,7 +108,7 @@ func runCall(ctx context.Context, args []string, e env) int {
 	case errors.As(err, &re):
 		return reportError(re, e.stdout, e.stderr, p)
 	default:
-		fmt.Fprintln(e.stderr, "rtkit call:", err)
+		fmt.Fprintln(e.stderr, "rtkit call:", clean(err.Error()))
 		return exitNoAnswer
 	}
 }

@@ -33,7 +33,7 @@ func (m *multiFlag) String() string     { return strings.Join(*m, ", ") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 func (f *connFlags) register(fs *flag.FlagSet, e env) {
-	fs.StringVar(&f.token, "token", e.getenv("RTKIT_TOKEN"), "session `token`, sent as the handshake's auth.token (env RTKIT_TOKEN)")
+	fs.StringVar(&f.token, "token", e.getenv("RTKIT_TOKEN"), "session `token`, sent as the handshake's auth.token (env RTKIT_TOKEN; prefer it: arguments are visible to other users in ps)")
 	fs.Var(&f.headers, "header", "HTTP header `\"Name: value\"` for the handshake, repeatable (env RTKIT_HEADER: one)")
 	fs.Var(&f.cookies, "cookie", "cookie `name=value` for the handshake, repeatable (env RTKIT_COOKIE: one)")
 	fs.StringVar(&f.path, "path", or(e.getenv("RTKIT_PATH"), "/socket.io"), "Socket.IO endpoint `path` (env RTKIT_PATH)")

@@ -50,11 +50,11 @@ func runListen(ctx context.Context, args []string, e env) int {
 	url, events := fs.Arg(0), fs.Args()[1:]
 	cr, err := cf.credentials()
 	if err != nil {
-		fmt.Fprintln(e.stderr, "rtkit listen:", err)
+		fmt.Fprintln(e.stderr, "rtkit listen:", clean(err.Error()))
 		return exitUsage
 	}
 	if events, err = cf.completeListened(ctx, e, url, events); err != nil {
-		fmt.Fprintln(e.stderr, "rtkit listen:", err)
+		fmt.Fprintln(e.stderr, "rtkit listen:", clean(err.Error()))
 		return exitUsage
 	}
 
@@ -63,22 +63,24 @@ func runListen(ctx context.Context, args []string, e env) int {
 	o.OnConnect = func(i client.ConnectInfo) {
 		switch {
 		case !i.Reconnect:
-			fmt.Fprintf(e.stderr, "%s %s as %s\n", p.green("connected"), url, i.ID)
+			fmt.Fprintf(e.stderr, "%s %s as %s\n", p.green("connected"), clean(url), clean(i.ID))
 		case i.Recovered:
 			fmt.Fprintf(e.stderr, "%s, nothing missed\n", p.green("reconnected"))
 		default:
 			fmt.Fprintf(e.stderr, "%s, new session\n", p.green("reconnected"))
 		}
 	}
-	o.OnDisconnect = func(reason string) { fmt.Fprintf(e.stderr, "%s (%s), reconnecting\n", p.red("disconnected"), reason) }
+	o.OnDisconnect = func(reason string) {
+		fmt.Fprintf(e.stderr, "%s (%s), reconnecting\n", p.red("disconnected"), clean(reason))
+	}
 	o.OnResync = func(r rtkit.Resync) {
-		fmt.Fprintf(e.stderr, "%s (%s): events may have been missed\n", p.red("resync"), r.Reason)
+		fmt.Fprintf(e.stderr, "%s (%s): events may have been missed\n", p.red("resync"), clean(string(r.Reason)))
 	}
 	dctx, cancel := context.WithTimeout(ctx, cf.timeout)
 	c, err := client.Dial(dctx, url, o)
 	cancel()
 	if err != nil {
-		fmt.Fprintln(e.stderr, "rtkit listen:", err)
+		fmt.Fprintln(e.stderr, "rtkit listen:", clean(err.Error()))
 		return dialStatus(err)
 	}
 	defer c.Close()
@@ -107,7 +109,7 @@ func runListen(ctx context.Context, args []string, e env) int {
 		return exitOK
 	case <-c.Done():
 		err := c.Err()
-		fmt.Fprintln(e.stderr, "rtkit listen:", err)
+		fmt.Fprintln(e.stderr, "rtkit listen:", clean(err.Error()))
 		var ce *client.ConnectError
 		if errors.As(err, &ce) || errors.Is(err, client.ErrServerDisconnect) {
 			return exitRefused

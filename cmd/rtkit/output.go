@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
+	"unicode"
 
 	"github.com/rtkit-go/rtkit"
 )
@@ -63,13 +65,13 @@ func reportError(e *rtkit.Error, stdout, stderr io.Writer, p painter) int {
 	b, _ := json.Marshal(map[string]any{"error": wireError{Code: e.Code, Message: e.Message,
 		Details: e.Details, RetryAfterMs: e.RetryAfter.Milliseconds()}})
 	printJSON(stdout, b)
-	fmt.Fprintf(stderr, "%s %s\n", p.red(p.bold(string(e.Code))), e.Message)
+	fmt.Fprintf(stderr, "%s %s\n", p.red(p.bold(clean(string(e.Code)))), clean(e.Message))
 	for _, d := range e.Details {
 		path := d.Path
 		if path == "" {
 			path = "(payload)"
 		}
-		fmt.Fprintf(stderr, "  %s %s\n", p.bold(path), d.Message)
+		fmt.Fprintf(stderr, "  %s %s\n", p.bold(clean(path)), clean(d.Message))
 	}
 	if e.RetryAfter > 0 {
 		fmt.Fprintf(stderr, "  retry after %v\n", e.RetryAfter)
@@ -89,4 +91,22 @@ func statusOf(c rtkit.Code) int {
 	default:
 		return exitServerError
 	}
+}
+
+// clean makes text from the server safe to print on a terminal: control
+// characters (escape sequences that could recolour, retitle or rewrite the
+// screen) are shown escaped instead of being sent.
+func clean(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			fmt.Fprintf(&b, "\\x%02x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

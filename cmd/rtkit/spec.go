@@ -46,12 +46,12 @@ func runSpec(ctx context.Context, args []string, e env) int {
 	defer cancel()
 	sp, err := specsrc.Load(ctx, fs.Arg(0), e.stdin)
 	if err != nil {
-		fmt.Fprintln(e.stderr, "rtkit spec:", err)
+		fmt.Fprintln(e.stderr, "rtkit spec:", clean(err.Error()))
 		return exitNoAnswer
 	}
 	only := fs.Arg(1)
 	if only != "" && findNamespace(sp, only) == nil {
-		fmt.Fprintf(e.stderr, "rtkit spec: no namespace %q (have %s)\n", only, strings.Join(namespaceNames(sp), ", "))
+		fmt.Fprintf(e.stderr, "rtkit spec: no namespace %q (have %s)\n", only, clean(strings.Join(namespaceNames(sp), ", ")))
 		return exitUsage
 	}
 	switch {
@@ -62,7 +62,7 @@ func runSpec(ctx context.Context, args []string, e env) int {
 		for _, ns := range sp.Namespaces {
 			if only == "" || ns.Name == only {
 				for _, ev := range ns.Events {
-					fmt.Fprintln(e.stdout, ev.Name)
+					fmt.Fprintln(e.stdout, clean(ev.Name))
 				}
 			}
 		}
@@ -74,14 +74,14 @@ func runSpec(ctx context.Context, args []string, e env) int {
 
 // listSpec prints the contract for people.
 func listSpec(e env, sp rtkit.Spec, only string, p painter) {
-	fmt.Fprintf(e.stdout, "Socket.IO path %s\n", sp.Path)
+	fmt.Fprintf(e.stdout, "Socket.IO path %s\n", clean(sp.Path))
 	for _, ns := range sp.Namespaces {
 		if only != "" && ns.Name != only {
 			continue
 		}
-		fmt.Fprintf(e.stdout, "\n%s", p.bold(ns.Name))
+		fmt.Fprintf(e.stdout, "\n%s", p.bold(clean(ns.Name)))
 		if ns.Description != "" {
-			fmt.Fprintf(e.stdout, "  %s", p.dim(ns.Description))
+			fmt.Fprintf(e.stdout, "  %s", p.dim(clean(ns.Description)))
 		}
 		fmt.Fprintln(e.stdout)
 		for _, ev := range ns.Events {
@@ -92,9 +92,9 @@ func listSpec(e env, sp rtkit.Spec, only string, p painter) {
 					types += " → " + shortType(ev.AckType)
 				}
 			}
-			fmt.Fprintf(e.stdout, "  %s %s (%s)", arrow, p.green(ev.Name), types)
+			fmt.Fprintf(e.stdout, "  %s %s (%s)", arrow, p.green(clean(ev.Name)), clean(types))
 			if ev.Summary != "" {
-				fmt.Fprintf(e.stdout, "  %s", p.dim(ev.Summary))
+				fmt.Fprintf(e.stdout, "  %s", p.dim(clean(ev.Summary)))
 			}
 			fmt.Fprintln(e.stdout)
 		}
