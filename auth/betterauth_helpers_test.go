@@ -63,10 +63,17 @@ func nodeFor(t testing.TB, dir string) string {
 // get better-auth's admin role at sign-up.
 func startBetterAuth(t *testing.T, admins ...string) *betterAuth {
 	t.Helper()
+	return startBetterAuthEnv(t, "RTKIT_ADMIN_EMAILS="+strings.Join(admins, ","))
+}
+
+// startBetterAuthEnv starts the better-auth service with env added to the
+// test's environment.
+func startBetterAuthEnv(t *testing.T, env ...string) *betterAuth {
+	t.Helper()
 	node := nodeFor(t, betterAuthDir)
 	cmd := exec.Command(node, "server.mjs")
 	cmd.Dir = betterAuthDir
-	cmd.Env = append(os.Environ(), "RTKIT_ADMIN_EMAILS="+strings.Join(admins, ","))
+	cmd.Env = append(os.Environ(), env...)
 	p, addr := proctest.StartListening(t, "better-auth", cmd, 30*time.Second, 5*time.Second)
 	return &betterAuth{t: t, proc: p, base: "http://" + addr}
 }

@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"os/exec"
@@ -188,4 +189,40 @@ func TestBetterAuthOfficialClient(t *testing.T) {
 		assert.Equal(t, got.User.Email, r.Data.Email, name)
 		assert.True(t, strings.HasSuffix(name, " over "+r.Transport), "%s: connected over %s", name, r.Transport)
 	}
+}
+
+// TestBetterAuthKeyRotation: better-auth's jwt plugin rotates its signing
+// key (every 2 s here); tokens of the new key are accepted without a
+// restart, and those of the old key as long as better-auth still
+// publishes it.
+func TestBetterAuthKeyRotation(t *testing.T) {
+	ba := startBetterAuthEnv(t, "RTKIT_JWKS_ROTATION_SECONDS=2")
+	alice := ba.signUp("alice")
+	first := ba.jwt(alice.Token)
+	j := newJWKS(t, ba.jwksURL(), func(c *auth.JWKSConfig) {
+		c.Issuer, c.Audience = ba.base, "rtkit" // the default UnknownKIDInterval: the first unknown kid is fetched at once
+	})
+	ts, _ := start(t, required(j), identityNamespace("/p"))
+	assert.Equal(t, alice.ID, whoami(t, ts.Dial(t, "/p", token(first))).UserID)
+
+	var second string
+	require.Eventually(t, func() bool {
+		second = ba.jwt(alice.Token)
+		return kidOf(t, second) != kidOf(t, first)
+	}, 30*time.Second, 250*time.Millisecond, "better-auth rotates its key")
+	assert.Equal(t, alice.ID, whoami(t, ts.Dial(t, "/p", token(second))).UserID, "the new key, without restart")
+	assert.Equal(t, alice.ID, whoami(t, ts.Dial(t, "/p", token(first))).UserID, "the old key, still published")
+}
+
+// kidOf returns the "kid" of a token's header, unverified.
+func kidOf(t *testing.T, tok string) string {
+	t.Helper()
+	head, _, ok := strings.Cut(tok, ".")
+	require.True(t, ok)
+	raw, err := base64.RawURLEncoding.DecodeString(head)
+	require.NoError(t, err)
+	var h struct{ Kid string }
+	require.NoError(t, json.Unmarshal(raw, &h))
+	require.NotEmpty(t, h.Kid)
+	return h.Kid
 }

@@ -15,6 +15,8 @@
 //   RTKIT_JWT_AUDIENCE  the "aud" of the tokens of GET /api/auth/token
 //                       (default "rtkit")
 //   PORT                the port (default a free one)
+//   RTKIT_JWKS_ROTATION_SECONDS
+//                       rotate the jwt plugin's signing key this often
 import { serve } from "@hono/node-server";
 import { betterAuth } from "better-auth";
 import { memoryAdapter } from "better-auth/adapters/memory";
@@ -24,6 +26,9 @@ import { Hono } from "hono";
 const admins = new Set(
   (process.env.RTKIT_ADMIN_EMAILS ?? "").split(",").map((e) => e.trim().toLowerCase()).filter(Boolean),
 );
+
+// Seconds after which the jwt plugin signs with a new key (unset: never).
+const rotation = Number(process.env.RTKIT_JWKS_ROTATION_SECONDS ?? 0);
 
 // The memory adapter keeps every model in an array of this object.
 const db = { user: [], session: [], account: [], verification: [], jwks: [] };
@@ -39,6 +44,7 @@ function makeAuth(baseURL) {
     plugins: [
       bearer(),
       jwt({
+        jwks: rotation ? { rotationInterval: rotation } : undefined,
         jwt: {
           issuer: baseURL,
           audience: process.env.RTKIT_JWT_AUDIENCE ?? "rtkit",
