@@ -237,7 +237,7 @@ func TestDocumentsREST(t *testing.T) {
 func TestNotificationsREST(t *testing.T) {
 	t.Parallel()
 	ta := startApp(t, nil)
-	ann, bob, admin := signUp(t, ta, "ann@example.com"), signUp(t, ta, "bob@example.com"), signUp(t, ta, testAdminEmail)
+	ann, bob, admin := signUp(t, ta, "ann@example.com"), signUp(t, ta, "bob@example.com"), signInAdmin(t, ta)
 	require.Equal(t, "admin", admin.Role)
 	notes := ta.URL + "/api/notifications"
 	note := func(extra map[string]any) map[string]any {
@@ -307,6 +307,11 @@ func TestHealthAndStatic(t *testing.T) {
 	t.Parallel()
 	ta := startApp(t, map[string]string{"SOCKET_IO_CLIENT_JS": t.TempDir() + "/missing.js"})
 	res := call(t, "GET", ta.URL+"/health", "", nil)
+	require.Equal(t, http.StatusOK, res.Status)
+	assert.JSONEq(t, `{"status":"ok"}`, string(res.Body), "anonymous callers see the status only")
+	user := signUp(t, ta, "user@example.com")
+	assert.JSONEq(t, `{"status":"ok"}`, string(call(t, "GET", ta.URL+"/health", user.Token, nil).Body), "and so do users")
+	res = call(t, "GET", ta.URL+"/health", signInAdmin(t, ta).Token, nil)
 	require.Equal(t, http.StatusOK, res.Status)
 	assert.JSONEq(t, `{"status":"ok",
 		"socketio":{"enabled":true,"connected":0,"namespaces":[{"name":"/documents","connected":0},{"name":"/notifications","connected":0}]},

@@ -97,15 +97,15 @@ func TestEndToEnd(t *testing.T) {
 		})
 
 		redis.Stop()
-		degraded := e2eHealth(t, a.URL, http.StatusServiceUnavailable, 10*time.Second)
+		degraded := e2eHealth(t, a.URL, "", http.StatusServiceUnavailable, 10*time.Second)
 		assert.Equal(t, "degraded", degraded["status"], "health while Redis is down")
 		redis.Restart()
-		e2eHealth(t, a.URL, http.StatusOK, 10*time.Second)
+		e2eHealth(t, a.URL, "", http.StatusOK, 10*time.Second)
 	})
 
 	t.Run("rest-only", func(t *testing.T) {
 		restOnly := startProc(t, "rest-only", map[string]string{"SOCKET_IO_ENABLED": "false"})
-		health := e2eHealth(t, restOnly.URL, http.StatusOK, time.Second)
+		health := e2eHealth(t, restOnly.URL, signInAdmin(t, restOnly.testApp()).Token, http.StatusOK, time.Second)
 		sio, _ := health["socketio"].(map[string]any)
 		assert.Equal(t, false, sio["enabled"], "health: %v", health)
 		res, err := e2eHTTP.Get(restOnly.URL + "/socket.io/?EIO=4&transport=polling")
@@ -200,14 +200,19 @@ func e2eEnv(set map[string]string) []string {
 	return env
 }
 
-// e2eHealth polls url/health until it answers status, and returns the
-// decoded body.
-func e2eHealth(t *testing.T, url string, status int, within time.Duration) map[string]any {
+// e2eHealth polls url/health, with the session token when not empty,
+// until it answers status, and returns the decoded body.
+func e2eHealth(t *testing.T, url, token string, status int, within time.Duration) map[string]any {
 	t.Helper()
 	var last string
 	deadline := time.Now().Add(within)
+	req, err := http.NewRequest("GET", url+"/health", nil)
+	require.NoError(t, err)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	for {
-		res, err := e2eHTTP.Get(url + "/health")
+		res, err := e2eHTTP.Do(req)
 		if err == nil {
 			var body map[string]any
 			err = json.NewDecoder(res.Body).Decode(&body)

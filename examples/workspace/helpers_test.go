@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -22,8 +23,22 @@ import (
 	"github.com/rtkit-go/rtkit/rtkittest"
 )
 
-// testAdminEmail is in ADMIN_EMAILS of every application the tests start.
-const testAdminEmail = "admin@workspace.test"
+// testAdminEmail is in ADMIN_EMAILS of every application the tests start,
+// with the password every test account has.
+const (
+	testAdminEmail = "admin@workspace.test"
+	testPassword   = "correct horse"
+)
+
+// testEnv is the configuration every application the tests start gets
+// (before the test's own): the admin, and limits loose enough for tests
+// that sign up many accounts and open many sockets from 127.0.0.1. The
+// tests of the limits set their own.
+var testEnv = map[string]string{
+	"ADMIN_EMAILS": testAdminEmail, "ADMIN_PASSWORD": testPassword,
+	"AUTH_RATE_LIMIT": "10000/1m", "SIGN_IN_ACCOUNT_RATE_LIMIT": "10000/1m",
+	"SOCKET_CONNECT_RATE_LIMIT": "10000/1m", "CONNECTIONS_PER_ADDRESS": "10000", "SOCKETS_PER_USER": "1000",
+}
 
 // testApp is the application served on 127.0.0.1 inside the test process.
 type testApp struct {
@@ -36,7 +51,7 @@ type testApp struct {
 // on a free port of 127.0.0.1, and shuts it down when the test ends.
 func startApp(t testing.TB, env map[string]string) *testApp {
 	t.Helper()
-	vars := map[string]string{"ADMIN_EMAILS": testAdminEmail}
+	vars := maps.Clone(testEnv)
 	for k, v := range env {
 		vars[k] = v
 	}
@@ -145,9 +160,25 @@ type account struct {
 func signUp(t testing.TB, ta *testApp, email string) account {
 	t.Helper()
 	res := call(t, "POST", ta.URL+"/api/auth/sign-up", "", map[string]any{
-		"email": email, "password": "correct horse", "name": "User " + email,
+		"email": email, "password": testPassword, "name": "User " + email,
 	})
 	require.Equal(t, http.StatusCreated, res.Status, "sign-up: %s", res.Body)
+	return accountOf(t, res)
+}
+
+// signInAdmin signs in the admin account the application created.
+func signInAdmin(t testing.TB, ta *testApp) account {
+	t.Helper()
+	res := call(t, "POST", ta.URL+"/api/auth/sign-in", "", map[string]any{"email": testAdminEmail, "password": testPassword})
+	require.Equal(t, http.StatusOK, res.Status, "sign-in: %s", res.Body)
+	a := accountOf(t, res)
+	require.Equal(t, "admin", a.Role)
+	return a
+}
+
+// accountOf reads the body of a sign-up or sign-in.
+func accountOf(t testing.TB, res response) account {
+	t.Helper()
 	var out struct {
 		User struct {
 			ID, Email, Name, Role string

@@ -57,8 +57,8 @@ func startProc(t *testing.T, name string, env map[string]string) *proc {
 	require.NoError(t, ln.Close())
 
 	url := "http://127.0.0.1:" + port
-	set := map[string]string{"PORT": port, "ADMIN_EMAILS": testAdminEmail, "CORS_ORIGINS": url,
-		"LOG_LEVEL": "debug", "PATH": os.Getenv("PATH")}
+	set := maps.Clone(testEnv)
+	maps.Copy(set, map[string]string{"PORT": port, "CORS_ORIGINS": url, "LOG_LEVEL": "debug", "PATH": os.Getenv("PATH")})
 	maps.Copy(set, env)
 	cmd := exec.Command(bin)
 	for k, v := range set {

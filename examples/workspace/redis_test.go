@@ -25,7 +25,7 @@ func TestTwoProcessesOnRedis(t *testing.T) {
 	p2 := startProc(t, "p2", map[string]string{"REDIS_URL": rs.URL()})
 
 	for _, p := range []*proc{p1, p2} {
-		res := call(t, "GET", p.URL+"/health", "", nil)
+		res := call(t, "GET", p.URL+"/health", signInAdmin(t, p.testApp()).Token, nil)
 		require.Equal(t, http.StatusOK, res.Status)
 		h := res.JSON(t)
 		assert.Equal(t, map[string]any{"kind": "redis", "ok": true}, h["adapter"])
@@ -88,10 +88,8 @@ func TestHealthWhileRedisIsDown(t *testing.T) {
 	rs.Stop()
 	res := call(t, "GET", ta.URL+"/health", "", nil)
 	assert.Equal(t, http.StatusServiceUnavailable, res.Status)
-	h := res.JSON(t)
-	assert.Equal(t, "degraded", h["status"])
-	assert.Equal(t, map[string]any{"kind": "redis", "ok": false}, h["adapter"])
-	assert.Equal(t, map[string]any{"kind": "redis", "ok": false}, h["store"])
+	// Without its store no session can be checked: the status alone.
+	assert.JSONEq(t, `{"status":"degraded"}`, string(res.Body))
 	res = call(t, "GET", ta.URL+"/api/auth/get-session", u.Token, nil)
 	assert.Equal(t, http.StatusInternalServerError, res.Status, "the session store cannot answer")
 	assert.Equal(t, "INTERNAL", res.ErrorCode(t))

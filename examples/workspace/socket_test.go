@@ -57,7 +57,7 @@ func TestSocketAuthentication(t *testing.T) {
 func TestNotificationsNamespace(t *testing.T) {
 	t.Parallel()
 	ta := startApp(t, nil)
-	ann, bob, admin := signUp(t, ta, "ann@example.com"), signUp(t, ta, "bob@example.com"), signUp(t, ta, testAdminEmail)
+	ann, bob, admin := signUp(t, ta, "ann@example.com"), signUp(t, ta, "bob@example.com"), signInAdmin(t, ta)
 	c := ta.sio().Dial(t, "/notifications", withToken(ann.Token))
 	news := rtkittest.Listen(c, realtime.NotificationNew)
 	updates := rtkittest.Listen(c, realtime.NotificationUpdated)
@@ -266,7 +266,7 @@ func TestHealthCountsSockets(t *testing.T) {
 			} `json:"namespaces"`
 		} `json:"socketio"`
 	}
-	call(t, "GET", ta.URL+"/health", "", nil).Decode(t, &h)
+	call(t, "GET", ta.URL+"/health", signInAdmin(t, ta).Token, nil).Decode(t, &h)
 	assert.Equal(t, 3, h.SocketIO.Connected)
 	require.Len(t, h.SocketIO.Namespaces, 2)
 	assert.Equal(t, "/documents", h.SocketIO.Namespaces[0].Name)
@@ -284,7 +284,7 @@ func TestSocketIODisabled(t *testing.T) {
 	assert.Equal(t, http.StatusOK, call(t, "PATCH", ta.URL+"/api/documents/"+id, u.Token, map[string]any{"title": "x"}).Status)
 	assert.Equal(t, http.StatusNoContent, call(t, "POST", ta.URL+"/api/auth/sign-out", u.Token, nil).Status)
 
-	res = call(t, "GET", ta.URL+"/health", "", nil)
+	res = call(t, "GET", ta.URL+"/health", signInAdmin(t, ta).Token, nil)
 	require.Equal(t, http.StatusOK, res.Status)
 	assert.JSONEq(t, `{"status":"ok","socketio":{"enabled":false,"connected":0,"namespaces":[]},
 		"adapter":{"kind":"none","ok":true},"store":{"kind":"memory","ok":true}}`, string(res.Body))

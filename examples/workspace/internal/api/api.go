@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/rtkit-go/rtkit"
+	"github.com/rtkit-go/rtkit/examples/workspace/internal/config"
 	"github.com/rtkit-go/rtkit/examples/workspace/internal/identity"
 	"github.com/rtkit-go/rtkit/examples/workspace/internal/store"
 )
@@ -46,6 +47,10 @@ type API struct {
 	ClientScript ClientScript
 	// Log receives server errors and, at debug level, every request.
 	Log *slog.Logger
+	// Throttle limits sign-ups and sign-ins (nil: none).
+	Throttle *Throttle
+	// Quotas bound what one user may store.
+	Quotas config.Limits
 }
 
 // maxBody bounds request bodies.
@@ -119,7 +124,7 @@ func (a *API) Handler() http.Handler {
 			files.ServeHTTP(w, r)
 		}
 	})
-	return a.cors(a.logRequests(mux))
+	return securityHeaders(a.cors(a.crossOrigin(a.logRequests(mux))))
 }
 
 // logRequests logs every request at debug level; with debug off, it

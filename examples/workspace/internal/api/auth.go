@@ -51,6 +51,10 @@ const (
 )
 
 func (a *API) signUp(w http.ResponseWriter, r *http.Request) {
+	if err := a.Throttle.address(r); err != nil {
+		writeError(w, r, a.Log, err)
+		return
+	}
 	var in credentialsBody
 	if err := decode(w, r, &in); err != nil {
 		writeError(w, r, a.Log, err)
@@ -96,6 +100,10 @@ func (a *API) signUp(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) signIn(w http.ResponseWriter, r *http.Request) {
+	if err := a.Throttle.address(r); err != nil {
+		writeError(w, r, a.Log, err)
+		return
+	}
 	var in credentialsBody
 	if err := decode(w, r, &in); err != nil {
 		writeError(w, r, a.Log, err)
@@ -113,6 +121,10 @@ func (a *API) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email := strings.ToLower(strings.TrimSpace(*in.Email))
+	if err := a.Throttle.account(r, email); err != nil {
+		writeError(w, r, a.Log, err)
+		return
+	}
 	si, err := a.Identity.SignIn(r.Context(), email, *in.Password)
 	if errors.Is(err, identity.ErrBadCredentials) {
 		writeError(w, r, a.Log, errorf(http.StatusUnauthorized, "UNAUTHORIZED", "Invalid email or password"))
@@ -165,12 +177,7 @@ type caller struct {
 // with an unknown or expired one: 401 "Invalid session".
 func (a *API) authed(h func(http.ResponseWriter, *http.Request, caller)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		token := bearer(r)
-		if token == "" {
-			if c, err := r.Cookie(identity.CookieName); err == nil {
-				token = c.Value
-			}
-		}
+		token := credential(r)
 		if token == "" {
 			writeError(w, r, a.Log, errUnauthorized())
 			return
@@ -186,6 +193,18 @@ func (a *API) authed(h func(http.ResponseWriter, *http.Request, caller)) http.Ha
 		}
 		h(w, r, caller{user: u, session: se})
 	}
+}
+
+// credential returns the request's session token: the bearer token, or
+// else the session cookie's.
+func credential(r *http.Request) string {
+	if token := bearer(r); token != "" {
+		return token
+	}
+	if c, err := r.Cookie(identity.CookieName); err == nil {
+		return c.Value
+	}
+	return ""
 }
 
 func bearer(r *http.Request) string {

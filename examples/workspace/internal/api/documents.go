@@ -54,11 +54,17 @@ func (b documentBody) check(required bool) []Detail {
 }
 
 func (a *API) listDocuments(w http.ResponseWriter, r *http.Request, c caller) {
-	docs, err := a.Stores.Documents.ListByOwner(r.Context(), c.user.ID)
+	p, err := parsePage(r)
 	if err != nil {
 		writeError(w, r, a.Log, err)
 		return
 	}
+	docs, err := a.Stores.Documents.ListByOwner(r.Context(), c.user.ID, store.Page{After: p.After, Limit: p.Limit + 1})
+	if err != nil {
+		writeError(w, r, a.Log, err)
+		return
+	}
+	docs = pageOf(w, r, p, docs, func(d store.Document) (time.Time, uuid.UUID) { return d.CreatedAt, d.ID })
 	out := make([]DocumentJSON, len(docs))
 	for i, d := range docs {
 		out[i] = documentJSON(d)
@@ -76,11 +82,11 @@ func (a *API) createDocument(w http.ResponseWriter, r *http.Request, c caller) {
 		writeError(w, r, a.Log, invalid(details...))
 		return
 	}
-	now := time.Now().UTC()
+	now := now()
 	d := store.Document{ID: uuid.New(), OwnerID: c.user.ID, Title: *in.Title, Content: deref(in.Content),
 		CreatedAt: now, UpdatedAt: now}
-	if err := a.Stores.Documents.Create(r.Context(), d); err != nil {
-		writeError(w, r, a.Log, err)
+	if err := a.Stores.Documents.Create(r.Context(), d, a.documentQuota()); err != nil {
+		writeError(w, r, a.Log, quotaError(err))
 		return
 	}
 	writeJSON(w, http.StatusCreated, documentJSON(d))
@@ -99,6 +105,23 @@ func (a *API) ownDocument(r *http.Request, c caller) (store.Document, error) {
 	}
 	return d, err
 }
+
+// documentQuota is what one user may store.
+func (a *API) documentQuota() store.DocumentQuota {
+	return store.DocumentQuota{Documents: a.Quotas.Documents, Bytes: a.Quotas.DocumentBytes}
+}
+
+// quotaError turns store.ErrQuota into the API's 403 QUOTA_EXCEEDED.
+func quotaError(err error) error {
+	if errors.Is(err, store.ErrQuota) {
+		return errorf(http.StatusForbidden, "QUOTA_EXCEEDED", "quota exceeded: delete something first")
+	}
+	return err
+}
+
+// now is the time of a change, to the microsecond: what every store
+// keeps (PostgreSQL's timestamps, list cursors).
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 func errDocumentNotFound() *apiError {
 	return errorf(http.StatusNotFound, "NOT_FOUND", "document not found")
@@ -138,12 +161,12 @@ func (a *API) patchDocument(w http.ResponseWriter, r *http.Request, c caller) {
 	if in.Content != nil {
 		d.Content = *in.Content
 	}
-	d.UpdatedAt = time.Now().UTC()
-	if err := a.Stores.Documents.Update(r.Context(), d); err != nil {
+	d.UpdatedAt = now()
+	if err := a.Stores.Documents.Update(r.Context(), d, a.documentQuota()); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			err = errDocumentNotFound()
 		}
-		writeError(w, r, a.Log, err)
+		writeError(w, r, a.Log, quotaError(err))
 		return
 	}
 	a.announce("document:updated", d.ID, func(rt Realtime) error { return rt.DocumentUpdated(d) })

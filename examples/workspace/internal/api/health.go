@@ -5,9 +5,17 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/rtkit-go/rtkit/examples/workspace/internal/identity"
 )
 
-// HealthJSON is the body of GET /health.
+// StatusJSON is the body of GET /health for anyone but an admin: the
+// status alone, which is what a load balancer needs.
+type StatusJSON struct {
+	Status string `json:"status"`
+}
+
+// HealthJSON is the body of GET /health for an admin's session.
 type HealthJSON struct {
 	// Status is "ok", "degraded" (the adapter or the store is down) or
 	// "shutting_down"; anything but "ok" answers 503.
@@ -71,7 +79,23 @@ func (a *API) health(w http.ResponseWriter, r *http.Request) {
 	if h.Status != "ok" {
 		status = http.StatusServiceUnavailable
 	}
+	if !a.isAdmin(r) {
+		// Socket counts, namespaces and backends tell an attacker how
+		// busy the service is and what it runs on.
+		writeJSON(w, status, StatusJSON{Status: h.Status})
+		return
+	}
 	writeJSON(w, status, h)
+}
+
+// isAdmin reports whether the request carries the session of an admin.
+func (a *API) isAdmin(r *http.Request) bool {
+	token := credential(r)
+	if token == "" {
+		return false
+	}
+	_, u, err := a.Identity.Lookup(r.Context(), token)
+	return err == nil && u.Role == identity.RoleAdmin
 }
 
 // adapterKind names the adapter as the health endpoint reports it:

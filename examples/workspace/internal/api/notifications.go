@@ -71,7 +71,7 @@ func (a *API) createNotification(w http.ResponseWriter, r *http.Request, c calle
 	}
 	n := store.Notification{
 		ID: uuid.New(), UserID: c.user.ID, Type: *in.Type, Title: *in.Title, Message: *in.Message,
-		CreatedAt: time.Now().UTC(),
+		CreatedAt: now(),
 	}
 	admin := c.user.Role == identity.RoleAdmin
 	switch {
@@ -98,8 +98,8 @@ func (a *API) createNotification(w http.ResponseWriter, r *http.Request, c calle
 		}
 		n.UserID = target
 	}
-	if err := a.Stores.Notifications.Create(r.Context(), n); err != nil {
-		writeError(w, r, a.Log, err)
+	if err := a.Stores.Notifications.Create(r.Context(), n, a.Quotas.Notifications); err != nil {
+		writeError(w, r, a.Log, quotaError(err))
 		return
 	}
 	a.announce("notification:new", n.ID, func(rt Realtime) error { return rt.NotificationNew(n) })
@@ -107,11 +107,17 @@ func (a *API) createNotification(w http.ResponseWriter, r *http.Request, c calle
 }
 
 func (a *API) listNotifications(w http.ResponseWriter, r *http.Request, c caller) {
-	notes, err := a.Stores.Notifications.ListFor(r.Context(), c.user.ID)
+	p, err := parsePage(r)
 	if err != nil {
 		writeError(w, r, a.Log, err)
 		return
 	}
+	notes, err := a.Stores.Notifications.ListFor(r.Context(), c.user.ID, store.Page{After: p.After, Limit: p.Limit + 1})
+	if err != nil {
+		writeError(w, r, a.Log, err)
+		return
+	}
+	notes = pageOf(w, r, p, notes, func(n store.Notification) (time.Time, uuid.UUID) { return n.CreatedAt, n.ID })
 	out := make([]realtime.Notification, len(notes))
 	for i, n := range notes {
 		out[i] = realtime.NotificationOf(n)

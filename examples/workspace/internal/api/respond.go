@@ -23,7 +23,9 @@ type apiError struct {
 	Code    string   `json:"code"`
 	Message string   `json:"message"`
 	Details []Detail `json:"details,omitempty"`
-	cause   error
+	// RetryAfterMs says when to try again (RATE_LIMITED only).
+	RetryAfterMs int64 `json:"retryAfterMs,omitempty"`
+	cause        error
 }
 
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }
@@ -66,16 +68,23 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	if !errors.As(err, &e) {
 		e = internal(err)
 	}
+	if e.RetryAfterMs > 0 {
+		retryAfter(w, e.RetryAfterMs)
+	}
 	if e.status >= 500 {
 		log.Error("http request failed", "method", r.Method, "path", r.URL.Path, "err", e.cause)
 	}
 	writeJSON(w, e.status, map[string]any{"error": e})
 }
 
-// decode reads a JSON object body into dst. A malformed body, a wrong type,
+// decode reads a JSON object body into dst. A Content-Type other than
+// application/json is a 415 (see isJSON). A malformed body, a wrong type,
 // a body that is not an object or null for one of the notNull fields is a
 // 400; an oversized one a 413.
 func decode(w http.ResponseWriter, r *http.Request, dst any, notNull ...string) error {
+	if !isJSON(r) {
+		return errorf(http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "the request body must be application/json")
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError

@@ -24,6 +24,7 @@ import (
 	"github.com/rtkit-go/rtkit/examples/workspace/internal/identity"
 	"github.com/rtkit-go/rtkit/examples/workspace/internal/realtime"
 	"github.com/rtkit-go/rtkit/examples/workspace/internal/store"
+	"github.com/rtkit-go/rtkit/ratelimit"
 )
 
 // Options are what New needs beyond the configuration.
@@ -43,8 +44,9 @@ type App struct {
 	stores store.Stores
 	rt     *realtime.Server // nil when Socket.IO is disabled
 	http   *http.Server
-	// logClient serves the Redis delivery log (nil without REDIS_URL).
-	logClient *redis.Client
+	// logClient serves the Redis delivery log, limitClient the rate
+	// limits (nil without REDIS_URL).
+	logClient, limitClient *redis.Client
 }
 
 // New builds the application. With cfg.RedisURL set, the stores live in
@@ -71,13 +73,30 @@ func New(cfg config.Config, o Options) (*App, error) {
 		cancel()
 	}
 	ident := &identity.Service{
-		Users: a.stores.Users, Sessions: a.stores.Sessions, TTL: cfg.SessionTTL,
-		IsAdmin: cfg.IsAdmin, Cost: o.BcryptCost,
+		Users: a.stores.Users, Sessions: a.stores.Sessions, TTL: cfg.SessionTTL, Cost: o.BcryptCost,
+	}
+	if err := seedAdmins(ident, cfg, log); err != nil {
+		a.closeStores()
+		return nil, err
 	}
 
+	// Sign-in budgets: in Redis when there is one, so that every process
+	// counts the same attempts.
+	var budgets ratelimit.Store = ratelimit.NewMemoryStore()
+	if cfg.RedisURL != "" {
+		lo, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			a.closeStores()
+			return nil, err
+		}
+		a.limitClient = redis.NewClient(lo)
+		budgets = ratelimit.NewRedisStore(a.limitClient, ratelimit.RedisOptions{Prefix: "workspace:limit:"})
+	}
 	rest := &api.API{
 		Identity: ident, Stores: a.stores, Origins: cfg.CORSOrigins,
 		Web: o.Web, ClientScript: api.ClientScript{Path: cfg.ClientScript}, Log: log,
+		Throttle: &api.Throttle{Store: budgets, PerAddress: cfg.Limits.AuthPerAddress, PerAccount: cfg.Limits.SignInPerAccount},
+		Quotas:   cfg.Limits,
 	}
 	mux := http.NewServeMux()
 	if cfg.SocketIO {
@@ -85,6 +104,13 @@ func New(cfg config.Config, o Options) (*App, error) {
 			Path: cfg.SocketIOPath, Origins: cfg.CORSOrigins, RateLimit: cfg.SocketRateLimit,
 			Authenticator: ident.Authenticator(), Documents: a.stores.Documents,
 			Notifications: a.stores.Notifications, Logger: log,
+			Connections: ratelimit.ConnConfig{
+				NewPerAddress: cfg.Limits.SocketConnectRate,
+				PerAddress:    cfg.Limits.ConnectionsPerAddress,
+				PerUser:       cfg.Limits.SocketsPerUser,
+				Store:         budgets,
+				Logger:        log,
+			},
 		}
 		if cfg.RedisURL != "" {
 			ad, err := adapter.FromURL(cfg.RedisURL, adapter.Options{Prefix: "workspace", Logger: log})
@@ -116,9 +142,18 @@ func New(cfg config.Config, o Options) (*App, error) {
 		mux.Handle(DocsPrefix+"/", docs)
 	}
 	mux.Handle("/", rest.Handler())
+	// Every phase of a request is bounded, so that slow or idle clients
+	// cannot hold connections: headers, the whole request, the response
+	// (longer than a long-polling wait), and the wait between keep-alive
+	// requests. A websocket clears these deadlines when it takes the
+	// connection over.
 	a.http = &http.Server{
 		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: min(5*time.Second, cfg.Timeouts.Read),
+		ReadTimeout:       cfg.Timeouts.Read,
+		WriteTimeout:      cfg.Timeouts.Write,
+		IdleTimeout:       cfg.Timeouts.Idle,
+		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	return a, nil
@@ -131,7 +166,11 @@ func (a *App) Handler() http.Handler { return a.http.Handler }
 func (a *App) Realtime() *realtime.Server { return a.rt }
 
 // Serve serves on ln until Shutdown; it returns http.ErrServerClosed then.
-func (a *App) Serve(ln net.Listener) error { return a.http.Serve(ln) }
+// Each client address may hold at most the configured number of
+// connections open.
+func (a *App) Serve(ln net.Listener) error {
+	return a.http.Serve(limitPerAddress(ln, a.cfg.Limits.ConnectionsPerAddress, a.log))
+}
 
 // Shutdown stops the application gracefully: the Socket.IO server first
 // (it refuses new connections, lets running handlers finish and
@@ -157,13 +196,33 @@ func (a *App) Shutdown(ctx context.Context) error {
 
 func (a *App) closeStores() error {
 	var errs []error
-	if a.logClient != nil {
-		errs = append(errs, a.logClient.Close())
+	for _, c := range []*redis.Client{a.logClient, a.limitClient} {
+		if c != nil {
+			errs = append(errs, c.Close())
+		}
 	}
 	if a.stores.Close != nil {
 		errs = append(errs, a.stores.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// seedAdmins creates the admin accounts of ADMIN_EMAILS before anything is
+// served. An address taken by an ordinary account stays ordinary: it is
+// logged, and the application starts without that admin.
+func seedAdmins(ident *identity.Service, cfg config.Config, log *slog.Logger) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, email := range cfg.AdminEmails {
+		err := ident.SeedAdmin(ctx, email, cfg.AdminPassword)
+		switch {
+		case errors.Is(err, identity.ErrAdminClaimed):
+			log.Error("workspace: an ordinary account holds an address of ADMIN_EMAILS; it is not made admin", "email", email)
+		case err != nil:
+			return fmt.Errorf("creating the admin account %s: %w", email, err)
+		}
+	}
+	return nil
 }
 
 // ShutdownTimeout bounds a graceful shutdown.

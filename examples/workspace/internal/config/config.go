@@ -8,10 +8,10 @@ import (
 	"log/slog"
 	"net/mail"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rtkit-go/rtkit/ratelimit"
 )
@@ -39,9 +39,17 @@ type Config struct {
 	// SessionTTL is how long a session lasts after sign-in (SESSION_TTL,
 	// "24h").
 	SessionTTL time.Duration
-	// AdminEmails are the emails, lower-cased, whose users get the role
-	// "admin" (ADMIN_EMAILS, comma-separated).
+	// AdminEmails are the emails, lower-cased, of the admin accounts the
+	// application creates at start (ADMIN_EMAILS, comma-separated). A
+	// sign-up never gets the role "admin", whatever its address.
 	AdminEmails []string
+	// AdminPassword is the password the admin accounts are created with
+	// (ADMIN_PASSWORD, 8 to 128 characters); required with AdminEmails.
+	AdminPassword string
+	// Limits bounds what one client or user may use.
+	Limits Limits
+	// Timeouts are the HTTP server's.
+	Timeouts Timeouts
 	// LogLevel is the least level logged (LOG_LEVEL: debug, info, warn or
 	// error; "info").
 	LogLevel slog.Level
@@ -50,9 +58,46 @@ type Config struct {
 	ClientScript string
 }
 
-// IsAdmin reports whether email is one of AdminEmails (case-insensitive).
-func (c Config) IsAdmin(email string) bool {
-	return slices.Contains(c.AdminEmails, strings.ToLower(strings.TrimSpace(email)))
+// Limits bound what one client address or one user may use (see the
+// README's "Limits"). Zero values are not meaningful: Load sets defaults.
+type Limits struct {
+	// AuthPerAddress limits sign-ups and sign-ins per client address
+	// (AUTH_RATE_LIMIT, "20/1m").
+	AuthPerAddress ratelimit.Limit
+	// SignInPerAccount limits sign-ins per account, from every address
+	// together (SIGN_IN_ACCOUNT_RATE_LIMIT, "10/15m").
+	SignInPerAccount ratelimit.Limit
+	// ConnectionsPerAddress bounds the TCP connections one client
+	// address may hold open (CONNECTIONS_PER_ADDRESS, 256).
+	ConnectionsPerAddress int
+	// SocketConnectRate limits new Socket.IO connections per client
+	// address (SOCKET_CONNECT_RATE_LIMIT, "120/1m").
+	SocketConnectRate ratelimit.Limit
+	// SocketsPerUser bounds the sockets one user may have open at once
+	// (SOCKETS_PER_USER, 50).
+	SocketsPerUser int
+	// Documents bounds the documents per user (DOCUMENT_QUOTA, 100).
+	Documents int
+	// DocumentBytes bounds the bytes of titles and contents per user
+	// (DOCUMENT_BYTES_QUOTA, 5000000).
+	DocumentBytes int64
+	// Notifications bounds the notifications stored per user
+	// (NOTIFICATION_QUOTA, 1000).
+	Notifications int
+}
+
+// Timeouts are the HTTP server's timeouts.
+type Timeouts struct {
+	// Read bounds reading a request, headers and body (HTTP_READ_TIMEOUT,
+	// 15s); the headers get at most 5 s of it.
+	Read time.Duration
+	// Write bounds writing a response, from the end of the request's
+	// headers (HTTP_WRITE_TIMEOUT, 60s). It must exceed Socket.IO's
+	// long-polling wait (the 25 s ping interval).
+	Write time.Duration
+	// Idle bounds how long a keep-alive connection waits for its next
+	// request (HTTP_IDLE_TIMEOUT, 60s).
+	Idle time.Duration
 }
 
 // Load reads the configuration through getenv (os.Getenv in main). An
@@ -67,6 +112,17 @@ func Load(getenv func(string) string) (Config, error) {
 		SocketRateLimit: ratelimit.Limit{Events: 100, Per: time.Minute},
 		SessionTTL:      24 * time.Hour,
 		LogLevel:        slog.LevelInfo,
+		Limits: Limits{
+			AuthPerAddress:        ratelimit.Limit{Events: 20, Per: time.Minute},
+			SignInPerAccount:      ratelimit.Limit{Events: 10, Per: 15 * time.Minute},
+			ConnectionsPerAddress: 256,
+			SocketConnectRate:     ratelimit.Limit{Events: 120, Per: time.Minute},
+			SocketsPerUser:        50,
+			Documents:             100,
+			DocumentBytes:         5_000_000,
+			Notifications:         1000,
+		},
+		Timeouts: Timeouts{Read: 15 * time.Second, Write: 60 * time.Second, Idle: 60 * time.Second},
 	}
 	var errs []error
 	for _, v := range variables {
@@ -75,8 +131,15 @@ func Load(getenv func(string) string) (Config, error) {
 			continue
 		}
 		if err := v.parse(value, &c); err != nil {
-			errs = append(errs, fmt.Errorf("%s=%q: %w", v.name, redact(value), err))
+			shown := redact(value)
+			if strings.HasSuffix(v.name, "PASSWORD") {
+				shown = "…"
+			}
+			errs = append(errs, fmt.Errorf("%s=%q: %w", v.name, shown, err))
 		}
+	}
+	if len(c.AdminEmails) > 0 && c.AdminPassword == "" {
+		errs = append(errs, errors.New("ADMIN_PASSWORD: required with ADMIN_EMAILS (the admin accounts are created with it)"))
 	}
 	return c, errors.Join(errs...)
 }
@@ -136,6 +199,58 @@ var variables = []variable{
 		c.AdminEmails, err = parseEmails(v)
 		return err
 	}},
+	{"ADMIN_PASSWORD", func(v string, c *Config) error {
+		if n := utf8.RuneCountInString(v); n < 8 || n > 128 {
+			return errors.New("want 8 to 128 characters")
+		}
+		c.AdminPassword = v
+		return nil
+	}},
+	{"AUTH_RATE_LIMIT", func(v string, c *Config) (err error) {
+		c.Limits.AuthPerAddress, err = ParseLimit(v)
+		return err
+	}},
+	{"SIGN_IN_ACCOUNT_RATE_LIMIT", func(v string, c *Config) (err error) {
+		c.Limits.SignInPerAccount, err = ParseLimit(v)
+		return err
+	}},
+	{"CONNECTIONS_PER_ADDRESS", func(v string, c *Config) (err error) {
+		c.Limits.ConnectionsPerAddress, err = positive(v)
+		return err
+	}},
+	{"SOCKET_CONNECT_RATE_LIMIT", func(v string, c *Config) (err error) {
+		c.Limits.SocketConnectRate, err = ParseLimit(v)
+		return err
+	}},
+	{"SOCKETS_PER_USER", func(v string, c *Config) (err error) {
+		c.Limits.SocketsPerUser, err = positive(v)
+		return err
+	}},
+	{"DOCUMENT_QUOTA", func(v string, c *Config) (err error) {
+		c.Limits.Documents, err = positive(v)
+		return err
+	}},
+	{"DOCUMENT_BYTES_QUOTA", func(v string, c *Config) error {
+		n, err := positive(v)
+		c.Limits.DocumentBytes = int64(n)
+		return err
+	}},
+	{"NOTIFICATION_QUOTA", func(v string, c *Config) (err error) {
+		c.Limits.Notifications, err = positive(v)
+		return err
+	}},
+	{"HTTP_READ_TIMEOUT", func(v string, c *Config) (err error) {
+		c.Timeouts.Read, err = timeout(v)
+		return err
+	}},
+	{"HTTP_WRITE_TIMEOUT", func(v string, c *Config) (err error) {
+		c.Timeouts.Write, err = timeout(v)
+		return err
+	}},
+	{"HTTP_IDLE_TIMEOUT", func(v string, c *Config) (err error) {
+		c.Timeouts.Idle, err = timeout(v)
+		return err
+	}},
 	{"LOG_LEVEL", func(v string, c *Config) error {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			return errors.New("want debug, info, warn or error")
@@ -169,6 +284,24 @@ func ParseLimit(s string) (ratelimit.Limit, error) {
 		return ratelimit.Limit{}, errors.New(`the period must be a positive duration, such as "1m" or "10s"`)
 	}
 	return ratelimit.Limit{Events: events, Per: d}, nil
+}
+
+// positive parses a positive integer.
+func positive(v string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		return 0, errors.New("want a positive integer")
+	}
+	return n, nil
+}
+
+// timeout parses a Go duration of at least 100ms.
+func timeout(v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 100*time.Millisecond {
+		return 0, errors.New("want a duration of at least 100ms, such as 15s")
+	}
+	return d, nil
 }
 
 // parsePath checks a Socket.IO path: absolute, no query, no spaces.

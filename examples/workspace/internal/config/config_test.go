@@ -24,6 +24,14 @@ func TestDefaults(t *testing.T) {
 		CORSOrigins:     []string{"http://localhost:3000"},
 		SocketRateLimit: ratelimit.Limit{Events: 100, Per: time.Minute},
 		SessionTTL:      24 * time.Hour, LogLevel: slog.LevelInfo,
+		Limits: config.Limits{
+			AuthPerAddress:        ratelimit.Limit{Events: 20, Per: time.Minute},
+			SignInPerAccount:      ratelimit.Limit{Events: 10, Per: 15 * time.Minute},
+			ConnectionsPerAddress: 256,
+			SocketConnectRate:     ratelimit.Limit{Events: 120, Per: time.Minute},
+			SocketsPerUser:        50, Documents: 100, DocumentBytes: 5_000_000, Notifications: 1000,
+		},
+		Timeouts: config.Timeouts{Read: 15 * time.Second, Write: time.Minute, Idle: time.Minute},
 	}, c)
 }
 
@@ -32,7 +40,11 @@ func TestEveryVariable(t *testing.T) {
 		"PORT": "8080", "SOCKET_IO_ENABLED": "false", "SOCKET_IO_PATH": "/rt/",
 		"CORS_ORIGINS": "https://app.example, http://LOCALHOST:5173/", "REDIS_URL": "redis://:pw@127.0.0.1:6379/2",
 		"SOCKET_RATE_LIMIT": "5/10s", "SESSION_TTL": "90m", "ADMIN_EMAILS": "Root@Example.com, ops@example.com",
-		"LOG_LEVEL": "debug", "SOCKET_IO_CLIENT_JS": "/opt/io.js",
+		"ADMIN_PASSWORD": "long enough", "LOG_LEVEL": "debug", "SOCKET_IO_CLIENT_JS": "/opt/io.js",
+		"AUTH_RATE_LIMIT": "3/1m", "SIGN_IN_ACCOUNT_RATE_LIMIT": "2/1h", "CONNECTIONS_PER_ADDRESS": "9",
+		"SOCKET_CONNECT_RATE_LIMIT": "4/1s", "SOCKETS_PER_USER": "5", "DOCUMENT_QUOTA": "6",
+		"DOCUMENT_BYTES_QUOTA": "7000", "NOTIFICATION_QUOTA": "8",
+		"HTTP_READ_TIMEOUT": "1s", "HTTP_WRITE_TIMEOUT": "2s", "HTTP_IDLE_TIMEOUT": "3s",
 	}))
 	require.NoError(t, err)
 	assert.Equal(t, 8080, c.Port)
@@ -43,8 +55,13 @@ func TestEveryVariable(t *testing.T) {
 	assert.Equal(t, ratelimit.Limit{Events: 5, Per: 10 * time.Second}, c.SocketRateLimit)
 	assert.Equal(t, 90*time.Minute, c.SessionTTL)
 	assert.Equal(t, []string{"root@example.com", "ops@example.com"}, c.AdminEmails)
-	assert.True(t, c.IsAdmin(" ROOT@example.com"))
-	assert.False(t, c.IsAdmin("other@example.com"))
+	assert.Equal(t, "long enough", c.AdminPassword)
+	assert.Equal(t, config.Limits{
+		AuthPerAddress: ratelimit.Limit{Events: 3, Per: time.Minute}, SignInPerAccount: ratelimit.Limit{Events: 2, Per: time.Hour},
+		ConnectionsPerAddress: 9, SocketConnectRate: ratelimit.Limit{Events: 4, Per: time.Second},
+		SocketsPerUser: 5, Documents: 6, DocumentBytes: 7000, Notifications: 8,
+	}, c.Limits)
+	assert.Equal(t, config.Timeouts{Read: time.Second, Write: 2 * time.Second, Idle: 3 * time.Second}, c.Timeouts)
 	assert.Equal(t, slog.LevelDebug, c.LogLevel)
 	assert.Equal(t, "/opt/io.js", c.ClientScript)
 }
@@ -60,6 +77,10 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		"SESSION_TTL":       {"tomorrow", "500ms", "0s", "-1h", "24"},
 		"ADMIN_EMAILS":      {"root", "a@example.com, not an email", "Root <root@example.com>"},
 		"LOG_LEVEL":         {"loud", "verbose"},
+		"ADMIN_PASSWORD":    {"short"},
+		"AUTH_RATE_LIMIT":   {"many"},
+		"DOCUMENT_QUOTA":    {"0", "-1", "x"},
+		"HTTP_READ_TIMEOUT": {"1ms", "x"},
 	} {
 		for _, v := range values {
 			_, err := config.Load(env(map[string]string{name: v}))
@@ -76,6 +97,15 @@ func TestInvalidValuesAllReported(t *testing.T) {
 		assert.Contains(t, err.Error(), name)
 	}
 	assert.NotContains(t, err.Error(), "secret", "passwords are not echoed")
+}
+
+func TestAdminEmailsNeedAPassword(t *testing.T) {
+	_, err := config.Load(env(map[string]string{"ADMIN_EMAILS": "root@example.com"}))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "ADMIN_PASSWORD")
+	_, err = config.Load(env(map[string]string{"ADMIN_EMAILS": "root@example.com", "ADMIN_PASSWORD": "secret"}))
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "secret", "the password is not echoed")
 }
 
 func TestParseLimit(t *testing.T) {

@@ -48,8 +48,6 @@ type Service struct {
 	Sessions store.Sessions
 	// TTL is how long a session lasts.
 	TTL time.Duration
-	// IsAdmin says which emails get RoleAdmin at sign-up.
-	IsAdmin func(email string) bool
 	// Cost is the bcrypt cost (bcrypt.DefaultCost when zero).
 	Cost int
 
@@ -65,20 +63,13 @@ type SignedIn struct {
 	Token   string
 }
 
-// SignUp creates the account (email lower-case, already validated) and
-// signs it in. ErrEmailTaken when the email has an account.
+// SignUp creates an account with RoleUser (email lower-case, already
+// validated) and signs it in. ErrEmailTaken when the email has an account.
+// No sign-up is ever an admin: admins are the accounts SeedAdmin creates.
 func (s *Service) SignUp(ctx context.Context, email, password, name string) (SignedIn, error) {
-	hash, err := bcrypt.GenerateFromPassword(prehash(password), s.cost())
+	u, err := s.newUser(email, password, name, RoleUser)
 	if err != nil {
-		return SignedIn{}, fmt.Errorf("identity: hash password: %w", err)
-	}
-	role := RoleUser
-	if s.IsAdmin != nil && s.IsAdmin(email) {
-		role = RoleAdmin
-	}
-	u := store.User{
-		ID: uuid.New(), Email: email, Name: name, Role: role,
-		PasswordHash: hash, CreatedAt: time.Now().UTC(),
+		return SignedIn{}, err
 	}
 	if err := s.Users.Create(ctx, u); err != nil {
 		if errors.Is(err, store.ErrConflict) {
@@ -87,6 +78,46 @@ func (s *Service) SignUp(ctx context.Context, email, password, name string) (Sig
 		return SignedIn{}, err
 	}
 	return s.startSession(ctx, u)
+}
+
+// ErrAdminClaimed: SeedAdmin found the address taken by an account that is
+// not an admin (signed up before the address was configured). It is left
+// as it is: its owner is whoever chose its password.
+var ErrAdminClaimed = errors.New("identity: the admin address belongs to an ordinary account")
+
+// SeedAdmin makes sure the admin account of email (lower-case) exists:
+// it creates it with RoleAdmin and password, before the application
+// accepts requests, so that nobody can sign up with the address first.
+// An admin account already there (a previous start) is kept as it is;
+// an ordinary account with that address is ErrAdminClaimed.
+func (s *Service) SeedAdmin(ctx context.Context, email, password string) error {
+	u, err := s.newUser(email, password, "Admin", RoleAdmin)
+	if err != nil {
+		return err
+	}
+	err = s.Users.Create(ctx, u)
+	if !errors.Is(err, store.ErrConflict) {
+		return err
+	}
+	have, err := s.Users.ByEmail(ctx, email)
+	if err != nil {
+		return err
+	}
+	if have.Role != RoleAdmin {
+		return fmt.Errorf("%w: %s", ErrAdminClaimed, email)
+	}
+	return nil
+}
+
+func (s *Service) newUser(email, password, name, role string) (store.User, error) {
+	hash, err := bcrypt.GenerateFromPassword(prehash(password), s.cost())
+	if err != nil {
+		return store.User{}, fmt.Errorf("identity: hash password: %w", err)
+	}
+	return store.User{
+		ID: uuid.New(), Email: email, Name: name, Role: role,
+		PasswordHash: hash, CreatedAt: time.Now().UTC(),
+	}, nil
 }
 
 // SignIn checks the password and starts a session; ErrBadCredentials when

@@ -37,6 +37,9 @@ type Options struct {
 	DeliveryLog rtkit.DeliveryLog
 	// Logger receives connections, refusals and errors.
 	Logger *slog.Logger
+	// Connections bounds the sockets of one address and one user (its
+	// UserKey is set here).
+	Connections ratelimit.ConnConfig
 }
 
 // Server is the Socket.IO side of the application. Its methods are safe for
@@ -58,6 +61,7 @@ func New(o Options) *Server {
 		rtkit.WithLogger(o.Logger),
 		auth.Required(o.Authenticator, auth.WithRevoker(s.revoker), auth.WithLogger(o.Logger)),
 		ratelimit.Events(ratelimit.Config{Socket: o.RateLimit, Logger: o.Logger}),
+		ratelimit.Connections(connections(o.Connections)),
 		rtkit.OnConnect(s.connected),
 		rtkit.OnDisconnect(s.disconnected),
 		rtkit.WithMiddleware(s.logFailures),
@@ -76,6 +80,13 @@ func New(o Options) *Server {
 	s.docs = documentsNamespace(o.Documents)
 	s.rt.Mount(s.notes, s.docs)
 	return s
+}
+
+// connections completes c: the user is the handshake's principal (the
+// option comes after auth.Required).
+func connections(c ratelimit.ConnConfig) ratelimit.ConnConfig {
+	c.UserKey = func(ctx context.Context, _ *rtkit.Socket) string { return userOf(ctx) }
+	return c
 }
 
 // RT returns the rtkit server (for its Spec, say).

@@ -101,11 +101,25 @@ type memDocuments struct {
 	m  map[uuid.UUID]Document
 }
 
-func (s *memDocuments) Create(_ context.Context, d Document) error {
+func (s *memDocuments) Create(_ context.Context, d Document, q DocumentQuota) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if n, size := s.usage(d.OwnerID); (q.Documents > 0 && n+1 > q.Documents) || (q.Bytes > 0 && size+d.Size() > q.Bytes) {
+		return ErrQuota
+	}
 	s.m[d.ID] = d
 	return nil
+}
+
+// usage counts the owner's documents and their bytes; s.mu is held.
+func (s *memDocuments) usage(owner uuid.UUID) (n int, size int64) {
+	for _, d := range s.m {
+		if d.OwnerID == owner {
+			n++
+			size += d.Size()
+		}
+	}
+	return n, size
 }
 
 func (s *memDocuments) Get(_ context.Context, id uuid.UUID) (Document, error) {
@@ -118,24 +132,28 @@ func (s *memDocuments) Get(_ context.Context, id uuid.UUID) (Document, error) {
 	return d, nil
 }
 
-func (s *memDocuments) ListByOwner(_ context.Context, owner uuid.UUID) ([]Document, error) {
+func (s *memDocuments) ListByOwner(_ context.Context, owner uuid.UUID, p Page) ([]Document, error) {
 	s.mu.RLock()
 	out := []Document{}
 	for _, d := range s.m {
-		if d.OwnerID == owner {
+		if d.OwnerID == owner && p.After.precedes(d.CreatedAt, d.ID) {
 			out = append(out, d)
 		}
 	}
 	s.mu.RUnlock()
 	slices.SortFunc(out, func(a, b Document) int { return newestFirst(a.CreatedAt, b.CreatedAt, a.ID, b.ID) })
-	return out, nil
+	return out[:min(len(out), p.Limit)], nil
 }
 
-func (s *memDocuments) Update(_ context.Context, d Document) error {
+func (s *memDocuments) Update(_ context.Context, d Document, q DocumentQuota) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.m[d.ID]; !ok {
+	old, ok := s.m[d.ID]
+	if !ok {
 		return ErrNotFound
+	}
+	if _, size := s.usage(d.OwnerID); q.Bytes > 0 && d.Size() > old.Size() && size-old.Size()+d.Size() > q.Bytes {
+		return ErrQuota
 	}
 	s.m[d.ID] = d
 	return nil
@@ -162,19 +180,30 @@ type memNotifications struct {
 	m  map[uuid.UUID]*memNotification
 }
 
-func (s *memNotifications) Create(_ context.Context, n Notification) error {
+func (s *memNotifications) Create(_ context.Context, n Notification, max int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if max > 0 {
+		stored := 0
+		for _, mn := range s.m {
+			if mn.n.Broadcast == n.Broadcast && mn.n.UserID == n.UserID {
+				stored++
+			}
+		}
+		if stored >= max {
+			return ErrQuota
+		}
+	}
 	n.Read = false
 	s.m[n.ID] = &memNotification{n: n, readBy: map[uuid.UUID]bool{}}
 	return nil
 }
 
-func (s *memNotifications) ListFor(_ context.Context, user uuid.UUID) ([]Notification, error) {
+func (s *memNotifications) ListFor(_ context.Context, user uuid.UUID, p Page) ([]Notification, error) {
 	s.mu.RLock()
 	out := []Notification{}
 	for _, mn := range s.m {
-		if mn.n.Broadcast || mn.n.UserID == user {
+		if (mn.n.Broadcast || mn.n.UserID == user) && p.After.precedes(mn.n.CreatedAt, mn.n.ID) {
 			n := mn.n
 			n.Read = mn.readBy[user]
 			out = append(out, n)
@@ -182,7 +211,7 @@ func (s *memNotifications) ListFor(_ context.Context, user uuid.UUID) ([]Notific
 	}
 	s.mu.RUnlock()
 	slices.SortFunc(out, func(a, b Notification) int { return newestFirst(a.CreatedAt, b.CreatedAt, a.ID, b.ID) })
-	return out, nil
+	return out[:min(len(out), p.Limit)], nil
 }
 
 func (s *memNotifications) MarkRead(_ context.Context, id, user uuid.UUID) (Notification, error) {

@@ -52,6 +52,7 @@ func (k keys) email(e string) string        { return string(k) + "user-email:" +
 func (k keys) session(h string) string      { return string(k) + "session:" + h }
 func (k keys) doc(id uuid.UUID) string      { return string(k) + "doc:" + id.String() }
 func (k keys) docsOf(id uuid.UUID) string   { return string(k) + "docs-of:" + id.String() }
+func (k keys) docBytes(id uuid.UUID) string { return string(k) + "doc-bytes-of:" + id.String() }
 func (k keys) notif(id uuid.UUID) string    { return string(k) + "notif:" + id.String() }
 func (k keys) notifsOf(id uuid.UUID) string { return string(k) + "notifs-of:" + id.String() }
 func (k keys) broadcasts() string           { return string(k) + "notifs-broadcast" }
@@ -179,29 +180,69 @@ type redisDocuments struct {
 	k   keys
 }
 
-func (s *redisDocuments) Create(ctx context.Context, d Document) error {
+// Create checks the quota, then stores: two processes creating at the
+// same instant may both pass the check (the SQL stores do not have this
+// race).
+func (s *redisDocuments) Create(ctx context.Context, d Document, q DocumentQuota) error {
 	b, err := json.Marshal(d)
 	if err != nil {
 		return err
 	}
+	n, err := s.rdb.ZCard(ctx, s.k.docsOf(d.OwnerID)).Result()
+	if err != nil {
+		return err
+	}
+	size, err := s.rdb.Get(ctx, s.k.docBytes(d.OwnerID)).Int64()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return err
+	}
+	if (q.Documents > 0 && int(n)+1 > q.Documents) || (q.Bytes > 0 && size+d.Size() > q.Bytes) {
+		return ErrQuota
+	}
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Set(ctx, s.k.doc(d.ID), b, 0)
-		p.ZAdd(ctx, s.k.docsOf(d.OwnerID), redis.Z{Score: float64(d.CreatedAt.UnixMilli()), Member: d.ID.String()})
+		p.ZAdd(ctx, s.k.docsOf(d.OwnerID), redis.Z{Score: score(d.CreatedAt), Member: d.ID.String()})
+		p.IncrBy(ctx, s.k.docBytes(d.OwnerID), d.Size())
 		return nil
 	})
 	return err
+}
+
+// score orders a sorted set by creation time: microseconds since 1970,
+// which a float64 holds exactly; the API keeps times to the microsecond.
+func score(t time.Time) float64 { return float64(t.UnixMicro()) }
+
+// pageOf returns the members of zs (newest first, as ZREVRANGE WITHSCORES
+// gives them) that belong to p.
+func pageOf(zs []redis.Z, p Page) []string {
+	slices.SortFunc(zs, func(a, b redis.Z) int {
+		ia, _ := uuid.Parse(a.Member.(string))
+		ib, _ := uuid.Parse(b.Member.(string))
+		return newestFirst(time.UnixMicro(int64(a.Score)), time.UnixMicro(int64(b.Score)), ia, ib)
+	})
+	var ids []string
+	for _, z := range zs {
+		id, err := uuid.Parse(z.Member.(string))
+		if err == nil && p.After.precedes(time.UnixMicro(int64(z.Score)), id) {
+			ids = append(ids, z.Member.(string))
+			if len(ids) == p.Limit {
+				break
+			}
+		}
+	}
+	return ids
 }
 
 func (s *redisDocuments) Get(ctx context.Context, id uuid.UUID) (Document, error) {
 	return getJSON[Document](ctx, s.rdb, s.k.doc(id))
 }
 
-func (s *redisDocuments) ListByOwner(ctx context.Context, owner uuid.UUID) ([]Document, error) {
-	ids, err := s.rdb.ZRevRange(ctx, s.k.docsOf(owner), 0, -1).Result()
+func (s *redisDocuments) ListByOwner(ctx context.Context, owner uuid.UUID, p Page) ([]Document, error) {
+	zs, err := s.rdb.ZRevRangeWithScores(ctx, s.k.docsOf(owner), 0, -1).Result()
 	if err != nil {
 		return nil, err
 	}
-	out, err := mgetJSON[Document](ctx, s.rdb, string(s.k)+"doc:", ids)
+	out, err := mgetJSON[Document](ctx, s.rdb, string(s.k)+"doc:", pageOf(zs, p))
 	if err != nil {
 		return nil, err
 	}
@@ -209,10 +250,24 @@ func (s *redisDocuments) ListByOwner(ctx context.Context, owner uuid.UUID) ([]Do
 	return out, nil
 }
 
-func (s *redisDocuments) Update(ctx context.Context, d Document) error {
+func (s *redisDocuments) Update(ctx context.Context, d Document, q DocumentQuota) error {
 	b, err := json.Marshal(d)
 	if err != nil {
 		return err
+	}
+	old, err := s.Get(ctx, d.ID)
+	if err != nil {
+		return err
+	}
+	grow := d.Size() - old.Size()
+	if q.Bytes > 0 && grow > 0 {
+		size, err := s.rdb.Get(ctx, s.k.docBytes(d.OwnerID)).Int64()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return err
+		}
+		if size+grow > q.Bytes {
+			return ErrQuota
+		}
 	}
 	ok, err := s.rdb.SetXX(ctx, s.k.doc(d.ID), b, redis.KeepTTL).Result()
 	if err != nil {
@@ -221,7 +276,7 @@ func (s *redisDocuments) Update(ctx context.Context, d Document) error {
 	if !ok {
 		return ErrNotFound
 	}
-	return nil
+	return s.rdb.IncrBy(ctx, s.k.docBytes(d.OwnerID), grow).Err()
 }
 
 func (s *redisDocuments) Delete(ctx context.Context, id uuid.UUID) error {
@@ -236,7 +291,12 @@ func (s *redisDocuments) Delete(ctx context.Context, id uuid.UUID) error {
 	if n == 0 {
 		return ErrNotFound
 	}
-	return s.rdb.ZRem(ctx, s.k.docsOf(d.OwnerID), id.String()).Err()
+	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.ZRem(ctx, s.k.docsOf(d.OwnerID), id.String())
+		p.DecrBy(ctx, s.k.docBytes(d.OwnerID), d.Size())
+		return nil
+	})
+	return err
 }
 
 type redisNotifications struct {
@@ -244,7 +304,7 @@ type redisNotifications struct {
 	k   keys
 }
 
-func (s *redisNotifications) Create(ctx context.Context, n Notification) error {
+func (s *redisNotifications) Create(ctx context.Context, n Notification, max int) error {
 	n.Read = false
 	b, err := json.Marshal(n)
 	if err != nil {
@@ -254,25 +314,33 @@ func (s *redisNotifications) Create(ctx context.Context, n Notification) error {
 	if n.Broadcast {
 		index = s.k.broadcasts()
 	}
+	if max > 0 {
+		stored, err := s.rdb.ZCard(ctx, index).Result()
+		if err != nil {
+			return err
+		}
+		if stored >= int64(max) {
+			return ErrQuota
+		}
+	}
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Set(ctx, s.k.notif(n.ID), b, 0)
-		p.ZAdd(ctx, index, redis.Z{Score: float64(n.CreatedAt.UnixMilli()), Member: n.ID.String()})
+		p.ZAdd(ctx, index, redis.Z{Score: score(n.CreatedAt), Member: n.ID.String()})
 		return nil
 	})
 	return err
 }
 
-func (s *redisNotifications) ListFor(ctx context.Context, user uuid.UUID) ([]Notification, error) {
-	own, err := s.rdb.ZRevRange(ctx, s.k.notifsOf(user), 0, -1).Result()
+func (s *redisNotifications) ListFor(ctx context.Context, user uuid.UUID, p Page) ([]Notification, error) {
+	own, err := s.rdb.ZRevRangeWithScores(ctx, s.k.notifsOf(user), 0, -1).Result()
 	if err != nil {
 		return nil, err
 	}
-	all, err := s.rdb.ZRevRange(ctx, s.k.broadcasts(), 0, -1).Result()
+	all, err := s.rdb.ZRevRangeWithScores(ctx, s.k.broadcasts(), 0, -1).Result()
 	if err != nil {
 		return nil, err
 	}
-	all = append(all, own...)
-	out, err := mgetJSON[Notification](ctx, s.rdb, string(s.k)+"notif:", all)
+	out, err := mgetJSON[Notification](ctx, s.rdb, string(s.k)+"notif:", pageOf(append(all, own...), p))
 	if err != nil {
 		return nil, err
 	}

@@ -22,7 +22,43 @@ var (
 	// ErrConflict: the record would break a uniqueness rule (an email
 	// already taken).
 	ErrConflict = errors.New("store: conflict")
+	// ErrQuota: the record would take its user over a quota.
+	ErrQuota = errors.New("store: quota exceeded")
 )
+
+// Cursor is a position in a list ordered newest first: the creation time
+// and id of the last item seen. The zero Cursor is the start of the list.
+type Cursor struct {
+	CreatedAt time.Time
+	ID        uuid.UUID
+}
+
+// IsZero reports whether c is the start of the list.
+func (c Cursor) IsZero() bool { return c.ID == uuid.Nil && c.CreatedAt.IsZero() }
+
+// precedes reports whether the item (t, id) comes after c in newest-first
+// order, that is belongs to the page that starts after c.
+func (c Cursor) precedes(t time.Time, id uuid.UUID) bool {
+	return c.IsZero() || newestFirst(c.CreatedAt, t, c.ID, id) < 0
+}
+
+// Page selects a page of a list ordered newest first: at most Limit items
+// after the cursor After.
+type Page struct {
+	After Cursor
+	Limit int
+}
+
+// DocumentQuota bounds what one owner may store. Zero fields are no bound.
+type DocumentQuota struct {
+	// Documents is the most documents an owner may have.
+	Documents int
+	// Bytes is the most bytes of titles and contents (UTF-8) together.
+	Bytes int64
+}
+
+// Size is what a document counts against DocumentQuota.Bytes.
+func (d Document) Size() int64 { return int64(len(d.Title) + len(d.Content)) }
 
 // User is an account.
 type User struct {
@@ -90,26 +126,29 @@ type Sessions interface {
 
 // Documents stores documents.
 type Documents interface {
-	// Create adds d.
-	Create(ctx context.Context, d Document) error
+	// Create adds d; ErrQuota when its owner would exceed q.
+	Create(ctx context.Context, d Document, q DocumentQuota) error
 	// Get returns the document, or ErrNotFound.
 	Get(ctx context.Context, id uuid.UUID) (Document, error)
-	// ListByOwner returns the owner's documents, newest first.
-	ListByOwner(ctx context.Context, owner uuid.UUID) ([]Document, error)
+	// ListByOwner returns a page of the owner's documents, newest first
+	// (by CreatedAt, then by ID).
+	ListByOwner(ctx context.Context, owner uuid.UUID, p Page) ([]Document, error)
 	// Update replaces the document (matched by ID); ErrNotFound when it is
-	// gone.
-	Update(ctx context.Context, d Document) error
+	// gone, ErrQuota when its owner would exceed q.Bytes.
+	Update(ctx context.Context, d Document, q DocumentQuota) error
 	// Delete removes the document; ErrNotFound when it is gone.
 	Delete(ctx context.Context, id uuid.UUID) error
 }
 
 // Notifications stores notifications and who read them.
 type Notifications interface {
-	// Create adds n (Read is ignored: a new notification is unread).
-	Create(ctx context.Context, n Notification) error
-	// ListFor returns the user's notifications and every broadcast, newest
-	// first, with Read as that user sees it.
-	ListFor(ctx context.Context, user uuid.UUID) ([]Notification, error)
+	// Create adds n (Read is ignored: a new notification is unread);
+	// ErrQuota when its user already has max notifications stored (for a
+	// broadcast: when max broadcasts are stored). max 0 is no bound.
+	Create(ctx context.Context, n Notification, max int) error
+	// ListFor returns a page of the user's notifications and every
+	// broadcast, newest first, with Read as that user sees it.
+	ListFor(ctx context.Context, user uuid.UUID, p Page) ([]Notification, error)
 	// MarkRead marks the notification read for user and returns it; a
 	// notification of another user is ErrNotFound, like a missing one.
 	MarkRead(ctx context.Context, id, user uuid.UUID) (Notification, error)

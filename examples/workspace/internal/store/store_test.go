@@ -34,7 +34,8 @@ func TestRedis(t *testing.T) {
 
 func conformance(t *testing.T, st store.Stores) {
 	ctx := context.Background()
-	now := time.Now().UTC().Truncate(time.Millisecond)
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	whole := store.Page{Limit: 1000}
 
 	t.Run("users", func(t *testing.T) {
 		u := store.User{ID: uuid.New(), Email: "ann@example.com", Name: "Ann", Role: "user", PasswordHash: []byte("h"), CreatedAt: now}
@@ -76,16 +77,16 @@ func conformance(t *testing.T, st store.Stores) {
 		newer := store.Document{ID: uuid.New(), OwnerID: owner, Title: "b", Content: "c", CreatedAt: now.Add(time.Second), UpdatedAt: now.Add(time.Second)}
 		other := store.Document{ID: uuid.New(), OwnerID: uuid.New(), Title: "x", CreatedAt: now, UpdatedAt: now}
 		for _, d := range []store.Document{older, newer, other} {
-			require.NoError(t, st.Documents.Create(ctx, d))
+			require.NoError(t, st.Documents.Create(ctx, d, store.DocumentQuota{}))
 		}
-		list, err := st.Documents.ListByOwner(ctx, owner)
+		list, err := st.Documents.ListByOwner(ctx, owner, whole)
 		require.NoError(t, err)
 		require.Len(t, list, 2)
 		assert.Equal(t, newer.ID, list[0].ID)
 		assert.Equal(t, older.ID, list[1].ID)
 
 		older.Title, older.UpdatedAt = "a2", now.Add(2*time.Second)
-		require.NoError(t, st.Documents.Update(ctx, older))
+		require.NoError(t, st.Documents.Update(ctx, older, store.DocumentQuota{}))
 		got, err := st.Documents.Get(ctx, older.ID)
 		require.NoError(t, err)
 		assert.Equal(t, "a2", got.Title)
@@ -93,13 +94,13 @@ func conformance(t *testing.T, st store.Stores) {
 
 		require.NoError(t, st.Documents.Delete(ctx, older.ID))
 		assert.ErrorIs(t, st.Documents.Delete(ctx, older.ID), store.ErrNotFound)
-		assert.ErrorIs(t, st.Documents.Update(ctx, older), store.ErrNotFound)
+		assert.ErrorIs(t, st.Documents.Update(ctx, older, store.DocumentQuota{}), store.ErrNotFound)
 		_, err = st.Documents.Get(ctx, older.ID)
 		assert.ErrorIs(t, err, store.ErrNotFound)
-		list, err = st.Documents.ListByOwner(ctx, owner)
+		list, err = st.Documents.ListByOwner(ctx, owner, whole)
 		require.NoError(t, err)
 		assert.Len(t, list, 1)
-		list, err = st.Documents.ListByOwner(ctx, uuid.New())
+		list, err = st.Documents.ListByOwner(ctx, uuid.New(), whole)
 		require.NoError(t, err)
 		assert.NotNil(t, list)
 		assert.Empty(t, list)
@@ -111,9 +112,9 @@ func conformance(t *testing.T, st store.Stores) {
 		all := store.Notification{ID: uuid.New(), Broadcast: true, Type: "warning", Title: "b", Message: "m", CreatedAt: now.Add(time.Second)}
 		bobs := store.Notification{ID: uuid.New(), UserID: bob, Type: "error", Title: "x", Message: "m", CreatedAt: now}
 		for _, n := range []store.Notification{own, all, bobs} {
-			require.NoError(t, st.Notifications.Create(ctx, n))
+			require.NoError(t, st.Notifications.Create(ctx, n, 0))
 		}
-		list, err := st.Notifications.ListFor(ctx, ann)
+		list, err := st.Notifications.ListFor(ctx, ann, whole)
 		require.NoError(t, err)
 		require.Len(t, list, 2)
 		assert.Equal(t, all.ID, list[0].ID, "newest first")
@@ -130,13 +131,95 @@ func conformance(t *testing.T, st store.Stores) {
 		_, err = st.Notifications.MarkRead(ctx, all.ID, bob)
 		require.NoError(t, err)
 
-		list, err = st.Notifications.ListFor(ctx, ann)
+		list, err = st.Notifications.ListFor(ctx, ann, whole)
 		require.NoError(t, err)
 		assert.False(t, list[0].Read, "bob read the broadcast, ann did not")
 		assert.True(t, list[1].Read)
-		list, err = st.Notifications.ListFor(ctx, bob)
+		list, err = st.Notifications.ListFor(ctx, bob, whole)
 		require.NoError(t, err)
 		require.Len(t, list, 2)
 		assert.True(t, list[0].Read)
+	})
+
+	t.Run("pages", func(t *testing.T) {
+		// 7 documents, three of them created at the same instant: pages
+		// of 3 give every document once, newest first, id breaking ties.
+		owner := uuid.New()
+		var want []uuid.UUID
+		for i := range 7 {
+			at := now.Add(time.Duration(min(i, 4)) * time.Second)
+			d := store.Document{ID: uuid.New(), OwnerID: owner, Title: "p", CreatedAt: at, UpdatedAt: at}
+			require.NoError(t, st.Documents.Create(ctx, d, store.DocumentQuota{}))
+			want = append(want, d.ID)
+		}
+		full, err := st.Documents.ListByOwner(ctx, owner, whole)
+		require.NoError(t, err)
+		var got []uuid.UUID
+		after := store.Cursor{}
+		for range 4 {
+			page, err := st.Documents.ListByOwner(ctx, owner, store.Page{After: after, Limit: 3})
+			require.NoError(t, err)
+			for _, d := range page {
+				got = append(got, d.ID)
+			}
+			if len(page) < 3 {
+				break
+			}
+			last := page[len(page)-1]
+			after = store.Cursor{CreatedAt: last.CreatedAt, ID: last.ID}
+		}
+		require.Len(t, got, 7)
+		assert.ElementsMatch(t, want, got)
+		for i, d := range full {
+			assert.Equal(t, d.ID, got[i], "pages follow the full list's order")
+		}
+
+		user := uuid.New()
+		for i := range 5 {
+			at := now.Add(time.Duration(i) * time.Millisecond)
+			require.NoError(t, st.Notifications.Create(ctx, store.Notification{ID: uuid.New(), UserID: user, Type: "info", Title: "t", Message: "m", CreatedAt: at}, 0))
+		}
+		first, err := st.Notifications.ListFor(ctx, user, store.Page{Limit: 2})
+		require.NoError(t, err)
+		require.Len(t, first, 2)
+		rest, err := st.Notifications.ListFor(ctx, user, store.Page{After: store.Cursor{CreatedAt: first[1].CreatedAt, ID: first[1].ID}, Limit: 100})
+		require.NoError(t, err)
+		everything, err := st.Notifications.ListFor(ctx, user, whole)
+		require.NoError(t, err)
+		assert.Equal(t, len(everything), len(first)+len(rest))
+		assert.Equal(t, everything[2].ID, rest[0].ID)
+	})
+
+	t.Run("quotas", func(t *testing.T) {
+		owner := uuid.New()
+		q := store.DocumentQuota{Documents: 2, Bytes: 10}
+		doc := func(title string) store.Document {
+			return store.Document{ID: uuid.New(), OwnerID: owner, Title: title, CreatedAt: now, UpdatedAt: now}
+		}
+		a := doc("12345")
+		require.NoError(t, st.Documents.Create(ctx, a, q))
+		assert.ErrorIs(t, st.Documents.Create(ctx, doc("123456"), q), store.ErrQuota, "over the bytes")
+		require.NoError(t, st.Documents.Create(ctx, doc("12345"), q))
+		assert.ErrorIs(t, st.Documents.Create(ctx, doc("1"), store.DocumentQuota{Documents: 2}), store.ErrQuota, "over the count")
+		a.Content = "x"
+		assert.ErrorIs(t, st.Documents.Update(ctx, a, q), store.ErrQuota, "an update that grows past the bytes")
+		a.Title, a.Content = "1", "" // shrinks
+		require.NoError(t, st.Documents.Update(ctx, a, q))
+		require.NoError(t, st.Documents.Create(ctx, doc("1234"), store.DocumentQuota{Bytes: 10}), "the bytes freed count")
+		require.NoError(t, st.Documents.Delete(ctx, a.ID))
+		require.NoError(t, st.Documents.Create(ctx, doc("1"), store.DocumentQuota{Bytes: 10}), "a deleted document frees its bytes")
+
+		user := uuid.New()
+		note := func(broadcast bool) store.Notification {
+			n := store.Notification{ID: uuid.New(), UserID: user, Broadcast: broadcast, Type: "info", Title: "t", Message: "m", CreatedAt: now}
+			if broadcast {
+				n.UserID = uuid.Nil
+			}
+			return n
+		}
+		require.NoError(t, st.Notifications.Create(ctx, note(false), 2))
+		require.NoError(t, st.Notifications.Create(ctx, note(false), 2))
+		assert.ErrorIs(t, st.Notifications.Create(ctx, note(false), 2), store.ErrQuota)
+		require.NoError(t, st.Notifications.Create(ctx, note(false), 0), "0 is no bound")
 	})
 }

@@ -4,7 +4,9 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, it } from "node:test";
 
-import { api, assertError, assertTime, BASE, signUp, uniqueEmail, UUID_RE } from "./lib.mjs";
+import { api, assertError, assertTime, BASE, signUp, signUpOrIn, uniqueEmail, UUID_RE } from "./lib.mjs";
+
+const ADMIN_EMAIL = process.env.WORKSPACE_ADMIN_EMAIL;
 
 describe("auth", () => {
   it("signs up: 201, user and token, rtkit_session cookie HttpOnly, SameSite=Lax, Path=/", async () => {
@@ -193,8 +195,17 @@ describe("CORS", { skip: !process.env.WORKSPACE_CORS_ORIGIN && "WORKSPACE_CORS_O
 });
 
 describe("health", () => {
-  it("reports ok, Socket.IO namespaces and the adapter", async () => {
+  it("tells anyone but an admin the status alone", async () => {
     const res = await api("GET", "/health");
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(res.body, { status: "ok" });
+    const user = await signUp();
+    assert.deepEqual((await api("GET", "/health", undefined, { token: user.token })).body, { status: "ok" });
+  });
+
+  it("reports ok, Socket.IO namespaces and the adapter to an admin", { skip: !ADMIN_EMAIL && "WORKSPACE_ADMIN_EMAIL is not set" }, async () => {
+    const admin = await signUpOrIn(ADMIN_EMAIL, "Admin");
+    const res = await api("GET", "/health", undefined, { token: admin.token });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.status, "ok");
     assert.equal(res.body.socketio.enabled, true);

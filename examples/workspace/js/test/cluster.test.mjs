@@ -15,9 +15,10 @@ const [A, B] = URLS;
 after(closeAll);
 
 describe("two processes on Redis", { skip: URLS.length !== 2 && "WORKSPACE_CLUSTER_URLS is not set" }, () => {
-  it("both report the Redis adapter as healthy", async () => {
+  it("both report the Redis adapter as healthy (to an admin)", { skip: !ADMIN_EMAIL && "WORKSPACE_ADMIN_EMAIL is not set" }, async () => {
     for (const url of URLS) {
-      const res = await request(url, "GET", "/health");
+      const admin = await signUpOrIn(ADMIN_EMAIL, "Admin", url);
+      const res = await request(url, "GET", "/health", undefined, { token: admin.token });
       assert.equal(res.status, 200, JSON.stringify(res.body));
       assert.equal(res.body.status, "ok");
       assert.match(res.body.adapter.kind, /redis/i);
