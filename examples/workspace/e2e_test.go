@@ -63,6 +63,11 @@ func TestEndToEnd(t *testing.T) {
 			filepath.Join(shots, "workspace-demo-missing-client.png"))
 	})
 
+	t.Run("attack", func(t *testing.T) {
+		chromium := e2eChromium(t)
+		e2eRunScript(t, node, "attack", append(env, "WORKSPACE_CHROMIUM="+chromium))
+	})
+
 	t.Run("shutdown", func(t *testing.T) {
 		victim := startProc(t, "shutdown", nil)
 		mark := filepath.Join(t.TempDir(), "sigterm")

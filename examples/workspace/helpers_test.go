@@ -143,6 +143,17 @@ func callWith(t testing.TB, c *http.Client, method, url, token string, body any)
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	return doWith(t, c, req)
+}
+
+// do sends req with the tests' client and reads the answer.
+func do(t testing.TB, req *http.Request) response {
+	t.Helper()
+	return doWith(t, testHTTP, req)
+}
+
+func doWith(t testing.TB, c *http.Client, req *http.Request) response {
+	t.Helper()
 	res, err := c.Do(req)
 	require.NoError(t, err)
 	defer res.Body.Close()
