@@ -93,7 +93,8 @@ func committedDocs(t *testing.T) []string {
 // committed copy, with the page and safe headers.
 func TestLiveDocs(t *testing.T) {
 	t.Parallel()
-	ta := startApp(t, nil)
+	// The connection limits appear in the contract: the defaults here.
+	ta := startApp(t, map[string]string{"SOCKET_CONNECT_RATE_LIMIT": "", "CONNECTIONS_PER_ADDRESS": "", "SOCKETS_PER_USER": ""})
 	want, err := os.ReadFile(filepath.Join(docsDir, "spec.json"))
 	require.NoError(t, err)
 	res, err := testHTTP.Get(ta.URL + "/docs/spec.json")
