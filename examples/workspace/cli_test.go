@@ -220,7 +220,7 @@ func TestCLIListenPrintsNotificationCreatedOverREST(t *testing.T) {
 
 func TestCLISpecAndHelp(t *testing.T) {
 	t.Parallel()
-	ta := startApp(t, nil)
+	ta := startApp(t, defaultConnectionLimits)
 	r := rtkitCLI(t, nil, "spec", ta.URL+"/docs")
 	require.Equal(t, 0, r.code, r.stderr)
 	for _, want := range []string{"/notifications", "/documents", "→ subscribe:channel (ChannelIn → ChannelOut)", "← notification:new (Notification)"} {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -176,7 +177,11 @@ func TestClientRefreshesCredentialsBeforeReconnecting(t *testing.T) {
 	t.Parallel()
 	ta := startApp(t, nil)
 	ann := signUp(t, ta, "ann@example.com")
-	fresh := make(chan string, 1)
+	// The new session's token, for every Refresh once it exists: an
+	// attempt that fails (a busy machine) is followed by another one,
+	// which must get the token too.
+	var fresh atomic.Pointer[string]
+	ready := make(chan struct{})
 	var infos []client.ConnectInfo
 	var mu sync.Mutex
 	connected := make(chan struct{}, 2)
@@ -184,8 +189,8 @@ func TestClientRefreshesCredentialsBeforeReconnecting(t *testing.T) {
 		Credentials: client.Credentials{Token: ann.Token},
 		Refresh: func(ctx context.Context) (client.Credentials, error) {
 			select {
-			case tok := <-fresh:
-				return client.Credentials{Token: tok}, nil
+			case <-ready:
+				return client.Credentials{Token: *fresh.Load()}, nil
 			case <-ctx.Done():
 				return client.Credentials{}, ctx.Err()
 			}
@@ -199,7 +204,8 @@ func TestClientRefreshesCredentialsBeforeReconnecting(t *testing.T) {
 	var in struct{ Token string }
 	res.Decode(t, &in)
 	require.Equal(t, http.StatusNoContent, call(t, "POST", ta.URL+"/api/auth/sign-out", ann.Token, nil).Status)
-	fresh <- in.Token
+	fresh.Store(&in.Token)
+	close(ready)
 	// Sign-out ended the socket of the first session.
 	select {
 	case <-connected:
