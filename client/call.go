@@ -26,7 +26,9 @@ import (
 //
 // While the client reconnects, Call waits for the connection (bounded by
 // ctx). Pass a ctx with a deadline: a server that never answers is only
-// noticed by it.
+// noticed by it. A Call that gave up still holds a small entry in the
+// Socket.IO client's table of pending acknowledgements until the answer
+// arrives or the connection ends.
 func Call[In, Out any](ctx context.Context, c *Client, ev rtkit.Event[In, Out], in In) (Out, error) {
 	var out Out
 	payload, err := c.encode(ev.Name(), in, ev.ValidatePayload)
