@@ -7,9 +7,13 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -213,6 +217,18 @@ func TestJWKSUnavailable(t *testing.T) {
 		authenticates(t, j, a.sign(t, jwksClaims("u1")))
 		unavailable(t, j, b.sign(t, jwksClaims("u2")))
 	})
+}
+
+// TestJWKSOversizedKeySet: a key set larger than 1 MiB is not read to its
+// end: the fetch fails, and tokens are refused as unavailable.
+func TestJWKSOversizedKeySet(t *testing.T) {
+	a := newEd25519(t, "key-a")
+	key := must(json.Marshal(a.jwk(t, "EdDSA")))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = fmt.Fprintf(w, `{"padding":%q,"keys":[%s]}`, strings.Repeat("x", 2<<20), key)
+	}))
+	t.Cleanup(srv.Close)
+	unavailable(t, newJWKS(t, srv.URL), a.sign(t, jwksClaims("u1")))
 }
 
 func TestNewJWKSRefusesIncompleteConfig(t *testing.T) {
