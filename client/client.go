@@ -234,9 +234,14 @@ func (c *Client) DropTransport() {
 }
 
 // Close disconnects, stops reconnecting and waits for the client's
-// goroutines: when it returns, no callback runs any more. It must not be
-// called from a callback (use go c.Close() there). It is safe to call more
-// than once and returns nil.
+// goroutines: when it returns, no callback runs any more. One thing may
+// outlive it, with the polling transport only: an HTTP long-poll the
+// Socket.IO client has in flight (it gives its requests no context) ends
+// when the server answers it — at once with a server that answers pending
+// polls of a closed session, at its ping timeout with one that does not
+// (the zishang520 server, when Close races with the upgrade to websocket).
+// Close must not be called from a callback (use go c.Close() there). It is
+// safe to call more than once and returns nil.
 func (c *Client) Close() error {
 	c.shutdown(ErrClosed)
 	return nil
