@@ -40,7 +40,9 @@ type Revalidator interface {
 //
 // Each server checks its own sockets: N servers behind an adapter send N
 // times the requests. An interval of zero or less turns re-validation off
-// (the default).
+// (the default). It is meant for authenticators that ask a service
+// (Session, a Func that looks sessions up); a JWT or JWKS check only
+// verifies the same token again, which its expiry already bounds.
 func WithRevalidation(interval time.Duration) Option {
 	return optionFunc(func(g *guard) { g.revalidate = interval })
 }
