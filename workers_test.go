@@ -96,9 +96,14 @@ func TestWorkersEndWhenIdle(t *testing.T) {
 // TestWorkersStop checks that stop ends the idle workers at once and that
 // jobs after it still run.
 func TestWorkersStop(t *testing.T) {
-	var p workers
+	// Three jobs that wait for each other get three workers; jobs that
+	// did not could be served one after another by one worker. The idle
+	// time is long so that no worker ends on its own before stop.
+	p := workers{idleFor: time.Minute}
+	var started sync.WaitGroup
+	started.Add(3)
 	for range 3 {
-		p.run(func() {})
+		p.run(func() { started.Done(); started.Wait() })
 	}
 	require.Eventually(t, func() bool { return idleWorkers(&p) == 3 }, 5*time.Second, time.Millisecond)
 	p.stop()
