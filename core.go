@@ -88,4 +88,7 @@ type incoming struct {
 	name string
 	args []any
 	ack  func(args []any)
+	// run, when set, is the core's own work on the mailbox instead of an
+	// event (a socket's connect hooks).
+	run func()
 }

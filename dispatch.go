@@ -170,6 +170,10 @@ func (n *Namespace) safely(what string, fn func()) {
 
 // dispatch handles one incoming event on the socket's mailbox.
 func (n *Namespace) dispatch(s *Socket, ev incoming) {
+	if ev.run != nil {
+		ev.run()
+		return
+	}
 	req := &Request{HasAck: ev.ack != nil, argc: len(ev.args)}
 	if req.argc > 0 {
 		req.Payload = ev.args[0]

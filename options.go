@@ -135,6 +135,8 @@ type serverConfig struct {
 	maxPending      int32
 	maxHandlers     int64
 	nsOptions       []NamespaceOption
+	// core names the core for tests ("own", "zishang"); empty: useOwnCore.
+	core string
 }
 
 // WithPath sets the HTTP path of the Socket.IO endpoint (default
@@ -156,20 +158,22 @@ func WithTransports(ts ...Transport) ServerOption {
 	return serverOptionFunc(func(c *serverConfig) { c.transports = ts })
 }
 
-// WithPing sets the heartbeat interval and timeout (defaults 25 s and 30 s).
+// WithPing sets the heartbeat interval and timeout (defaults 25 s and 20 s,
+// Socket.IO's usual ones, on rtkit's own core; 25 s and 30 s on the
+// zishang520 core). A dead client is noticed after interval + timeout.
 //
-// The default timeout is longer than Socket.IO's usual 20 s on purpose:
-// the underlying Engine.IO server can arm a ping's timeout after the
-// client's pong was already handled, and that stale timer then closes a
-// healthy connection (measured: about one ping in 4,000 on a busy
-// server). With a timeout longer than the interval, the next ping clears
-// it first. A dead client is noticed after interval + timeout.
+// The zishang520 core's longer default timeout is on purpose: that
+// Engine.IO server can arm a ping's timeout after the client's pong was
+// already handled, and that stale timer then closes a healthy connection
+// (measured: about one ping in 4,000 on a busy server). With a timeout
+// longer than the interval, the next ping clears it first.
 func WithPing(interval, timeout time.Duration) ServerOption {
 	return serverOptionFunc(func(c *serverConfig) { c.pingInterval, c.pingTimeout = interval, timeout })
 }
 
-// defaultPingTimeout is longer than the ping interval (see WithPing).
-const defaultPingTimeout = 30 * time.Second
+// zishangPingTimeout is the zishang520 core's default ping timeout,
+// longer than the ping interval (see WithPing).
+const zishangPingTimeout = 30 * time.Second
 
 // WithConnectTimeout bounds the time between opening a connection and
 // joining a namespace (default 45 s).
@@ -244,4 +248,10 @@ const defaultMaxPending = 256
 // every namespace the server mounts.
 func WithNamespaceOptions(opts ...NamespaceOption) ServerOption {
 	return serverOptionFunc(func(c *serverConfig) { c.nsOptions = append(c.nsOptions, opts...) })
+}
+
+// withCore selects the core by name ("own", "zishang"), over RTKIT_CORE:
+// for the tests of one core's own parts.
+func withCore(name string) ServerOption {
+	return serverOptionFunc(func(c *serverConfig) { c.core = name })
 }

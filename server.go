@@ -46,14 +46,13 @@ type Server struct {
 }
 
 // NewServer returns a server with the given options. Defaults: path
-// "/socket.io/", polling and websocket, ping 25 s / 30 s, 1 MB messages,
+// "/socket.io/", polling and websocket, ping 25 s / 20 s (see WithPing), 1 MB messages,
 // connection state recovery for 2 minutes, in-memory adapter, no CORS
 // origins, outbound validation on.
 func NewServer(opts ...ServerOption) *Server {
 	cfg := serverConfig{
 		path:            "/socket.io/",
 		pingInterval:    25 * time.Second,
-		pingTimeout:     defaultPingTimeout,
 		recovery:        2 * time.Minute,
 		ackTimeout:      defaultAckTimeout,
 		disconnectBatch: 500,
@@ -82,7 +81,11 @@ func NewServer(opts ...ServerOption) *Server {
 	s := &Server{cfg: cfg, log: cfg.logger}
 	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
 	s.cfg.recoveryOff, s.cfg.deliveryLog = recoveryLog(&cfg)
-	s.core = newZCore(s)
+	if useOwnCore(&s.cfg) {
+		s.core = newNCore(s)
+	} else {
+		s.core = newZCore(s)
+	}
 	s.linkTo(cfg.adapter)
 	return s
 }

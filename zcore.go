@@ -53,6 +53,8 @@ func newZCore(s *Server) *zCore {
 	}
 	if cfg.pingTimeout > 0 {
 		o.SetPingTimeout(cfg.pingTimeout)
+	} else {
+		o.SetPingTimeout(zishangPingTimeout)
 	}
 	if cfg.connectTimeout > 0 {
 		o.SetConnectTimeout(cfg.connectTimeout)

@@ -131,7 +131,7 @@ func TestWebSocketBatchesArriveInOrder(t *testing.T) {
 	ev := NewEvent[tick, struct{}]("tick")
 	ns := NewNamespace("/burst")
 	Emits(ns, ev)
-	srv := NewServer(WithRecovery(0))
+	srv := NewServer(WithRecovery(0), withCore("zishang"))
 	srv.Mount(ns)
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)

@@ -1,0 +1,174 @@
+package rtkit
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/rtkit-go/rtkit/internal/engine"
+	"github.com/rtkit-go/rtkit/internal/sioproto"
+)
+
+// nCore is rtkit's own Socket.IO v5 core on internal/engine: no goroutine
+// per socket beyond the connection's reader, no writer goroutine (output
+// is queued on the connection and written by whoever queued it, once per
+// read batch or broadcast), timers that are not goroutines, plain method
+// calls instead of event emitters.
+type nCore struct {
+	srv *Server
+	eng *engine.Server
+
+	mu  sync.RWMutex
+	nss map[string]*nNamespace
+}
+
+// coreEnv selects the core: "own" for rtkit's (ncore*.go), "zishang" for
+// the zishang520 server's. It exists for running the whole test suite on
+// either core while both exist.
+const coreEnv = "RTKIT_CORE"
+
+// useOwnCore reports whether NewServer builds rtkit's own core. A cluster
+// adapter of package adapter needs the zishang520 core whatever is asked.
+func useOwnCore(cfg *serverConfig) bool {
+	if isCluster(cfg.adapter) {
+		return false
+	}
+	if cfg.core != "" {
+		return cfg.core == "own"
+	}
+	return os.Getenv(coreEnv) == "own"
+}
+
+func newNCore(s *Server) *nCore {
+	cfg := &s.cfg
+	c := &nCore{srv: s, nss: map[string]*nNamespace{}}
+	o := engine.Options{
+		PingInterval:   cfg.pingInterval,
+		PingTimeout:    cfg.pingTimeout,
+		MaxPayload:     int(cfg.maxPayload),
+		AllowedOrigins: append([]string(nil), cfg.origins...),
+		Logger:         s.log,
+		AllowRequest: func(*http.Request) error {
+			if s.closing.Load() {
+				return ErrServerClosed
+			}
+			return nil
+		},
+	}
+	for _, t := range cfg.transports {
+		o.Transports = append(o.Transports, string(t))
+	}
+	c.eng = engine.NewServer(c, o)
+	return c
+}
+
+func (c *nCore) ServeHTTP(w http.ResponseWriter, r *http.Request) { c.eng.ServeHTTP(w, r) }
+
+func (c *nCore) mount(n *Namespace) namespaceCore {
+	ns := &nNamespace{n: n, core: c, sockets: map[string]*nSocket{}, rooms: map[string]map[*nSocket]struct{}{}}
+	c.mu.Lock()
+	c.nss[n.name] = ns
+	c.mu.Unlock()
+	return ns
+}
+
+func (c *nCore) namespace(name string) *nNamespace {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.nss[name]
+}
+
+func (c *nCore) close() { c.eng.Close() }
+
+// connectTimeout is how long a connection may stay without a namespace.
+func (c *nCore) connectTimeout() time.Duration {
+	if d := c.srv.cfg.connectTimeout; d > 0 {
+		return d
+	}
+	return defaultConnectTimeout
+}
+
+// defaultConnectTimeout is WithConnectTimeout's default.
+const defaultConnectTimeout = 45 * time.Second
+
+// OnOpen starts a connection's Socket.IO state.
+func (c *nCore) OnOpen(ec *engine.Conn) {
+	nc := &nConn{core: c, ec: ec, sockets: map[string]*nSocket{}}
+	ec.SetValue(nc)
+	nc.timer = time.AfterFunc(c.connectTimeout(), func() {
+		nc.mu.Lock()
+		idle := len(nc.sockets) == 0 && !nc.joined
+		nc.mu.Unlock()
+		if idle {
+			ec.Close(engine.ReasonForcedClose)
+		}
+	})
+}
+
+// OnMessage handles one Socket.IO packet (or attachment) of a connection.
+func (c *nCore) OnMessage(ec *engine.Conn, data []byte, binary bool) {
+	nc, _ := ec.Value().(*nConn)
+	if nc == nil {
+		return
+	}
+	if err := nc.message(data, binary); err != nil {
+		c.srv.log.Debug("rtkit: invalid Socket.IO packet; connection closed", "err", err)
+		ec.Close(engine.ReasonParseError)
+	}
+}
+
+// OnClose disconnects every socket of a closed connection.
+func (c *nCore) OnClose(ec *engine.Conn, reason string) {
+	nc, _ := ec.Value().(*nConn)
+	if nc == nil {
+		return
+	}
+	nc.timer.Stop()
+	nc.mu.Lock()
+	sockets := make([]*nSocket, 0, len(nc.sockets))
+	for _, s := range nc.sockets {
+		sockets = append(sockets, s)
+	}
+	nc.mu.Unlock()
+	for _, s := range sockets {
+		s.close(reason, recoverable(reason))
+	}
+}
+
+// recoverable reports whether a socket closed for reason may recover its
+// session (Socket.IO's list: the connection was lost, not left).
+func recoverable(reason string) bool {
+	switch reason {
+	case engine.ReasonTransportClose, engine.ReasonTransportError, engine.ReasonPingTimeout,
+		engine.ReasonForcedClose, engine.ReasonServerShutdown, engine.ReasonWriteBufferFull:
+		return true
+	}
+	return false
+}
+
+// newID returns a random id of 20 URL-safe characters.
+func newID() string {
+	var b [15]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// encodePacket returns the text of a packet whose data is args, and its
+// binary attachments.
+func encodePacket(dst []byte, typ byte, nsp string, id int64, args []any) ([]byte, [][]byte, error) {
+	var atts [][]byte
+	var v any = args
+	if sioproto.HasBinary(v) {
+		v = sioproto.Deconstruct(v, &atts)
+		typ += sioproto.BinaryEvent - sioproto.Event
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sioproto.Append(dst, typ, nsp, id, len(atts), data), atts, nil
+}

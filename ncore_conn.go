@@ -1,0 +1,214 @@
+package rtkit
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/rtkit-go/rtkit/internal/engine"
+	"github.com/rtkit-go/rtkit/internal/sioproto"
+)
+
+// nConn is the Socket.IO state of one Engine.IO connection: its sockets,
+// one per namespace, and the binary packet whose attachments are arriving.
+// message runs on the connection's reader only.
+type nConn struct {
+	core  *nCore
+	ec    *engine.Conn
+	timer *time.Timer // the connect timeout
+
+	mu      sync.Mutex
+	sockets map[string]*nSocket // namespace →
+	joined  bool                // a namespace was joined once
+
+	bin  *sioproto.Packet // reader only: waiting for attachments
+	atts [][]byte
+}
+
+// errProtocol reports a packet that is valid Socket.IO but not allowed
+// where it came.
+var errProtocol = errors.New("packet not allowed in this state")
+
+// message handles one Engine.IO message: a packet's text, or one
+// attachment of the binary packet before it.
+func (nc *nConn) message(data []byte, binary bool) error {
+	if binary {
+		if nc.bin == nil {
+			return fmt.Errorf("%w: attachment without a binary packet", errProtocol)
+		}
+		nc.atts = append(nc.atts, append([]byte(nil), data...))
+		if len(nc.atts) < nc.bin.Attachments {
+			return nil
+		}
+		p, atts := *nc.bin, nc.atts
+		nc.bin, nc.atts = nil, nil
+		return nc.packet(p, atts)
+	}
+	if nc.bin != nil {
+		return fmt.Errorf("%w: text while attachments are due", errProtocol)
+	}
+	p, err := sioproto.Parse(data)
+	if err != nil {
+		return err
+	}
+	if p.Attachments > 0 {
+		p.Data = append([]byte(nil), p.Data...) // data is the reader's buffer
+		nc.bin = &p
+		return nil
+	}
+	return nc.packet(p, nil)
+}
+
+// packet handles one complete packet.
+func (nc *nConn) packet(p sioproto.Packet, atts [][]byte) error {
+	if p.Type == sioproto.Connect {
+		return nc.connect(p)
+	}
+	nc.mu.Lock()
+	s := nc.sockets[p.Namespace]
+	nc.mu.Unlock()
+	if s == nil {
+		return fmt.Errorf("%w: namespace %.64q not connected", errProtocol, p.Namespace)
+	}
+	switch p.Type {
+	case sioproto.Disconnect:
+		s.close("client namespace disconnect", false)
+		return nil
+	case sioproto.Event, sioproto.BinaryEvent:
+		args, err := decodeArgs(p.Data, atts)
+		if err != nil {
+			return err
+		}
+		if len(args) == 0 {
+			return fmt.Errorf("%w: event without a name", errProtocol)
+		}
+		name, ok := args[0].(string)
+		if !ok || reservedEvent(name) {
+			return fmt.Errorf("%w: event name %v", errProtocol, args[0])
+		}
+		ev := incoming{name: eventName(name), args: args[1:]}
+		if p.ID >= 0 {
+			ev.ack = s.acker(p.ID)
+		}
+		s.ns.n.receive(s.sock, ev)
+		return nil
+	case sioproto.Ack, sioproto.BinaryAck:
+		args, err := decodeArgs(p.Data, atts)
+		if err != nil {
+			return err
+		}
+		s.answered(p.ID, args)
+		return nil
+	}
+	return fmt.Errorf("%w: type %d", errProtocol, p.Type)
+}
+
+func decodeArgs(data []byte, atts [][]byte) ([]any, error) {
+	args, err := sioproto.Args(data)
+	if err != nil {
+		return nil, err
+	}
+	if atts != nil {
+		if _, err := sioproto.Reconstruct(args, atts); err != nil {
+			return nil, err
+		}
+	}
+	return args, nil
+}
+
+// reservedEvent reports the names a client may not send.
+func reservedEvent(name string) bool {
+	switch name {
+	case "connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener":
+		return true
+	}
+	return false
+}
+
+// connect handles CONNECT: the namespace's connection middleware and
+// rooms, then CONNECT back, or CONNECT_ERROR with data {code}.
+func (nc *nConn) connect(p sioproto.Packet) error {
+	ns := nc.core.namespace(p.Namespace)
+	if ns == nil {
+		nc.refuse(p.Namespace, &Error{Code: CodeNotFound, Message: "Invalid namespace"})
+		return nil
+	}
+	nc.mu.Lock()
+	_, dup := nc.sockets[p.Namespace]
+	nc.mu.Unlock()
+	if dup {
+		return fmt.Errorf("%w: second CONNECT to %s", errProtocol, p.Namespace)
+	}
+	auth := map[string]any{}
+	if p.Data != nil {
+		if err := json.Unmarshal(p.Data, &auth); err != nil || auth == nil {
+			return fmt.Errorf("%w: CONNECT payload", sioproto.ErrInvalid)
+		}
+	}
+	s := &nSocket{ns: ns, conn: nc, joined: map[string]struct{}{}}
+	n := ns.n
+	if r := n.recovery; r != nil {
+		pid, _ := auth["pid"].(string)
+		offset, _ := auth["offset"].(string)
+		if pid != "" {
+			if sid, ok := r.restore(pid, offset); ok {
+				s.sid, s.pid, s.restored = sid, pid, true
+			}
+		}
+		if s.pid == "" {
+			s.pid = newID()
+		}
+	}
+	if s.sid == "" {
+		s.sid = newID()
+	}
+	sock, refusal := n.admit(s, nc.handshake(auth))
+	if refusal != nil {
+		nc.refuse(p.Namespace, refusal)
+		return nil
+	}
+	s.sock = sock
+	nc.mu.Lock()
+	nc.sockets[p.Namespace] = s
+	nc.joined = true
+	nc.mu.Unlock()
+	if !ns.register(s) {
+		nc.mu.Lock()
+		delete(nc.sockets, p.Namespace)
+		nc.mu.Unlock()
+		n.abandon(sock)
+		return nil
+	}
+	// The hooks (recovery's replay, OnConnect) run on the socket's
+	// mailbox, ahead of its first event: the reader writes CONNECT once
+	// this packet is handled, and reads on.
+	sock.box.push(incoming{run: func() { n.connected(sock) }}, 0)
+	return nil
+}
+
+// refuse sends CONNECT_ERROR: the message and data {code}, never without
+// data (the Go client loses the message otherwise).
+func (nc *nConn) refuse(nsp string, e *Error) {
+	b, _ := json.Marshal(map[string]any{"message": e.Message, "data": connectErrorData(e)})
+	_ = nc.ec.Send(sioproto.Append(nil, sioproto.ConnectError, nsp, -1, 0, b), false)
+}
+
+// handshake describes the connection's opening request with auth.
+func (nc *nConn) handshake(auth map[string]any) *Handshake {
+	h := &Handshake{
+		Auth:       auth,
+		Header:     nc.ec.Header().Clone(),
+		Query:      maps.Clone(nc.ec.Query()),
+		RemoteAddr: nc.ec.RemoteAddr(),
+		Time:       time.Now(),
+	}
+	if h.Header == nil {
+		h.Header = http.Header{}
+	}
+	h.cookies = (&http.Request{Header: h.Header}).Cookies()
+	return h
+}

@@ -1,0 +1,365 @@
+package rtkit
+
+import (
+	"encoding/json"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rtkit-go/rtkit/internal/engine"
+	"github.com/rtkit-go/rtkit/internal/sioproto"
+)
+
+// nNamespace is a namespace on rtkit's own core: its sockets and rooms.
+// mu guards the membership; nothing is written to a connection under it
+// (a write can close the connection, and the close takes mu).
+type nNamespace struct {
+	n    *Namespace
+	core *nCore
+
+	mu      sync.RWMutex
+	sockets map[string]*nSocket              // socket id →
+	rooms   map[string]map[*nSocket]struct{} // room → members; a socket's id is a room
+}
+
+// register lists s in the namespace with its rooms and sends CONNECT, in
+// one step as far as broadcasts can tell: a broadcast that selects s waits
+// for its CONNECT to be queued (s.wmu). It returns false when the
+// connection closed meanwhile.
+func (ns *nNamespace) register(s *nSocket) bool {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	ns.mu.Lock()
+	ns.sockets[s.sid] = s
+	ns.addLocked(s, s.sid)
+	for room := range s.joined {
+		ns.addLocked(s, room)
+	}
+	s.listed = true
+	ns.mu.Unlock()
+	b, _ := json.Marshal(connectPayload{SID: s.sid, PID: s.pid})
+	if err := s.conn.ec.Send(sioproto.Append(nil, sioproto.Connect, ns.n.name, -1, 0, b), false); err != nil {
+		return false
+	}
+	s.ready = true
+	return true
+}
+
+// connectPayload is the data of the server's CONNECT.
+type connectPayload struct {
+	SID string `json:"sid"`
+	PID string `json:"pid,omitempty"` // with recovery on
+}
+
+// addLocked puts s in room; mu held.
+func (ns *nNamespace) addLocked(s *nSocket, room string) {
+	m := ns.rooms[room]
+	if m == nil {
+		m = map[*nSocket]struct{}{}
+		ns.rooms[room] = m
+	}
+	m[s] = struct{}{}
+}
+
+// removeLocked takes s out of room; mu held.
+func (ns *nNamespace) removeLocked(s *nSocket, room string) {
+	if m := ns.rooms[room]; m != nil {
+		delete(m, s)
+		if len(m) == 0 {
+			delete(ns.rooms, room)
+		}
+	}
+}
+
+// selectSockets returns the listed sockets in any of rooms (all when rooms
+// is empty) and in none of except, once each.
+func (ns *nNamespace) selectSockets(rooms, except []string) []*nSocket {
+	ns.mu.RLock()
+	defer ns.mu.RUnlock()
+	var skip map[*nSocket]struct{}
+	for _, r := range except {
+		for s := range ns.rooms[r] {
+			if skip == nil {
+				skip = map[*nSocket]struct{}{}
+			}
+			skip[s] = struct{}{}
+		}
+	}
+	var out []*nSocket
+	add := func(s *nSocket) {
+		if _, no := skip[s]; !no {
+			out = append(out, s)
+		}
+	}
+	switch len(rooms) {
+	case 0:
+		out = make([]*nSocket, 0, len(ns.sockets))
+		for _, s := range ns.sockets {
+			add(s)
+		}
+	case 1:
+		for s := range ns.rooms[rooms[0]] {
+			add(s)
+		}
+	default:
+		seen := map[*nSocket]struct{}{}
+		for _, r := range rooms {
+			for s := range ns.rooms[r] {
+				if _, dup := seen[s]; !dup {
+					seen[s] = struct{}{}
+					add(s)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// fanOut writes one encoded packet to each socket: one write per
+// connection, the packet encoded once.
+func fanOut(sockets []*nSocket, text []byte, atts [][]byte) {
+	var b engine.Batch
+	for _, s := range sockets {
+		s.wmu.Lock()
+		if s.ready && !s.closed.Load() {
+			b.Send(s.conn.ec, text, false)
+			for _, a := range atts {
+				b.Send(s.conn.ec, a, true)
+			}
+		}
+		s.wmu.Unlock()
+	}
+	b.Flush()
+}
+
+func (ns *nNamespace) broadcast(rooms, except []string, event string, payload json.RawMessage) {
+	fanOut(ns.selectSockets(rooms, except), sioproto.AppendEvent(nil, ns.n.name, -1, event, payload), nil)
+}
+
+func (ns *nNamespace) deliver(rooms, except []string, args []any) {
+	text, atts, err := encodePacket(nil, sioproto.Event, ns.n.name, -1, args)
+	if err != nil {
+		ns.core.srv.log.Error("rtkit: undeliverable packet", "namespace", ns.n.name, "err", err)
+		return
+	}
+	fanOut(ns.selectSockets(rooms, except), text, atts)
+}
+
+func (ns *nNamespace) each(rooms, except []string, fn func(string)) {
+	for _, s := range ns.selectSockets(rooms, except) {
+		fn(s.sid)
+	}
+}
+
+func (ns *nNamespace) disconnectSockets(rooms, except []string) {
+	for _, s := range ns.selectSockets(rooms, except) {
+		s.disconnect()
+	}
+}
+
+func (ns *nNamespace) socketsJoin(rooms, except, add []string) {
+	for _, s := range ns.selectSockets(rooms, except) {
+		s.join(add...)
+	}
+}
+
+func (ns *nNamespace) socketsLeave(rooms, except, remove []string) {
+	for _, s := range ns.selectSockets(rooms, except) {
+		for _, r := range remove {
+			s.leave(r)
+		}
+	}
+}
+
+// nSocket is one socket on rtkit's own core.
+type nSocket struct {
+	ns       *nNamespace
+	conn     *nConn
+	sock     *Socket
+	sid, pid string
+	restored bool
+
+	joined map[string]struct{} // under ns.mu; without the id room
+	listed bool                // under ns.mu: in ns.sockets and ns.rooms
+
+	wmu   sync.Mutex // orders CONNECT before every broadcast
+	ready bool       // under wmu: CONNECT is queued
+
+	closed atomic.Bool
+
+	ackMu  sync.Mutex
+	nextID int64
+	acks   map[int64]func([]any)
+}
+
+func (s *nSocket) id() string      { return s.sid }
+func (s *nSocket) recovered() bool { return s.restored }
+
+func (s *nSocket) rooms() []string {
+	s.ns.mu.RLock()
+	defer s.ns.mu.RUnlock()
+	out := make([]string, 0, len(s.joined))
+	for r := range s.joined {
+		out = append(out, r)
+	}
+	return out
+}
+
+func (s *nSocket) join(rooms ...string) {
+	s.ns.mu.Lock()
+	defer s.ns.mu.Unlock()
+	if s.closed.Load() {
+		return
+	}
+	for _, r := range rooms {
+		if r == s.sid {
+			continue
+		}
+		s.joined[r] = struct{}{}
+		if s.listed {
+			s.ns.addLocked(s, r)
+		}
+	}
+}
+
+func (s *nSocket) leave(room string) {
+	s.ns.mu.Lock()
+	defer s.ns.mu.Unlock()
+	if room == s.sid {
+		return
+	}
+	delete(s.joined, room)
+	if s.listed {
+		s.ns.removeLocked(s, room)
+	}
+}
+
+// disconnect sends DISCONNECT and closes the socket; the connection stays
+// for the client's other namespaces.
+func (s *nSocket) disconnect() {
+	if s.closed.Load() {
+		return
+	}
+	_ = s.conn.ec.Send(sioproto.Append(nil, sioproto.Disconnect, s.ns.n.name, -1, 0, nil), false)
+	s.close("server namespace disconnect", false)
+}
+
+func (s *nSocket) emit(event string, payload json.RawMessage) error {
+	if s.closed.Load() {
+		return ErrDisconnected
+	}
+	return s.write(sioproto.AppendEvent(nil, s.ns.n.name, -1, event, payload), nil)
+}
+
+func (s *nSocket) emitAck(event string, payload json.RawMessage, answer func([]any)) error {
+	s.ackMu.Lock()
+	if s.closed.Load() {
+		s.ackMu.Unlock()
+		return ErrDisconnected
+	}
+	id := s.nextID
+	s.nextID++
+	if s.acks == nil {
+		s.acks = map[int64]func([]any){}
+	}
+	s.acks[id] = answer
+	s.ackMu.Unlock()
+	err := s.write(sioproto.AppendEvent(nil, s.ns.n.name, id, event, payload), nil)
+	if err != nil {
+		s.ackMu.Lock()
+		delete(s.acks, id)
+		s.ackMu.Unlock()
+	}
+	return err
+}
+
+// answered passes a client's acknowledgement to its waiter, once.
+func (s *nSocket) answered(id int64, args []any) {
+	s.ackMu.Lock()
+	fn := s.acks[id]
+	delete(s.acks, id)
+	s.ackMu.Unlock()
+	if fn != nil {
+		fn(args)
+	}
+}
+
+// acker returns the acknowledgement of the client's event id: one ACK
+// packet, at most once.
+func (s *nSocket) acker(id int64) func([]any) {
+	var once atomic.Bool
+	return func(args []any) {
+		if once.Swap(true) || s.closed.Load() {
+			return
+		}
+		text, atts, err := encodePacket(nil, sioproto.Ack, s.ns.n.name, id, args)
+		if err != nil {
+			s.ns.core.srv.log.Error("rtkit: unencodable acknowledgement", "namespace", s.ns.n.name, "err", err)
+			return
+		}
+		_ = s.write(text, atts)
+	}
+}
+
+func (s *nSocket) send(args []any) {
+	text, atts, err := encodePacket(nil, sioproto.Event, s.ns.n.name, -1, args)
+	if err != nil {
+		s.ns.core.srv.log.Error("rtkit: unencodable packet", "namespace", s.ns.n.name, "err", err)
+		return
+	}
+	_ = s.write(text, atts)
+}
+
+// write queues a packet and its attachments on the connection.
+func (s *nSocket) write(text []byte, atts [][]byte) error {
+	if len(atts) == 0 {
+		return s.conn.ec.Send(text, false)
+	}
+	var b engine.Batch
+	b.Send(s.conn.ec, text, false)
+	for _, a := range atts {
+		b.Send(s.conn.ec, a, true)
+	}
+	b.Flush()
+	return nil
+}
+
+// drop closes the connection as a lost network would: the client
+// reconnects on its own. What is queued is written first.
+func (s *nSocket) drop(time.Time) { s.conn.ec.Close(engine.ReasonForcedClose) }
+
+// close ends the socket once: out of its namespace and connection, its
+// session kept for recovery when persist is set, then the runtime's gone.
+func (s *nSocket) close(reason string, persist bool) {
+	if s.closed.Swap(true) {
+		return
+	}
+	ns := s.ns
+	ns.mu.Lock()
+	var rooms []string
+	if s.listed {
+		delete(ns.sockets, s.sid)
+		ns.removeLocked(s, s.sid)
+		for r := range s.joined {
+			ns.removeLocked(s, r)
+			rooms = append(rooms, r)
+		}
+		s.listed = false
+	}
+	ns.mu.Unlock()
+	s.conn.mu.Lock()
+	if s.conn.sockets[ns.n.name] == s {
+		delete(s.conn.sockets, ns.n.name)
+	}
+	s.conn.mu.Unlock()
+	s.ackMu.Lock()
+	s.acks = nil
+	s.ackMu.Unlock()
+	if s.sock == nil {
+		return // never admitted
+	}
+	if persist && ns.n.recovery != nil && s.pid != "" {
+		ns.n.recovery.persist(s.pid, s.sid, rooms)
+	}
+	ns.n.gone(s.sock, reason)
+}
