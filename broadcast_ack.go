@@ -148,7 +148,7 @@ func emitAcks(ss []*Socket, event string, payload json.RawMessage, answer func(s
 		stop := context.AfterFunc(s.ctx, func() {
 			once.Do(func() { answer(s, nil, true) })
 		})
-		err := s.raw.emitAck(event, payload, func(args []any) {
+		err := s.raw.emitAck([]any{event, payload}, func(args []any) {
 			stop()
 			var v any
 			if len(args) > 0 {

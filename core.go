@@ -68,10 +68,11 @@ type socketCore interface {
 	disconnect()
 	// emit sends one event packet to this socket, outside the log.
 	emit(event string, payload json.RawMessage) error
-	// emitAck sends an event packet with an acknowledgement id; answer
-	// gets the client's arguments, at most once. Nothing calls answer when
-	// the socket disconnects first: callers watch the socket's context.
-	emitAck(event string, payload json.RawMessage, answer func(args []any)) error
+	// emitAck sends an event packet made of args (the event name first)
+	// with an acknowledgement id; answer gets the client's arguments, at
+	// most once. Nothing calls answer when the socket disconnects first:
+	// callers watch the socket's context.
+	emitAck(args []any, answer func(args []any)) error
 	// send writes an event packet made of args, outside the log (the
 	// "error" event, replays, offset markers).
 	send(args []any)

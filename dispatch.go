@@ -174,7 +174,7 @@ func (n *Namespace) dispatch(s *Socket, ev incoming) {
 		ev.run()
 		return
 	}
-	req := &Request{HasAck: ev.ack != nil, argc: len(ev.args)}
+	req := &Request{HasAck: ev.ack != nil, argc: len(ev.args), args: ev.args}
 	if req.argc > 0 {
 		req.Payload = ev.args[0]
 	}
@@ -190,6 +190,12 @@ func (n *Namespace) dispatch(s *Socket, ev incoming) {
 	}
 	defer n.srv.leave()
 	data, err := n.call(h, s, req)
+	if req.raw && err == nil {
+		if ev.ack != nil {
+			ev.ack(req.rawOut) // HandleRaw: the arguments as they are
+		}
+		return
+	}
 	n.reply(s, ev.ack, req.Event.Name, data, err)
 }
 

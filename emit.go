@@ -136,7 +136,7 @@ func EmitWithAck[In, Out any](ctx context.Context, s *Socket, ev Event[In, Out],
 	}
 	answer := make(chan []any, 1)
 	// The context is the timer; an answer after it is dropped.
-	err = s.raw.emitAck(ev.d.name, b, func(args []any) {
+	err = s.raw.emitAck([]any{ev.d.name, b}, func(args []any) {
 		select {
 		case answer <- args:
 		default:

@@ -17,7 +17,11 @@ type Request struct {
 	// HasAck reports whether the client asked for an acknowledgement.
 	HasAck bool
 
-	argc int // payload arguments the client sent
+	argc int   // payload arguments the client sent
+	args []any // all of them, for raw handlers
+	// raw handlers' acknowledgement arguments (HandleRaw)
+	rawOut []any
+	raw    bool
 }
 
 // HandlerFunc is the untyped form every typed handler is wrapped into. It

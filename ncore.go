@@ -160,6 +160,15 @@ func newID() string {
 // encodePacket returns the text of a packet whose data is args, and its
 // binary attachments.
 func encodePacket(dst []byte, typ byte, nsp string, id int64, args []any) ([]byte, [][]byte, error) {
+	if typ == sioproto.Event && len(args) >= 2 {
+		// rtkit's own events: the name, a payload encoded already, and
+		// the offset (or null) when logged.
+		if name, ok := args[0].(string); ok {
+			if payload, ok := args[1].(json.RawMessage); ok && len(args) == 2 {
+				return sioproto.AppendEvent(dst, nsp, id, name, payload), nil, nil
+			}
+		}
+	}
 	var atts [][]byte
 	var v any = args
 	if sioproto.HasBinary(v) {

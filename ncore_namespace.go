@@ -251,7 +251,7 @@ func (s *nSocket) emit(event string, payload json.RawMessage) error {
 	return s.write(sioproto.AppendEvent(nil, s.ns.n.name, -1, event, payload), nil)
 }
 
-func (s *nSocket) emitAck(event string, payload json.RawMessage, answer func([]any)) error {
+func (s *nSocket) emitAck(args []any, answer func([]any)) error {
 	s.ackMu.Lock()
 	if s.closed.Load() {
 		s.ackMu.Unlock()
@@ -264,7 +264,10 @@ func (s *nSocket) emitAck(event string, payload json.RawMessage, answer func([]a
 	}
 	s.acks[id] = answer
 	s.ackMu.Unlock()
-	err := s.write(sioproto.AppendEvent(nil, s.ns.n.name, id, event, payload), nil)
+	text, atts, err := encodePacket(nil, sioproto.Event, s.ns.n.name, id, args)
+	if err == nil {
+		err = s.write(text, atts)
+	}
 	if err != nil {
 		s.ackMu.Lock()
 		delete(s.acks, id)

@@ -108,8 +108,31 @@ func splitEvent(args []any) incoming {
 		return ev // the parser never produces this
 	}
 	name, _ := args[0].(string)
-	ev.name, ev.args = eventName(name), args[1:]
+	ev.name, ev.args = eventName(name), plainBinary(args[1:])
 	return ev
+}
+
+// plainBinary turns the library's binary values into []byte, in place, at
+// any depth of []any and map[string]any.
+func plainBinary(args []any) []any {
+	for i, a := range args {
+		args[i] = plainValue(a)
+	}
+	return args
+}
+
+func plainValue(v any) any {
+	switch x := v.(type) {
+	case types.BufferInterface:
+		return x.Bytes()
+	case []any:
+		return plainBinary(x)
+	case map[string]any:
+		for k, e := range x {
+			x[k] = plainValue(e)
+		}
+	}
+	return v
 }
 
 // operator selects sockets on every server the adapter reaches.
@@ -206,10 +229,12 @@ func (s *zSocket) emit(event string, payload json.RawMessage) error {
 	return s.raw.Emit(event, payload)
 }
 
-func (s *zSocket) emitAck(event string, payload json.RawMessage, answer func([]any)) error {
+func (s *zSocket) emitAck(args []any, answer func([]any)) error {
 	// The socket's Timeout modifier is not safe for concurrent use: the
 	// caller times the answer.
-	return s.raw.Emit(event, payload, socket.Ack(func(args []any, _ error) { answer(args) }))
+	event, _ := args[0].(string)
+	rest := append(args[1:len(args):len(args)], socket.Ack(func(args []any, _ error) { answer(plainBinary(args)) }))
+	return s.raw.Emit(event, rest...)
 }
 
 func (s *zSocket) send(args []any) {

@@ -6,7 +6,8 @@
 //
 //	go run ./internal/conformance
 //
-// The Engine.IO suite then runs against http://localhost:3000/engine.io/.
+// The Engine.IO suite then runs against http://localhost:3000/engine.io/,
+// the Socket.IO suite against http://localhost:3000/socket.io/.
 package main
 
 import (
@@ -29,6 +30,8 @@ func main() {
 	mux := http.NewServeMux()
 	eio := engineIOServer()
 	mux.Handle("/engine.io/", eio)
+	sio := socketIOServer(log)
+	mux.Handle(sio.Path(), sio.Handler())
 
 	srv := &http.Server{Addr: *addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -38,6 +41,7 @@ func main() {
 		eio.Close()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
+		_ = sio.Shutdown(shutdown)
 		_ = srv.Shutdown(shutdown)
 	}()
 	log.Info("conformance server listening", "addr", *addr, "pid", os.Getpid())
