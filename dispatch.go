@@ -45,8 +45,8 @@ func (n *Namespace) admit(raw socketCore, hs *Handshake) (*Socket, *Error) {
 	// a broadcast to these rooms reaches the socket from the moment the
 	// client can act on the connection.
 	n.joinRooms(s)
-	s.box.run = func(ev incoming) { n.dispatch(s, ev) }
-	s.box.pool = &srv.workers
+	s.box.Run = func(ev incoming) { n.dispatch(s, ev) }
+	s.box.Pool = &srv.workers
 	n.sockets.Store(raw.id(), s) // listed (Health, Sockets) once the client can act
 	return s, nil
 }
@@ -133,7 +133,7 @@ func (n *Namespace) receive(s *Socket, ev incoming) {
 	if n.srv.closing.Load() {
 		n.srv.lastEvent.Store(time.Now().UnixNano())
 	}
-	if !s.box.push(ev, int(n.srv.cfg.maxPending)) {
+	if !s.box.Push(ev, int(n.srv.cfg.maxPending)) {
 		n.reply(s, ev.ack, ev.name, nil, errQueueFull())
 	}
 }
@@ -151,7 +151,7 @@ func (n *Namespace) gone(s *Socket, reason string) {
 		reason = "server namespace disconnect"
 	}
 	n.sockets.CompareAndDelete(s.ID(), s)
-	s.box.close()
+	s.box.Close()
 	s.cancel(ErrDisconnected)
 	for _, fn := range n.onDisconnect {
 		n.safely("disconnect hook", func() { fn(s, reason) })

@@ -265,6 +265,26 @@ validated against the event's types, as for clients. An adapter takes part
 by implementing [ServerLink]; with the in-memory one, they see this server
 only.
 
+# Untyped events
+
+Typed events refuse, on purpose, what Socket.IO itself allows: several
+arguments, binary attachments, acknowledgements with any arguments. Clients
+being migrated, and checks of the protocol itself, need them: [HandleRaw]
+handles an event untyped (event middleware still runs first), [EmitRaw] and
+[EmitRawWithAck] send one. Their arguments are what encoding/json makes of
+the JSON, with []byte for binary attachments. Raw events have no schema, no
+validation, no envelope, no place in [Server.Spec], and are never logged for
+recovery.
+
+# Server core
+
+rtkit serves Socket.IO on a core of its own (Engine.IO v4 and Socket.IO v5,
+internal packages) or, while package adapter's Redis adapters need it, on
+the zishang520 Go server. The zishang520 core is the default; the
+environment variable RTKIT_CORE=own selects rtkit's own for every server of
+the process (a Redis adapter keeps the zishang520 core). The heartbeat is
+Socket.IO's usual 25 s / 20 s on rtkit's core ([WithPing]).
+
 # Concurrency
 
 Events of one socket are handled one at a time, in arrival order: event

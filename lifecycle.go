@@ -47,7 +47,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 	}
 	s.cancelBase()
-	s.workers.stop()
+	s.workers.Stop()
 	if cerr := s.cfg.adapter.Close(ctx); cerr != nil && err == nil {
 		err = cerr
 	}
@@ -98,7 +98,7 @@ func (s *Server) drain(ctx context.Context) error {
 // Only Shutdown asks, so the events themselves count nothing server-wide.
 func (s *Server) mailboxesIdle() bool {
 	for sock := range s.Sockets() {
-		if !sock.box.idle() {
+		if !sock.box.Idle() {
 			return false
 		}
 	}

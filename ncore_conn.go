@@ -27,6 +27,10 @@ type nConn struct {
 
 	bin  *sioproto.Packet // reader only: waiting for attachments
 	atts [][]byte
+	// stuck is set by a binary packet that announced no attachment: like
+	// the reference parser, which then waits for attachments that never
+	// come, the connection takes no further message.
+	stuck bool
 }
 
 // errProtocol reports a packet that is valid Socket.IO but not allowed
@@ -36,6 +40,9 @@ var errProtocol = errors.New("packet not allowed in this state")
 // message handles one Engine.IO message: a packet's text, or one
 // attachment of the binary packet before it.
 func (nc *nConn) message(data []byte, binary bool) error {
+	if nc.stuck {
+		return fmt.Errorf("%w: message after a binary packet without attachments", errProtocol)
+	}
 	if binary {
 		if nc.bin == nil {
 			return fmt.Errorf("%w: attachment without a binary packet", errProtocol)
@@ -59,6 +66,9 @@ func (nc *nConn) message(data []byte, binary bool) error {
 		p.Data = append([]byte(nil), p.Data...) // data is the reader's buffer
 		nc.bin = &p
 		return nil
+	}
+	if p.Type == sioproto.BinaryEvent || p.Type == sioproto.BinaryAck {
+		nc.stuck = true // handled, and nothing after it
 	}
 	return nc.packet(p, nil)
 }
@@ -91,8 +101,8 @@ func (nc *nConn) packet(p sioproto.Packet, atts [][]byte) error {
 			return fmt.Errorf("%w: event name %v", errProtocol, args[0])
 		}
 		ev := incoming{name: eventName(name), args: args[1:]}
-		if p.ID >= 0 {
-			ev.ack = s.acker(p.ID)
+		if p.HasID {
+			ev.ack = s.acker(int64(p.ID))
 		}
 		s.ns.n.receive(s.sock, ev)
 		return nil
@@ -101,7 +111,7 @@ func (nc *nConn) packet(p sioproto.Packet, atts [][]byte) error {
 		if err != nil {
 			return err
 		}
-		s.answered(p.ID, args)
+		s.answered(int64(p.ID), args)
 		return nil
 	}
 	return fmt.Errorf("%w: type %d", errProtocol, p.Type)
@@ -186,7 +196,7 @@ func (nc *nConn) connect(p sioproto.Packet) error {
 	// The hooks (recovery's replay, OnConnect) run on the socket's
 	// mailbox, ahead of its first event: the reader writes CONNECT once
 	// this packet is handled, and reads on.
-	sock.box.push(incoming{run: func() { n.connected(sock) }}, 0)
+	sock.box.Push(incoming{run: func() { n.connected(sock) }}, 0)
 	return nil
 }
 
@@ -194,7 +204,7 @@ func (nc *nConn) connect(p sioproto.Packet) error {
 // data (the Go client loses the message otherwise).
 func (nc *nConn) refuse(nsp string, e *Error) {
 	b, _ := json.Marshal(map[string]any{"message": e.Message, "data": connectErrorData(e)})
-	_ = nc.ec.Send(sioproto.Append(nil, sioproto.ConnectError, nsp, -1, 0, b), false)
+	_ = nc.ec.Send(sioproto.Append(nil, sioproto.ConnectError, nsp, sioproto.NoID, 0, b), false)
 }
 
 // handshake describes the connection's opening request with auth.

@@ -38,7 +38,7 @@ func (ns *nNamespace) register(s *nSocket) bool {
 	s.listed = true
 	ns.mu.Unlock()
 	b, _ := json.Marshal(connectPayload{SID: s.sid, PID: s.pid})
-	if err := s.conn.ec.Send(sioproto.Append(nil, sioproto.Connect, ns.n.name, -1, 0, b), false); err != nil {
+	if err := s.conn.ec.Send(sioproto.Append(nil, sioproto.Connect, ns.n.name, sioproto.NoID, 0, b), false); err != nil {
 		return false
 	}
 	s.ready = true
@@ -133,11 +133,11 @@ func fanOut(sockets []*nSocket, text []byte, atts [][]byte) {
 }
 
 func (ns *nNamespace) broadcast(rooms, except []string, event string, payload json.RawMessage) {
-	fanOut(ns.selectSockets(rooms, except), sioproto.AppendEvent(nil, ns.n.name, -1, event, payload), nil)
+	fanOut(ns.selectSockets(rooms, except), sioproto.AppendEvent(nil, ns.n.name, sioproto.NoID, event, payload), nil)
 }
 
 func (ns *nNamespace) deliver(rooms, except []string, args []any) {
-	text, atts, err := encodePacket(nil, sioproto.Event, ns.n.name, -1, args)
+	text, atts, err := encodePacket(nil, sioproto.Event, ns.n.name, sioproto.NoID, args)
 	if err != nil {
 		ns.core.srv.log.Error("rtkit: undeliverable packet", "namespace", ns.n.name, "err", err)
 		return
@@ -240,7 +240,7 @@ func (s *nSocket) disconnect() {
 	if s.closed.Load() {
 		return
 	}
-	_ = s.conn.ec.Send(sioproto.Append(nil, sioproto.Disconnect, s.ns.n.name, -1, 0, nil), false)
+	_ = s.conn.ec.Send(sioproto.Append(nil, sioproto.Disconnect, s.ns.n.name, sioproto.NoID, 0, nil), false)
 	s.close("server namespace disconnect", false)
 }
 
@@ -248,7 +248,7 @@ func (s *nSocket) emit(event string, payload json.RawMessage) error {
 	if s.closed.Load() {
 		return ErrDisconnected
 	}
-	return s.write(sioproto.AppendEvent(nil, s.ns.n.name, -1, event, payload), nil)
+	return s.write(sioproto.AppendEvent(nil, s.ns.n.name, sioproto.NoID, event, payload), nil)
 }
 
 func (s *nSocket) emitAck(args []any, answer func([]any)) error {
@@ -305,7 +305,7 @@ func (s *nSocket) acker(id int64) func([]any) {
 }
 
 func (s *nSocket) send(args []any) {
-	text, atts, err := encodePacket(nil, sioproto.Event, s.ns.n.name, -1, args)
+	text, atts, err := encodePacket(nil, sioproto.Event, s.ns.n.name, sioproto.NoID, args)
 	if err != nil {
 		s.ns.core.srv.log.Error("rtkit: unencodable packet", "namespace", s.ns.n.name, "err", err)
 		return

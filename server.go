@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/rtkit-go/rtkit/internal/mailbox"
 )
 
 // Server serves typed namespaces over Socket.IO. Create it with NewServer,
@@ -42,7 +44,7 @@ type Server struct {
 	linkSem chan struct{}
 
 	// workers run the sockets' mailboxes.
-	workers workers
+	workers mailbox.Pool
 }
 
 // NewServer returns a server with the given options. Defaults: path

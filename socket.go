@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sync/atomic"
 	"time"
+
+	"github.com/rtkit-go/rtkit/internal/mailbox"
 )
 
 // Socket is one client's connection to one namespace. It is safe for
@@ -19,7 +21,7 @@ type Socket struct {
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 	// box runs the socket's events in order.
-	box mailbox
+	box mailbox.Box[incoming]
 	// disconnecting is set when the server disconnects the socket itself.
 	disconnecting atomic.Bool
 }

@@ -65,8 +65,16 @@ func Reconstruct(v any, atts [][]byte) (any, error) {
 		}
 	case map[string]any:
 		if ph, _ := x["_placeholder"].(bool); ph {
-			num, ok := x["num"].(float64)
-			if !ok || num < 0 || int(num) >= len(atts) || float64(int(num)) != num {
+			var num float64
+			switch n := x["num"].(type) {
+			case float64: // decoded JSON
+				num = n
+			case int: // from Deconstruct
+				num = float64(n)
+			default:
+				return nil, invalid("placeholder %v", x["num"])
+			}
+			if num < 0 || num >= float64(len(atts)) || float64(int(num)) != num {
 				return nil, invalid("placeholder %v", x["num"])
 			}
 			return atts[int(num)], nil

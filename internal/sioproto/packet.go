@@ -30,7 +30,7 @@ const (
 // Limits of what Parse accepts.
 const (
 	MaxNamespaceLen = 512
-	maxIDDigits     = 15 // below 2^53: what a JavaScript client can count to
+	maxIDDigits     = 20 // what fits in a uint64
 	MaxAttachments  = 10
 )
 
@@ -39,7 +39,8 @@ const (
 type Packet struct {
 	Type        byte
 	Namespace   string // "/" when absent
-	ID          int64  // -1 when absent
+	ID          uint64 // valid when HasID
+	HasID       bool
 	Attachments int
 	Data        []byte
 }
@@ -53,7 +54,7 @@ func invalid(format string, args ...any) error {
 
 // Parse reads one packet's text.
 func Parse(b []byte) (Packet, error) {
-	p := Packet{Namespace: "/", ID: -1}
+	p := Packet{Namespace: "/"}
 	if len(b) == 0 {
 		return p, invalid("empty")
 	}
@@ -94,10 +95,11 @@ func Parse(b []byte) (Packet, error) {
 		i++
 	}
 	if i > start {
-		if i-start > maxIDDigits {
-			return p, invalid("id too long")
+		id, err := strconv.ParseUint(string(b[start:i]), 10, 64)
+		if i-start > maxIDDigits || err != nil || id == 1<<64-1 { // the last one is NoID's bits
+			return p, invalid("id too large")
 		}
-		p.ID, _ = strconv.ParseInt(string(b[start:i]), 10, 64)
+		p.ID, p.HasID = id, true
 	}
 	if i < len(b) {
 		p.Data = b[i:]
@@ -124,13 +126,13 @@ func (p *Packet) check() error {
 			return invalid("EVENT payload must be a non-empty array")
 		}
 	case Ack, BinaryAck:
-		if p.ID < 0 || !isArray(p.Data) {
+		if !p.HasID || !isArray(p.Data) {
 			return invalid("ACK needs an id and an array")
 		}
 	case ConnectError:
 		return invalid("CONNECT_ERROR is sent by servers only")
 	}
-	if p.ID >= 0 && (p.Type == Connect || p.Type == Disconnect) {
+	if p.HasID && (p.Type == Connect || p.Type == Disconnect) {
 		return invalid("id on a packet without acknowledgement")
 	}
 	return nil
@@ -149,8 +151,12 @@ func Args(data []byte) ([]any, error) {
 	return args, nil
 }
 
+// NoID is the id argument of Append and AppendEvent for a packet without
+// one.
+const NoID = -1
+
 // Append writes a packet's text to dst: type, attachments, namespace
-// (left out for "/"), id (when ≥ 0) and data as given.
+// (left out for "/"), id (unless NoID) and data as given.
 func Append(dst []byte, typ byte, nsp string, id int64, attachments int, data []byte) []byte {
 	dst = append(dst, '0'+typ)
 	if typ == BinaryEvent || typ == BinaryAck {
@@ -161,8 +167,8 @@ func Append(dst []byte, typ byte, nsp string, id int64, attachments int, data []
 		dst = append(dst, nsp...)
 		dst = append(dst, ',')
 	}
-	if id >= 0 {
-		dst = strconv.AppendInt(dst, id, 10)
+	if id != NoID {
+		dst = strconv.AppendUint(dst, uint64(id), 10)
 	}
 	return append(dst, data...)
 }

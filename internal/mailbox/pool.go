@@ -1,11 +1,11 @@
-package rtkit
+package mailbox
 
 import (
 	"sync"
 	"time"
 )
 
-// workers runs mailbox loops on goroutines that outlive one burst of
+// Pool runs mailbox loops on goroutines that outlive one burst of
 // events.
 //
 // A client that waits for each acknowledgement before sending the next
@@ -16,9 +16,9 @@ import (
 // grown stack for the next one.
 //
 // Idle workers wait, newest first, for at most workerIdle, and at most
-// maxIdleWorkers of them; stop ends them all, and after it run starts a
+// maxIdleWorkers of them; Stop ends them all, and after it Run starts a
 // plain goroutine per call.
-type workers struct {
+type Pool struct {
 	mu      sync.Mutex
 	idle    []*worker // most recently used last
 	stopped bool
@@ -35,8 +35,8 @@ const (
 	workerIdle     = 2 * time.Second
 )
 
-// run runs f on an idle worker, or on a new one.
-func (p *workers) run(f func()) {
+// Run runs f on an idle worker, or on a new one.
+func (p *Pool) Run(f func()) {
 	p.mu.Lock()
 	if n := len(p.idle); n > 0 {
 		w := p.idle[n-1]
@@ -60,7 +60,7 @@ func (p *workers) run(f func()) {
 
 // serve runs f and then whatever run hands this worker, until it has been
 // idle for workerIdle, the pool is full, or the pool stops.
-func (p *workers) serve(w *worker, f func()) {
+func (p *Pool) serve(w *worker, f func()) {
 	wait := p.idleFor
 	if wait <= 0 {
 		wait = workerIdle
@@ -97,7 +97,7 @@ func (p *workers) serve(w *worker, f func()) {
 }
 
 // park puts w on the idle list; false when it should end instead.
-func (p *workers) park(w *worker) bool {
+func (p *Pool) park(w *worker) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.stopped || len(p.idle) >= maxIdleWorkers {
@@ -108,7 +108,7 @@ func (p *workers) park(w *worker) bool {
 }
 
 // unpark takes w off the idle list; false when run already took it.
-func (p *workers) unpark(w *worker) bool {
+func (p *Pool) unpark(w *worker) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for i, x := range p.idle {
@@ -120,8 +120,8 @@ func (p *workers) unpark(w *worker) bool {
 	return false
 }
 
-// stop ends the idle workers; busy ones end when their loop returns.
-func (p *workers) stop() {
+// Stop ends the idle workers; busy ones end when their loop returns.
+func (p *Pool) Stop() {
 	p.mu.Lock()
 	idle := p.idle
 	p.idle = nil

@@ -1,4 +1,4 @@
-package rtkit
+package mailbox
 
 import (
 	"bytes"
@@ -21,13 +21,13 @@ func goid() uint64 {
 	return id
 }
 
-func idleWorkers(p *workers) int {
+func idleWorkers(p *Pool) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return len(p.idle)
 }
 
-func liveWorkers(p *workers) int {
+func liveWorkers(p *Pool) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.live
@@ -35,10 +35,10 @@ func liveWorkers(p *workers) int {
 
 // runAndWait runs f on p and waits until it has run and its worker is idle
 // again.
-func runAndWait(t *testing.T, p *workers, f func()) {
+func runAndWait(t *testing.T, p *Pool, f func()) {
 	t.Helper()
 	done := make(chan struct{})
-	p.run(func() { f(); close(done) })
+	p.Run(func() { f(); close(done) })
 	<-done
 	require.Eventually(t, func() bool { return idleWorkers(p) > 0 }, 5*time.Second, time.Millisecond)
 }
@@ -46,8 +46,8 @@ func runAndWait(t *testing.T, p *workers, f func()) {
 // TestWorkersReuseTheirGoroutine runs one job after another: all run on
 // the same goroutine, which is what keeps a grown stack.
 func TestWorkersReuseTheirGoroutine(t *testing.T) {
-	var p workers
-	defer p.stop()
+	var p Pool
+	defer p.Stop()
 	ids := map[uint64]bool{}
 	for range 50 {
 		runAndWait(t, &p, func() { ids[goid()] = true })
@@ -60,15 +60,15 @@ func TestWorkersReuseTheirGoroutine(t *testing.T) {
 // TestWorkersRunConcurrently checks that jobs handed out while others run
 // get goroutines of their own, and that all of them finish.
 func TestWorkersRunConcurrently(t *testing.T) {
-	var p workers
-	defer p.stop()
+	var p Pool
+	defer p.Stop()
 	const jobs = 64
 	release := make(chan struct{})
 	var started, finished sync.WaitGroup
 	started.Add(jobs)
 	finished.Add(jobs)
 	for range jobs {
-		p.run(func() {
+		p.Run(func() {
 			started.Done()
 			<-release
 			finished.Done()
@@ -83,8 +83,8 @@ func TestWorkersRunConcurrently(t *testing.T) {
 // TestWorkersEndWhenIdle checks that an idle worker ends after its idle
 // time, and that a job after that gets a new one.
 func TestWorkersEndWhenIdle(t *testing.T) {
-	p := workers{idleFor: 20 * time.Millisecond}
-	defer p.stop()
+	p := Pool{idleFor: 20 * time.Millisecond}
+	defer p.Stop()
 	var first, second uint64
 	runAndWait(t, &p, func() { first = goid() })
 	require.Eventually(t, func() bool { return idleWorkers(&p) == 0 && liveWorkers(&p) == 0 },
@@ -99,18 +99,18 @@ func TestWorkersStop(t *testing.T) {
 	// Three jobs that wait for each other get three workers; jobs that
 	// did not could be served one after another by one worker. The idle
 	// time is long so that no worker ends on its own before stop.
-	p := workers{idleFor: time.Minute}
+	p := Pool{idleFor: time.Minute}
 	var started sync.WaitGroup
 	started.Add(3)
 	for range 3 {
-		p.run(func() { started.Done(); started.Wait() })
+		p.Run(func() { started.Done(); started.Wait() })
 	}
 	require.Eventually(t, func() bool { return idleWorkers(&p) == 3 }, 5*time.Second, time.Millisecond)
-	p.stop()
+	p.Stop()
 	require.Eventually(t, func() bool { return liveWorkers(&p) == 0 }, 5*time.Second, time.Millisecond,
 		"stopped workers end")
 	done := make(chan struct{})
-	p.run(func() { close(done) })
+	p.Run(func() { close(done) })
 	select {
 	case <-done:
 	case <-time.After(5 * time.Second):

@@ -1,0 +1,86 @@
+// Package mailbox runs each socket's events one at a time, in arrival
+// order, on a pool of goroutines that keep their grown stacks.
+package mailbox
+
+import "sync"
+
+// Box runs one socket's events one at a time, in arrival order, on a
+// goroutine of Pool that runs it only while there is work. Set Run and
+// Pool before the first Push. Its methods are safe for concurrent use.
+//
+// The server core hands each event to the box from the connection's
+// reader, so that (a) the bound on waiting events is checked when an event
+// arrives, not when the handler ahead of it is done, and (b)
+// acknowledgements the client sends are processed while a handler of the
+// same socket runs.
+type Box[T any] struct {
+	// Run handles one event.
+	Run func(T)
+	// Pool runs the box's loop.
+	Pool *Pool
+
+	mu      sync.Mutex
+	events  []T
+	running bool // a loop goroutine exists
+	busy    bool // the loop is running an event
+	closed  bool
+}
+
+// Push queues an event. It returns false, and queues nothing, when max
+// events are already waiting or running (max ≤ 0: no bound) or the box is
+// closed.
+func (m *Box[T]) Push(ev T, max int) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return false
+	}
+	waiting := len(m.events)
+	if m.busy {
+		waiting++
+	}
+	if max > 0 && waiting >= max {
+		return false
+	}
+	m.events = append(m.events, ev)
+	if !m.running {
+		m.running = true
+		m.Pool.Run(m.loop)
+	}
+	return true
+}
+
+func (m *Box[T]) loop() {
+	var zero T
+	for {
+		m.mu.Lock()
+		m.busy = false
+		if len(m.events) == 0 || m.closed {
+			m.running = false
+			m.events = nil
+			m.mu.Unlock()
+			return
+		}
+		ev := m.events[0]
+		m.events[0] = zero
+		m.events = m.events[1:]
+		m.busy = true
+		m.mu.Unlock()
+		m.Run(ev)
+	}
+}
+
+// Close drops the waiting events; the running one, if any, finishes.
+func (m *Box[T]) Close() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.closed = true
+	m.events = nil
+}
+
+// Idle reports whether no event is waiting or running.
+func (m *Box[T]) Idle() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return !m.running
+}

@@ -1,0 +1,70 @@
+package mailbox
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestBoxRunsInOrderOneAtATime: events run in arrival order, never two at
+// once, and the bound counts the running event with the waiting ones.
+func TestBoxRunsInOrderOneAtATime(t *testing.T) {
+	var p Pool
+	defer p.Stop()
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var got []int
+	running := 0
+	b := &Box[int]{Pool: &p, Run: func(n int) {
+		mu.Lock()
+		running++
+		require.Equal(t, 1, running, "two events of one box at once")
+		mu.Unlock()
+		if n == 0 {
+			<-release
+		}
+		mu.Lock()
+		running--
+		got = append(got, n)
+		mu.Unlock()
+	}}
+	require.True(t, b.Push(0, 3))
+	assert.False(t, b.Idle())
+	require.True(t, b.Push(1, 3))
+	require.True(t, b.Push(2, 3))
+	assert.False(t, b.Push(3, 3), "one running and two waiting fill a bound of 3")
+	close(release)
+	require.Eventually(t, b.Idle, 5*time.Second, time.Millisecond)
+	mu.Lock()
+	assert.Equal(t, []int{0, 1, 2}, got)
+	mu.Unlock()
+	assert.True(t, b.Push(4, 0), "no bound")
+	require.Eventually(t, b.Idle, 5*time.Second, time.Millisecond)
+}
+
+// TestBoxClose: waiting events are dropped, later pushes refused.
+func TestBoxClose(t *testing.T) {
+	var p Pool
+	defer p.Stop()
+	release, started := make(chan struct{}), make(chan struct{})
+	ran := make(chan int, 3)
+	b := &Box[int]{Pool: &p, Run: func(n int) {
+		if n == 0 {
+			close(started)
+			<-release
+		}
+		ran <- n
+	}}
+	require.True(t, b.Push(0, 0))
+	<-started
+	require.True(t, b.Push(1, 0))
+	b.Close()
+	close(release)
+	assert.Equal(t, 0, <-ran, "the running event finishes")
+	require.Eventually(t, b.Idle, 5*time.Second, time.Millisecond)
+	assert.Empty(t, ran, "the waiting one was dropped")
+	assert.False(t, b.Push(2, 0))
+}
