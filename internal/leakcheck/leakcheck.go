@@ -29,7 +29,7 @@ const (
 	// timerTop is the function a library timer's goroutine waits in.
 	timerTop = "github.com/zishang520/socket.io/v3/pkg/utils.SetTimeout.func1"
 	// workerTop is where rtkit's idle mailbox workers wait.
-	workerTop = "github.com/rtkit-go/rtkit.(*workers).serve"
+	workerTop = "github.com/rtkit-go/rtkit/internal/mailbox.(*Pool).serve"
 	// monitorTop is the Go client's network monitor, started when its
 	// engine package is imported; it lives as long as the process.
 	monitorTop = "github.com/zishang520/socket.io/v3/pkg/utils.SetInterval.func1"
