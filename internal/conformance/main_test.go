@@ -1,9 +1,0 @@
-package main
-
-import (
-	"testing"
-
-	"github.com/rtkit-go/rtkit/internal/leakcheck"
-)
-
-func TestMain(m *testing.M) { leakcheck.Main(m) }
