@@ -279,11 +279,14 @@ recovery.
 # Server core
 
 rtkit serves Socket.IO on a core of its own (Engine.IO v4 and Socket.IO v5,
-internal packages) or, while package adapter's Redis adapters need it, on
-the zishang520 Go server. The zishang520 core is the default; the
-environment variable RTKIT_CORE=own selects rtkit's own for every server of
-the process (a Redis adapter keeps the zishang520 core). The heartbeat is
-Socket.IO's usual 25 s / 20 s on rtkit's core ([WithPing]).
+internal packages): one goroutine per idle websocket connection, no writer
+goroutines, timers that are not goroutines, a broadcast encoded once and
+written with one system call per recipient. A server with one of package
+adapter's Redis adapters runs on the zishang520 Go server instead, which
+those adapters are built on, until rtkit's own adapter interface replaces
+them; the environment variable RTKIT_CORE=zishang selects that core for
+every server of the process. The heartbeat is Socket.IO's usual
+25 s / 20 s on rtkit's core ([WithPing]).
 
 # Concurrency
 

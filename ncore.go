@@ -26,13 +26,14 @@ type nCore struct {
 	nss map[string]*nNamespace
 }
 
-// coreEnv selects the core: "own" for rtkit's (ncore*.go), "zishang" for
-// the zishang520 server's. It exists for running the whole test suite on
-// either core while both exist.
+// coreEnv selects the core: "zishang" for the zishang520 server's,
+// anything else for rtkit's own (ncore*.go). It exists for running the
+// test suite on either core while both exist.
 const coreEnv = "RTKIT_CORE"
 
-// useOwnCore reports whether NewServer builds rtkit's own core. A cluster
-// adapter of package adapter needs the zishang520 core whatever is asked.
+// useOwnCore reports whether NewServer builds rtkit's own core: the
+// default, unless RTKIT_CORE=zishang. A cluster adapter of package adapter
+// needs the zishang520 core whatever is asked.
 func useOwnCore(cfg *serverConfig) bool {
 	if isCluster(cfg.adapter) {
 		return false
@@ -40,7 +41,7 @@ func useOwnCore(cfg *serverConfig) bool {
 	if cfg.core != "" {
 		return cfg.core == "own"
 	}
-	return os.Getenv(coreEnv) == "own"
+	return os.Getenv(coreEnv) != "zishang"
 }
 
 func newNCore(s *Server) *nCore {

@@ -152,7 +152,7 @@ run_tests() {
 
 # The packages that serve Socket.IO run once more on the other server core
 # (RTKIT_CORE, ncore.go), while rtkit has two.
-OTHER_CORE=own
+OTHER_CORE=zishang
 CORE_PACKAGES=(. ./auth ./ratelimit ./redislog ./adapter ./internal/hostile ./internal/soak ./examples/workspace)
 
 run_other_core_tests() {
