@@ -39,6 +39,12 @@ fi
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 	APT_PACKAGES+=(nodejs npm)
 fi
+# PostgreSQL: the example application's tests start their own server
+# (initdb and postgres from /usr/lib/postgresql/<version>/bin, run as the
+# postgres user when the tests run as root) on a free port.
+if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+	APT_PACKAGES+=(postgresql)
+fi
 # Chromium shows the example application's demo page in its end-to-end
 # test (driven by playwright-core).
 if [ ! -x /usr/bin/chromium ]; then

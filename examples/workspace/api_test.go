@@ -315,7 +315,7 @@ func TestHealthAndStatic(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.Status)
 	assert.JSONEq(t, `{"status":"ok",
 		"socketio":{"enabled":true,"connected":0,"namespaces":[{"name":"/documents","connected":0},{"name":"/notifications","connected":0}]},
-		"adapter":{"kind":"memory","ok":true},"store":{"kind":"memory","ok":true}}`, string(res.Body))
+		"adapter":{"kind":"memory","ok":true},"store":{"kind":"sqlite","ok":true}}`, string(res.Body))
 
 	res = call(t, "GET", ta.URL+"/", "", nil)
 	assert.Equal(t, http.StatusOK, res.Status)

@@ -31,6 +31,7 @@ func workspaceDocs(t *testing.T) map[string][]byte {
 	t.Helper()
 	cfg, err := config.Load(func(string) string { return "" })
 	require.NoError(t, err)
+	cfg.DataDir = t.TempDir()
 	a, err := app.New(cfg, app.Options{Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
 	defer func() { _ = a.Shutdown(context.Background()) }()

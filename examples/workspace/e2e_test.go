@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/rtkit-go/rtkit/examples/workspace/internal/pgtest"
 	"github.com/rtkit-go/rtkit/internal/redistest"
 )
 
@@ -93,7 +94,7 @@ func TestEndToEnd(t *testing.T) {
 
 	t.Run("redis", func(t *testing.T) {
 		redis := redistest.Start(t)
-		cfg := map[string]string{"REDIS_URL": redis.URL()}
+		cfg := map[string]string{"REDIS_URL": redis.URL(), "DATABASE_URL": pgtest.Start(t).NewDatabase(t)}
 		a := startProc(t, "redis-a", cfg)
 		b := startProc(t, "redis-b", cfg)
 		e2eRunScript(t, node, "cluster", []string{
@@ -192,7 +193,8 @@ func e2eChromium(t *testing.T) string {
 // without the application's own variables, plus set.
 func e2eEnv(set map[string]string) []string {
 	own := map[string]bool{"PORT": true, "SOCKET_IO_ENABLED": true, "SOCKET_IO_PATH": true, "CORS_ORIGINS": true,
-		"REDIS_URL": true, "SOCKET_RATE_LIMIT": true, "SESSION_TTL": true, "ADMIN_EMAILS": true, "LOG_LEVEL": true, "SOCKET_IO_CLIENT_JS": true}
+		"REDIS_URL": true, "SOCKET_RATE_LIMIT": true, "SESSION_TTL": true, "ADMIN_EMAILS": true, "LOG_LEVEL": true, "SOCKET_IO_CLIENT_JS": true,
+		"DATA_DIR": true, "DATABASE_URL": true}
 	var env []string
 	for _, kv := range os.Environ() {
 		if name, _, _ := strings.Cut(kv, "="); !own[name] {

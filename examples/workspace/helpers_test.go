@@ -52,6 +52,7 @@ type testApp struct {
 func startApp(t testing.TB, env map[string]string) *testApp {
 	t.Helper()
 	vars := maps.Clone(testEnv)
+	vars["DATA_DIR"] = t.TempDir()
 	for k, v := range env {
 		vars[k] = v
 	}

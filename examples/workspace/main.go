@@ -59,6 +59,15 @@ func writeSpec(w io.Writer) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	// The contract needs no data: a database in a directory of its own,
+	// removed afterwards.
+	dir, err := os.MkdirTemp("", "workspace-spec-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer func() { _ = os.RemoveAll(dir) }()
+	cfg.DataDir = dir
 	a, err := app.New(cfg, app.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -58,7 +58,8 @@ func startProc(t *testing.T, name string, env map[string]string) *proc {
 
 	url := "http://127.0.0.1:" + port
 	set := maps.Clone(testEnv)
-	maps.Copy(set, map[string]string{"PORT": port, "CORS_ORIGINS": url, "LOG_LEVEL": "debug", "PATH": os.Getenv("PATH")})
+	maps.Copy(set, map[string]string{"PORT": port, "CORS_ORIGINS": url, "LOG_LEVEL": "debug", "PATH": os.Getenv("PATH"),
+		"DATA_DIR": t.TempDir()})
 	maps.Copy(set, env)
 	cmd := exec.Command(bin)
 	for k, v := range set {

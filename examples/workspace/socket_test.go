@@ -287,7 +287,7 @@ func TestSocketIODisabled(t *testing.T) {
 	res = call(t, "GET", ta.URL+"/health", signInAdmin(t, ta).Token, nil)
 	require.Equal(t, http.StatusOK, res.Status)
 	assert.JSONEq(t, `{"status":"ok","socketio":{"enabled":false,"connected":0,"namespaces":[]},
-		"adapter":{"kind":"none","ok":true},"store":{"kind":"memory","ok":true}}`, string(res.Body))
+		"adapter":{"kind":"none","ok":true},"store":{"kind":"sqlite","ok":true}}`, string(res.Body))
 	assert.Equal(t, http.StatusNotFound, call(t, "GET", ta.URL+"/socket.io/?EIO=4&transport=polling", "", nil).Status)
 }
 

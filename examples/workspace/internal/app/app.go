@@ -47,11 +47,55 @@ type App struct {
 	// logClient serves the Redis delivery log, limitClient the rate
 	// limits (nil without REDIS_URL).
 	logClient, limitClient *redis.Client
+	// stopCleanup stops the background clean-up and waits for it.
+	stopCleanup func()
 }
 
-// New builds the application. With cfg.RedisURL set, the stores live in
-// Redis and the Socket.IO adapter goes through it, so that several
-// processes behind a load balancer act as one.
+// openStore opens PostgreSQL (DATABASE_URL) or SQLite in DATA_DIR, and
+// applies the migrations.
+func openStore(ctx context.Context, cfg config.Config) (*store.SQL, error) {
+	if cfg.DatabaseURL != "" {
+		return store.Postgres(ctx, cfg.DatabaseURL)
+	}
+	return store.SQLite(ctx, cfg.DataDir)
+}
+
+// cleanupEvery is how often expired sessions and old read notifications
+// are deleted.
+const cleanupEvery = time.Minute
+
+// cleanInBackground deletes expired sessions and read notifications older
+// than retention, now and every cleanupEvery, until the returned function
+// is called (it waits for the loop to end).
+func (a *App) cleanInBackground(retention time.Duration) func() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(cleanupEvery)
+		defer t.Stop()
+		for {
+			sessions, notes, err := a.stores.Cleanup(ctx, time.Now(), retention)
+			switch {
+			case err != nil && ctx.Err() == nil:
+				a.log.Warn("workspace: clean-up failed", "err", err)
+			case sessions+notes > 0:
+				a.log.Info("workspace: cleaned up", "sessions", sessions, "notifications", notes)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+// New builds the application. Its data lives in SQLite under cfg.DataDir,
+// or in PostgreSQL with cfg.DatabaseURL, so that several processes behind
+// a load balancer share it; with cfg.RedisURL the Socket.IO adapter, the
+// delivery log and the rate-limit budgets go through Redis.
 func New(cfg config.Config, o Options) (*App, error) {
 	log := o.Logger
 	if log == nil {
@@ -59,19 +103,14 @@ func New(cfg config.Config, o Options) (*App, error) {
 	}
 	a := &App{cfg: cfg, log: log}
 
-	a.stores = store.Memory()
-	if cfg.RedisURL != "" {
-		st, err := store.Redis(cfg.RedisURL, "workspace:")
-		if err != nil {
-			return nil, err
-		}
-		a.stores = st
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		if err := st.Ping(ctx); err != nil {
-			log.Warn("workspace: redis does not answer yet; health reports degraded until it does", "err", err)
-		}
-		cancel()
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	db, err := openStore(sctx, cfg)
+	cancel()
+	if err != nil {
+		return nil, err
 	}
+	a.stores = db.Stores()
+	a.stopCleanup = a.cleanInBackground(cfg.NotificationRetention)
 	ident := &identity.Service{
 		Users: a.stores.Users, Sessions: a.stores.Sessions, TTL: cfg.SessionTTL, Cost: o.BcryptCost,
 	}
@@ -195,6 +234,9 @@ func (a *App) Shutdown(ctx context.Context) error {
 }
 
 func (a *App) closeStores() error {
+	if a.stopCleanup != nil {
+		a.stopCleanup()
+	}
 	var errs []error
 	for _, c := range []*redis.Client{a.logClient, a.limitClient} {
 		if c != nil {

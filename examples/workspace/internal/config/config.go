@@ -30,9 +30,18 @@ type Config struct {
 	// CORSOrigins are the origins allowed to call the API and connect
 	// (CORS_ORIGINS, comma-separated, "http://localhost:3000").
 	CORSOrigins []string
-	// RedisURL selects the Redis adapter and Redis-backed stores when set
-	// (REDIS_URL); empty means in memory.
+	// RedisURL selects the Redis adapter, delivery log and rate-limit
+	// budgets when set (REDIS_URL); empty means in memory.
 	RedisURL string
+	// DataDir holds the SQLite database (DATA_DIR, "data"), created at
+	// start; unused with DatabaseURL.
+	DataDir string
+	// DatabaseURL selects PostgreSQL (DATABASE_URL, postgres://…); empty
+	// means SQLite in DataDir.
+	DatabaseURL string
+	// NotificationRetention is how long a notification its user read is
+	// kept (NOTIFICATION_RETENTION, "720h").
+	NotificationRetention time.Duration
 	// SocketRateLimit limits the events of each socket (SOCKET_RATE_LIMIT,
 	// "100/1m").
 	SocketRateLimit ratelimit.Limit
@@ -105,13 +114,15 @@ type Timeouts struct {
 // that names it. Every invalid variable is reported, joined.
 func Load(getenv func(string) string) (Config, error) {
 	c := Config{
-		Port:            3000,
-		SocketIO:        true,
-		SocketIOPath:    "/socket.io",
-		CORSOrigins:     []string{"http://localhost:3000"},
-		SocketRateLimit: ratelimit.Limit{Events: 100, Per: time.Minute},
-		SessionTTL:      24 * time.Hour,
-		LogLevel:        slog.LevelInfo,
+		Port:                  3000,
+		SocketIO:              true,
+		SocketIOPath:          "/socket.io",
+		CORSOrigins:           []string{"http://localhost:3000"},
+		SocketRateLimit:       ratelimit.Limit{Events: 100, Per: time.Minute},
+		SessionTTL:            24 * time.Hour,
+		LogLevel:              slog.LevelInfo,
+		DataDir:               "data",
+		NotificationRetention: 30 * 24 * time.Hour,
 		Limits: Limits{
 			AuthPerAddress:        ratelimit.Limit{Events: 20, Per: time.Minute},
 			SignInPerAccount:      ratelimit.Limit{Events: 10, Per: 15 * time.Minute},
@@ -181,6 +192,26 @@ var variables = []variable{
 			return errors.New("want redis://[user:password@]host:port[/db] or rediss://…")
 		}
 		c.RedisURL = v
+		return nil
+	}},
+	{"DATA_DIR", func(v string, c *Config) error {
+		c.DataDir = v
+		return nil
+	}},
+	{"DATABASE_URL", func(v string, c *Config) error {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+			return errors.New("want postgres://user:password@host:port/database")
+		}
+		c.DatabaseURL = v
+		return nil
+	}},
+	{"NOTIFICATION_RETENTION", func(v string, c *Config) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute {
+			return errors.New("want a duration of at least 1m, such as 720h")
+		}
+		c.NotificationRetention = d
 		return nil
 	}},
 	{"SOCKET_RATE_LIMIT", func(v string, c *Config) (err error) {

@@ -166,7 +166,13 @@ type Stores struct {
 	Ping func(ctx context.Context) error
 	// Close releases connections (nil for memory).
 	Close func() error
+	// Cleanup deletes expired sessions and read notifications created
+	// before now minus retention (nil for memory and Redis).
+	Cleanup func(ctx context.Context, now time.Time, retention time.Duration) (sessions, notifications int64, err error)
 }
+
+// now is the store's clock.
+func now() time.Time { return time.Now() }
 
 // newestFirst orders by creation time, newest first, then by id for a
 // stable order.

@@ -9,27 +9,42 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/rtkit-go/rtkit/examples/workspace/internal/pgtest"
 	"github.com/rtkit-go/rtkit/examples/workspace/internal/store"
-	"github.com/rtkit-go/rtkit/internal/redistest"
 )
 
-// Both implementations pass the same checks.
-func TestMemory(t *testing.T) { conformance(t, store.Memory()) }
-
-func TestRedis(t *testing.T) {
-	rs := redistest.Start(t)
-	st, err := store.Redis(rs.URL(), "test:")
+// Both engines pass the same checks.
+func TestSQLite(t *testing.T) {
+	st, err := store.SQLite(context.Background(), t.TempDir())
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = st.Close() })
-	require.NoError(t, st.Ping(context.Background()))
-	conformance(t, st)
+	t.Cleanup(func() { _ = st.Stores().Close() })
+	conformance(t, st.Stores())
+}
 
-	// A second client on the same Redis sees the same data.
-	other, err := store.Redis(rs.URL(), "test:")
+func TestPostgres(t *testing.T) {
+	pg := pgtest.Start(t)
+	st, err := store.Postgres(context.Background(), pg.NewDatabase(t))
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = other.Close() })
-	_, err = other.Users.ByEmail(context.Background(), "ann@example.com")
-	assert.NoError(t, err)
+	t.Cleanup(func() { _ = st.Stores().Close() })
+	conformance(t, st.Stores())
+}
+
+// Reopening applies no migration twice and keeps the data; so does a
+// second process opening the same database.
+func TestReopen(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	st, err := store.SQLite(ctx, dir)
+	require.NoError(t, err)
+	u := store.User{ID: uuid.New(), Email: "ann@example.com", Name: "Ann", Role: "user", PasswordHash: []byte("h"), CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
+	require.NoError(t, st.Stores().Users.Create(ctx, u))
+	require.NoError(t, st.Stores().Close())
+	st, err = store.SQLite(ctx, dir)
+	require.NoError(t, err)
+	defer st.Stores().Close()
+	got, err := st.Stores().Users.ByEmail(ctx, "ann@example.com")
+	require.NoError(t, err)
+	assert.Equal(t, u, got)
 }
 
 func conformance(t *testing.T, st store.Stores) {
@@ -221,5 +236,39 @@ func conformance(t *testing.T, st store.Stores) {
 		require.NoError(t, st.Notifications.Create(ctx, note(false), 2))
 		assert.ErrorIs(t, st.Notifications.Create(ctx, note(false), 2), store.ErrQuota)
 		require.NoError(t, st.Notifications.Create(ctx, note(false), 0), "0 is no bound")
+	})
+
+	t.Run("cleanup", func(t *testing.T) {
+		user := uuid.New()
+		gone := store.Session{ID: uuid.New(), TokenHash: "gone", UserID: user, CreatedAt: now, ExpiresAt: time.Now().Add(-time.Second)}
+		kept := store.Session{ID: uuid.New(), TokenHash: "kept", UserID: user, CreatedAt: now, ExpiresAt: time.Now().Add(time.Hour)}
+		require.NoError(t, st.Sessions.Create(ctx, gone))
+		require.NoError(t, st.Sessions.Create(ctx, kept))
+		old := now.Add(-48 * time.Hour)
+		readOld := store.Notification{ID: uuid.New(), UserID: user, Type: "info", Title: "t", Message: "old, read", CreatedAt: old}
+		unreadOld := store.Notification{ID: uuid.New(), UserID: user, Type: "info", Title: "t", Message: "old, unread", CreatedAt: old}
+		readNew := store.Notification{ID: uuid.New(), UserID: user, Type: "info", Title: "t", Message: "new, read", CreatedAt: now}
+		for _, n := range []store.Notification{readOld, unreadOld, readNew} {
+			require.NoError(t, st.Notifications.Create(ctx, n, 0))
+		}
+		for _, n := range []store.Notification{readOld, readNew} {
+			_, err := st.Notifications.MarkRead(ctx, n.ID, user)
+			require.NoError(t, err)
+		}
+		sessions, notes, err := st.Cleanup(ctx, time.Now(), 24*time.Hour)
+		require.NoError(t, err)
+		assert.GreaterOrEqual(t, sessions, int64(1))
+		assert.Equal(t, int64(1), notes, "only the old notification its user read")
+		_, err = st.Sessions.ByTokenHash(ctx, "kept")
+		assert.NoError(t, err)
+		list, err := st.Notifications.ListFor(ctx, user, whole)
+		require.NoError(t, err)
+		var messages []string
+		for _, n := range list {
+			if !n.Broadcast {
+				messages = append(messages, n.Message)
+			}
+		}
+		assert.ElementsMatch(t, []string{"old, unread", "new, read"}, messages)
 	})
 }
