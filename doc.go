@@ -4,11 +4,10 @@ Package rtkit serves typed, validated Socket.IO namespaces.
 One Go type per payload is the single source of truth: it gives handlers
 their compile-time types, a JSON Schema that validates every incoming (and,
 by default, outgoing) payload at run time, and the contract that
-documentation generators read through [Server.Spec]. rtkit runs on the Go
-Socket.IO server github.com/zishang520/socket.io/servers/socket/v3, which
-speaks protocol v5 (Engine.IO v4) and works with the official JavaScript
-client. Handlers never see `...any`: types at the edge, a small untyped
-engine inside.
+documentation generators read through [Server.Spec]. rtkit serves Socket.IO
+protocol v5 (Engine.IO v4) on a server core of its own (see Server core) and
+works with the official JavaScript client. Handlers never see `...any`:
+types at the edge, a small untyped engine inside.
 
 # Events
 
