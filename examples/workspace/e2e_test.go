@@ -40,6 +40,22 @@ func TestEndToEnd(t *testing.T) {
 		t.Run(script, func(t *testing.T) { e2eRunScript(t, node, script, env) })
 	}
 
+	// The same contract on PostgreSQL, alone and with Redis (the adapter,
+	// the delivery log and the limits there).
+	for _, engine := range []string{"postgres", "postgres+redis"} {
+		t.Run(engine, func(t *testing.T) {
+			cfg := map[string]string{"DATABASE_URL": pgtest.Start(t).NewDatabase(t)}
+			if engine == "postgres+redis" {
+				cfg["REDIS_URL"] = redistest.Start(t).URL()
+			}
+			p := startProc(t, engine, cfg)
+			env := []string{"WORKSPACE_URL=" + p.URL, "WORKSPACE_ADMIN_EMAIL=" + testAdminEmail, "WORKSPACE_CORS_ORIGIN=" + p.URL}
+			for _, script := range []string{"api", "notifications", "documents", "recovery"} {
+				t.Run(script, func(t *testing.T) { e2eRunScript(t, node, script, env) })
+			}
+		})
+	}
+
 	t.Run("config", func(t *testing.T) {
 		cfg := map[string]string{"SOCKET_IO_PATH": "/rt", "SOCKET_RATE_LIMIT": "5/1m", "SESSION_TTL": "4s"}
 		custom := startProc(t, "config", cfg)
