@@ -60,9 +60,9 @@ var (
 	evTrigger   = rtkit.NewEvent[Note, rtkit.NoAck]("trigger")
 )
 
-// secretErr stands for an internal failure whose text must never reach a
+// errSecret stands for an internal failure whose text must never reach a
 // client.
-var secretErr = errors.New("db password=hunter2 rejected")
+var errSecret = errors.New("db password=hunter2 rejected")
 
 // newTestNamespace builds the namespace most tests use.
 func newTestNamespace(opts ...rtkit.NamespaceOption) *rtkit.Namespace {
@@ -85,10 +85,10 @@ func newTestNamespace(opts ...rtkit.NamespaceOption) *rtkit.Namespace {
 		return UpdateOut{DocID: in.DocID, Revision: in.Revision + 1}, nil
 	})
 	rtkit.Handle(ns, evPanic, func(context.Context, *rtkit.Socket, Empty) (Empty, error) {
-		panic("handler exploded: " + secretErr.Error())
+		panic("handler exploded: " + errSecret.Error())
 	})
 	rtkit.Handle(ns, evFail, func(context.Context, *rtkit.Socket, Empty) (Empty, error) {
-		return Empty{}, secretErr
+		return Empty{}, errSecret
 	})
 	rtkit.Handle(ns, evBadOut, func(context.Context, *rtkit.Socket, Empty) (Answer, error) {
 		return Answer{A: -1}, nil // breaks minimum=0

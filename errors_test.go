@@ -152,9 +152,9 @@ func TestOutboundValidationCanBeTurnedOff(t *testing.T) {
 
 func TestCodeOf(t *testing.T) {
 	assert.Equal(t, rtkit.Code(""), rtkit.CodeOf(nil))
-	assert.Equal(t, rtkit.CodeInternal, rtkit.CodeOf(secretErr))
-	e := rtkit.NewError(rtkit.CodeNotFound, "no such document").WithCause(secretErr)
+	assert.Equal(t, rtkit.CodeInternal, rtkit.CodeOf(errSecret))
+	e := rtkit.NewError(rtkit.CodeNotFound, "no such document").WithCause(errSecret)
 	assert.Equal(t, rtkit.CodeNotFound, rtkit.CodeOf(e))
-	assert.ErrorIs(t, e, secretErr)
+	assert.ErrorIs(t, e, errSecret)
 	assert.ErrorIs(t, e, rtkit.NewError(rtkit.CodeNotFound, ""))
 }

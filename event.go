@@ -64,10 +64,9 @@ type eventDesc struct {
 	undeclared sync.Map // Code → struct{}: codes a handler returned undeclared, logged once
 	nUndecl    atomic.Int32
 
-	once         sync.Once
-	in, out      *typeSchema
-	schemaErr    error
-	registeredAs string // for error messages only
+	once      sync.Once
+	in, out   *typeSchema
+	schemaErr error
 }
 
 // NewEvent declares an event. It panics if name is empty, too long,

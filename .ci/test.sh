@@ -10,6 +10,7 @@
 #   tracked files   no built program and no file over 1 MB in git
 #   gofmt -l        no output allowed
 #   go vet ./...
+#   staticcheck     honnef.co/go/tools, the version pinned below
 #   go build ./...
 #   go test -race   every package; the seed corpora of fuzz targets run as
 #                   ordinary tests
@@ -54,6 +55,10 @@ fi
 # Folders, relative to the repository root, with a committed
 # package-lock.json: `npm ci` installs exactly what it pins.
 NPM_DIRS=(interop/js tools/docscheck examples/workspace/js auth/testdata/betterauth internal/engine/testdata/js)
+
+# staticcheck runs with `go run` at this version (staticcheck.conf at the
+# root says which checks and why).
+STATICCHECK=honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 # ---------------------------------------------------------------------------
 # Set-up.
@@ -168,6 +173,7 @@ run_other_core_tests() {
 check "tracked files" ./.ci/tracked-files.sh
 check "gofmt -l" check_gofmt
 check "go vet ./..." go vet ./...
+check "staticcheck ./..." go run "$STATICCHECK" ./...
 check "go build ./..." go build ./...
 check "go test -race ./..." run_tests
 check "go test -race, RTKIT_CORE=$OTHER_CORE" run_other_core_tests

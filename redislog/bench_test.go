@@ -3,7 +3,6 @@ package redislog_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"strconv"
 	"testing"
@@ -94,6 +93,6 @@ func TestRedisFootprint(t *testing.T) {
 	t.Logf("redis log: %.0f B per retained entry (1 room, ~60 B payload), %d B per saved session (2 rooms)",
 		float64(stream)/n, session)
 	if float64(stream)/n > 2048 {
-		t.Error(fmt.Sprintf("unexpectedly large: %.0f B per entry", float64(stream)/n))
+		t.Errorf("unexpectedly large: %.0f B per entry", float64(stream)/n)
 	}
 }
