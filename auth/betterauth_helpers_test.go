@@ -81,6 +81,9 @@ func startBetterAuthEnv(t *testing.T, env ...string) *betterAuth {
 // sessionURL is the get-session endpoint rtkit's Session asks.
 func (b *betterAuth) sessionURL() string { return b.base + "/api/auth/get-session" }
 
+// jwksURL is the jwt plugin's key set.
+func (b *betterAuth) jwksURL() string { return b.base + "/api/auth/jwks" }
+
 // stop stops the service, as an outage would.
 func (b *betterAuth) stop() { b.proc.Terminate(b.t) }
 
@@ -121,6 +124,17 @@ func (b *betterAuth) signOut(token string) {
 	b.t.Helper()
 	resp, body := b.do(http.MethodPost, "/api/auth/sign-out", token, map[string]any{})
 	require.Equal(b.t, http.StatusOK, resp.StatusCode, "sign-out: %s", body)
+}
+
+// jwt returns a JSON Web Token of the jwt plugin for the session of token.
+func (b *betterAuth) jwt(token string) string {
+	b.t.Helper()
+	resp, body := b.do(http.MethodGet, "/api/auth/token", token, nil)
+	require.Equal(b.t, http.StatusOK, resp.StatusCode, "token: %s", body)
+	var out struct{ Token string }
+	require.NoError(b.t, json.Unmarshal(body, &out))
+	require.NotEmpty(b.t, out.Token)
+	return out.Token
 }
 
 // admin calls an admin plugin endpoint as the admin whose session token is
