@@ -226,6 +226,11 @@ any mux at [Server.Path] ("/socket.io/" by default):
 Namespaces are built completely (Handle, Emits, options) before Mount;
 Mount panics on a namespace mounted twice or a duplicate name.
 
+The handler refuses JSONP polling, and any request a browser sends from an
+origin that is neither the server's own nor one of [WithCORS]'s (Sec-Fetch-Site,
+Origin), before the engine sees it: such requests carry the victim's cookies
+without CORS ever asking the server (docs/security.md).
+
 [Server.Shutdown] must run before http.Server.Shutdown: websocket
 connections are hijacked and invisible to the http.Server. It refuses new
 connections, answers new events with UNAVAILABLE, lets running handlers

@@ -147,7 +147,10 @@ func WithPath(p string) ServerOption {
 
 // WithCORS allows cross-origin requests from these origins (exact match,
 // such as "https://app.example"). Without it, browsers on other origins
-// cannot connect: the websocket upgrade checks the Origin header.
+// cannot connect: Server.Handler refuses requests a browser marks as
+// coming from another origin (Sec-Fetch-Site, Origin), polling and
+// websocket alike, even from the same site (another port, a sibling
+// subdomain).
 func WithCORS(origins ...string) ServerOption {
 	return serverOptionFunc(func(c *serverConfig) { c.origins = append(c.origins, origins...) })
 }

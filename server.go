@@ -102,11 +102,16 @@ func (s *Server) Path() string { return s.cfg.path }
 
 // Handler returns the http.Handler of the Socket.IO endpoint. Mount it on
 // the server's Path: mux.Handle(srv.Path(), srv.Handler()). Requests
-// outside that path get 404.
+// outside that path get 404. JSONP polling gets 400, and requests a
+// browser sends from an origin that is neither the server's nor one of
+// WithCORS's get 403, before any session exists (see docs/security.md).
 func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.HasPrefix(r.URL.Path, s.cfg.path) && r.URL.Path != strings.TrimSuffix(s.cfg.path, "/") {
 			http.NotFound(w, r)
+			return
+		}
+		if s.refuseCrossSite(w, r) { // crosssite.go
 			return
 		}
 		s.core.ServeHTTP(w, r)
