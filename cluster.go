@@ -8,11 +8,18 @@ package rtkit
 
 // Disconnect disconnects the selected sockets from the namespace: their
 // clients see "io server disconnect" and do not reconnect on their own
-// (revocation, moderation).
+// (revocation, moderation). With a delivery log, the disconnection goes
+// through it: every selected socket gets the events emitted to it before
+// Disconnect was called, then the disconnection.
 func (r Rooms) Disconnect() {
-	if c := r.ns.core; c != nil {
-		c.disconnectSockets(r.rooms, r.except)
+	c := r.ns.core
+	if c == nil {
+		return
 	}
+	if a := r.ns.recovery; a != nil && a.disconnect(r.rooms, r.except) {
+		return
+	}
+	c.disconnectSockets(r.rooms, r.except)
 }
 
 // Join makes the selected sockets join rooms.

@@ -197,9 +197,40 @@ func (a *recovery) emit(rooms, except []string, d *eventDesc, payload json.RawMe
 	return true
 }
 
+// disconnect appends a Disconnect entry for the sockets rooms and except
+// select, on every server that reads the log, so that it reaches them after
+// the events emitted before it. It reports false when there is no log or
+// the log failed: the caller then disconnects without it.
+func (a *recovery) disconnect(rooms, except []string) bool {
+	l := a.ensure()
+	if l == nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), logTimeout)
+	defer cancel()
+	e := LogEntry{Rooms: rooms, Except: except, Transient: true, Disconnect: true}
+	if err := l.Append(ctx, e); err != nil {
+		a.storeFailed("append", err)
+		return false
+	}
+	return true
+}
+
 // deliver writes one entry to this server's sockets. The log calls it one
 // entry at a time, in offset order.
 func (a *recovery) deliver(e LogEntry) {
+	if e.Disconnect {
+		// The entries before this one are in the sockets' output already;
+		// the disconnection queues behind them. It runs on its own
+		// goroutine: disconnect hooks may emit, and a log may deliver
+		// from inside Append.
+		a.n.core.each(e.Rooms, e.Except, func(id string) {
+			if v, ok := a.n.sockets.Load(id); ok {
+				go v.(*Socket).disconnectNow()
+			}
+		})
+		return
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	except := e.Except

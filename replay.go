@@ -75,6 +75,12 @@ type LogEntry struct {
 	// Transient entries are delivered in order with the others but never
 	// replayed (events declared with NotReplayable).
 	Transient bool
+	// Disconnect entries carry no event: each server disconnects its
+	// sockets that Rooms and Except select when the entry is delivered,
+	// after every entry before it. That is how a disconnection follows the
+	// events emitted before it (a revocation notice, say) instead of
+	// overtaking them. They are always Transient.
+	Disconnect bool
 }
 
 // LogSession is what the log keeps of a disconnected socket.

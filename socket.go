@@ -82,8 +82,25 @@ func (s *Socket) Rooms() []string {
 
 // Disconnect closes the socket's namespace connection. The client's
 // "disconnect" reason is "io server disconnect": it does not reconnect on
-// its own.
+// its own. The client gets the events emitted to the socket before
+// Disconnect first: with a delivery log, whose deliveries are
+// asynchronous, the disconnection is delivered through it, after them
+// (and, should the log not deliver it within its timeout, done directly).
 func (s *Socket) Disconnect() {
+	s.disconnecting.Store(true)
+	if a := s.ns.recovery; a != nil && a.disconnect([]string{s.ID()}, nil) {
+		time.AfterFunc(logTimeout, func() {
+			if s.ctx.Err() == nil {
+				s.disconnectNow()
+			}
+		})
+		return
+	}
+	s.raw.disconnect()
+}
+
+// disconnectNow closes the socket's namespace connection at once.
+func (s *Socket) disconnectNow() {
 	s.disconnecting.Store(true)
 	s.raw.disconnect()
 }

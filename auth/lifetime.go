@@ -62,6 +62,9 @@ func (g *guard) setup(ns *rtkit.Namespace) {
 	g.namespaces.add(ns)
 	rtkit.Handle(ns, RefreshEvent, g.refresh)
 	rtkit.Emits(ns, ExpiredEvent)
+	if g.revoker != nil {
+		g.revoker.protect(ns)
+	}
 }
 
 // watch schedules the socket's disconnection at its principal's expiry and

@@ -19,14 +19,17 @@ import (
 //
 // The sockets of this server get auth:expired before they go. With an
 // adapter that reaches other servers (package adapter), the sockets of the
-// user or session there are disconnected too, without the notice, and the
-// other servers do not remember the revocation: revoke at the identity
-// source as well, which every handshake consults.
+// user or session there are disconnected too, with the same notice first
+// when the servers share a delivery log (package redislog); the other
+// servers do not remember the revocation: revoke at the identity source as
+// well, which every handshake consults.
 type Revoker struct {
 	// Retention is how long a revoked session stays refused when its
 	// expiry is unknown (default 24 hours). A session whose principal had
 	// an expiry is remembered until then.
 	Retention time.Duration
+
+	protected sync.Map // *rtkit.Namespace → struct{}: see protect
 
 	mu       sync.Mutex
 	sessions map[string]time.Time // session id → refused until
@@ -48,9 +51,9 @@ func (rv *Revoker) RevokeSession(srv *rtkit.Server, id string) int {
 		return 0
 	}
 	rv.remember(Principal{SessionID: id}, "")
-	n := rv.disconnect(srv, func(p Principal) bool { return p.SessionID == id })
-	disconnectRoom(srv, sessionRoomPrefix+id) // the session's sockets on other servers
-	return n
+	ended := rv.disconnect(srv, func(p Principal) bool { return p.SessionID == id })
+	rv.endRoom(srv, sessionRoomPrefix+id, ended) // the session's sockets on other servers
+	return len(ended)
 }
 
 // RevokeUser ends every session of user id that has a socket on srv: those
@@ -69,14 +72,15 @@ func (rv *Revoker) RevokeUser(srv *rtkit.Server, id string) int {
 	rv.pruneLocked(now)
 	rv.users[id] = now
 	rv.mu.Unlock()
-	n := rv.disconnect(srv, func(p Principal) bool { return p.UserID == id })
-	disconnectRoom(srv, userRoomPrefix+id) // the user's sockets on other servers
-	return n
+	ended := rv.disconnect(srv, func(p Principal) bool { return p.UserID == id })
+	rv.endRoom(srv, userRoomPrefix+id, ended) // the user's sockets on other servers
+	return len(ended)
 }
 
-// disconnect ends the sockets whose principal matches.
-func (rv *Revoker) disconnect(srv *rtkit.Server, match func(Principal) bool) int {
-	var n int
+// disconnect ends the sockets of srv whose principal matches and returns
+// their ids.
+func (rv *Revoker) disconnect(srv *rtkit.Server, match func(Principal) bool) []string {
+	var ended []string
 	for s := range srv.Sockets() {
 		st := stateFrom(s.Context())
 		if st == nil {
@@ -85,11 +89,32 @@ func (rv *Revoker) disconnect(srv *rtkit.Server, match func(Principal) bool) int
 		if p, hit := st.closeIf(match); hit {
 			rv.remember(p, s.ID())
 			end(s, ReasonRevoked)
-			n++
+			ended = append(ended, s.ID())
 		}
 	}
-	return n
+	return ended
 }
+
+// endRoom ends the sockets in an identity room on every server the adapter
+// reaches, but for those this server already ended: in the namespaces a
+// guard with this Revoker protects, they get auth:expired ("revoked")
+// first. With a delivery log (package redislog) the disconnection travels
+// through the log behind the notice, so every socket gets the notice
+// before it goes; without one, a Redis adapter carries the two on separate
+// channels and other servers' sockets may be disconnected first.
+func (rv *Revoker) endRoom(srv *rtkit.Server, room string, ended []string) {
+	for _, ns := range srv.Namespaces() {
+		sel := ns.To(room).Except(ended...)
+		if _, ok := rv.protected.Load(ns); ok {
+			_ = rtkit.Emit(sel, ExpiredEvent, ExpiredNotice{Reason: ReasonRevoked})
+		}
+		sel.Disconnect()
+	}
+}
+
+// protect records that a guard with this Revoker protects ns, which
+// therefore declares ExpiredEvent.
+func (rv *Revoker) protect(ns *rtkit.Namespace) { rv.protected.Store(ns, struct{}{}) }
 
 // remember records p's session and the socket id as revoked.
 func (rv *Revoker) remember(p Principal, socketID string) {

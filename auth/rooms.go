@@ -69,11 +69,3 @@ func (g *guard) joinIdentityRooms(s *rtkit.Socket, p Principal) {
 		ns.To(s.ID()).Join(rooms...)
 	}
 }
-
-// disconnectRoom disconnects the sockets in room, in every namespace of
-// srv, on every server its adapter reaches.
-func disconnectRoom(srv *rtkit.Server, room string) {
-	for _, ns := range srv.Namespaces() {
-		ns.To(room).Disconnect()
-	}
-}

@@ -142,11 +142,12 @@ type nsLog struct {
 
 // Stream entry fields.
 const (
-	fEvent     = "e"
-	fPayload   = "p"
-	fRooms     = "r"
-	fExcept    = "x"
-	fTransient = "t"
+	fEvent      = "e"
+	fPayload    = "p"
+	fRooms      = "r"
+	fExcept     = "x"
+	fTransient  = "t"
+	fDisconnect = "d"
 )
 
 func (n *nsLog) ctx(parent context.Context) (context.Context, context.CancelFunc) {
@@ -165,6 +166,9 @@ func (n *nsLog) Append(ctx context.Context, e rtkit.LogEntry) error {
 	}
 	if e.Transient {
 		values = append(values, fTransient, "1")
+	}
+	if e.Disconnect {
+		values = append(values, fDisconnect, "1")
 	}
 	ctx, cancel := n.ctx(ctx)
 	defer cancel()
@@ -233,6 +237,7 @@ func entryOf(m redis.XMessage) rtkit.LogEntry {
 		_ = json.Unmarshal([]byte(x), &e.Except)
 	}
 	_, e.Transient = m.Values[fTransient]
+	_, e.Disconnect = m.Values[fDisconnect]
 	return e
 }
 

@@ -84,8 +84,13 @@ func order(t *testing.T, l rtkit.DeliveryLog) {
 	}
 	wg.Wait()
 	require.NoError(t, nl.Append(ctx, rtkit.LogEntry{Event: "typing", Payload: json.RawMessage(`"x"`), Transient: true}))
-	got := c.wait(t, 101)
-	require.Len(t, got, 101, "each entry delivered once")
+	require.NoError(t, nl.Append(ctx, rtkit.LogEntry{Rooms: []string{"r1"}, Except: []string{"s9"}, Transient: true, Disconnect: true}))
+	got := c.wait(t, 102)
+	require.Len(t, got, 102, "each entry delivered once")
+	d := got[101] // a disconnection, delivered as appended after the entries before it
+	assert.True(t, d.Disconnect && d.Transient, "%+v", d)
+	assert.Equal(t, []string{"r1"}, d.Rooms)
+	assert.Equal(t, []string{"s9"}, d.Except)
 	last := map[int]int{}
 	for _, e := range got[:100] {
 		require.NotEmpty(t, e.Offset)
@@ -104,7 +109,7 @@ func order(t *testing.T, l rtkit.DeliveryLog) {
 		all = append(all, e.Offset)
 		return nil
 	}))
-	require.Len(t, all, 100, "transient entries are not replayed")
+	require.Len(t, all, 100, "transient entries (and disconnections) are not replayed")
 	for i, e := range got[:100] {
 		assert.Equal(t, e.Offset, all[i], "replay in delivery order")
 	}
