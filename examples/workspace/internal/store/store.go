@@ -7,7 +7,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"time"
@@ -35,12 +34,6 @@ type Cursor struct {
 
 // IsZero reports whether c is the start of the list.
 func (c Cursor) IsZero() bool { return c.ID == uuid.Nil && c.CreatedAt.IsZero() }
-
-// precedes reports whether the item (t, id) comes after c in newest-first
-// order, that is belongs to the page that starts after c.
-func (c Cursor) precedes(t time.Time, id uuid.UUID) bool {
-	return c.IsZero() || newestFirst(c.CreatedAt, t, c.ID, id) < 0
-}
 
 // Page selects a page of a list ordered newest first: at most Limit items
 // after the cursor After.
@@ -174,11 +167,3 @@ type Stores struct {
 // now is the store's clock.
 func now() time.Time { return time.Now() }
 
-// newestFirst orders by creation time, newest first, then by id for a
-// stable order.
-func newestFirst(a, b time.Time, ida, idb uuid.UUID) int {
-	if c := b.Compare(a); c != 0 {
-		return c
-	}
-	return bytes.Compare(idb[:], ida[:])
-}
