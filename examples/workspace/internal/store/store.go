@@ -166,4 +166,3 @@ type Stores struct {
 
 // now is the store's clock.
 func now() time.Time { return time.Now() }
-
