@@ -50,6 +50,24 @@ func (c Credentials) Cookie(name string) (string, bool) {
 	return "", false
 }
 
+// bearerToken returns the token the client presented, or else the value
+// of the named cookie ("" names none): where JWT and JWKS look for a token.
+func (c Credentials) bearerToken(cookie string) string {
+	if t := c.Token(); t != "" || cookie == "" {
+		return t
+	}
+	v, _ := c.Cookie(cookie)
+	return v
+}
+
+// cookieList is CookieNames for an authenticator with at most one cookie.
+func cookieList(name string) []string {
+	if name == "" {
+		return nil
+	}
+	return []string{name}
+}
+
 // empty reports whether the client presented nothing at all.
 func (c Credentials) empty() bool {
 	return c.Token() == "" && len(c.Cookies) == 0

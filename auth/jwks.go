@@ -190,21 +190,13 @@ func (cfg *JWKSConfig) defaults() error {
 func (j *JWKS) Close() { j.cancel() }
 
 // CookieNames names the configured cookie, if any.
-func (j *JWKS) CookieNames() []string {
-	if j.cfg.Cookie == "" {
-		return nil
-	}
-	return []string{j.cfg.Cookie}
-}
+func (j *JWKS) CookieNames() []string { return cookieList(j.cfg.Cookie) }
 
 // Authenticate verifies the token with the key its "kid" names and maps
 // its claims to a principal. A failure wraps ErrUnavailable when the key
 // set could not be fetched, ErrInvalidCredentials otherwise.
 func (j *JWKS) Authenticate(ctx context.Context, c Credentials) (Principal, error) {
-	raw := c.Token()
-	if raw == "" && j.cfg.Cookie != "" {
-		raw, _ = c.Cookie(j.cfg.Cookie)
-	}
+	raw := c.bearerToken(j.cfg.Cookie)
 	if raw == "" {
 		return Principal{}, fmt.Errorf("%w: no token", ErrInvalidCredentials)
 	}

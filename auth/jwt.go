@@ -137,20 +137,12 @@ func checkKey(k JWTKey) error {
 }
 
 // CookieNames names the configured cookie, if any.
-func (j *JWT) CookieNames() []string {
-	if j.cfg.Cookie == "" {
-		return nil
-	}
-	return []string{j.cfg.Cookie}
-}
+func (j *JWT) CookieNames() []string { return cookieList(j.cfg.Cookie) }
 
 // Authenticate verifies the token and maps its claims to a principal. Every
 // failure wraps ErrInvalidCredentials.
 func (j *JWT) Authenticate(_ context.Context, c Credentials) (Principal, error) {
-	raw := c.Token()
-	if raw == "" && j.cfg.Cookie != "" {
-		raw, _ = c.Cookie(j.cfg.Cookie)
-	}
+	raw := c.bearerToken(j.cfg.Cookie)
 	if raw == "" {
 		return Principal{}, fmt.Errorf("%w: no token", ErrInvalidCredentials)
 	}
