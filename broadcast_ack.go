@@ -50,7 +50,8 @@ func EmitWithAcks[In, Out any](ctx context.Context, r Rooms, ev Event[In, Out], 
 	ctx, cancel := srv.withWait(ctx)
 	defer cancel()
 
-	g := &ackGather[Out]{d: ev.d}
+	c := codec[In, Out]{ev.d}
+	g := &ackGather[Out]{}
 	local := r.ns.localMatches(r.rooms, r.except)
 	g.pending = len(local)
 	localDone := make(chan struct{})
@@ -60,7 +61,12 @@ func EmitWithAcks[In, Out any](ctx context.Context, r Rooms, ev Event[In, Out], 
 	emitAcks(local, ev.d.name, b, func(s *Socket, v any, gone bool) {
 		g.mu.Lock()
 		defer g.mu.Unlock()
-		g.add(s.ID(), v, gone, true)
+		var out Out
+		var verr *Error
+		if !gone {
+			out, verr = c.answer(v)
+		}
+		g.add(s.ID(), out, verr, gone, true)
 		g.pending--
 		if g.pending == 0 {
 			close(localDone)
@@ -75,12 +81,13 @@ func EmitWithAcks[In, Out any](ctx context.Context, r Rooms, ev Event[In, Out], 
 				counted++
 				expected += *a.Count
 			case a.Socket != "":
-				var v any
-				if len(a.Data) > 0 && json.Unmarshal(a.Data, &v) != nil {
-					v = nil
+				var out Out
+				var verr *Error
+				if !a.Gone {
+					out, verr = c.answerJSON(a.Data)
 				}
 				g.mu.Lock()
-				g.add(a.Socket, v, a.Gone, false)
+				g.add(a.Socket, out, verr, a.Gone, false)
 				g.mu.Unlock()
 				got++
 			}
@@ -111,7 +118,6 @@ func EmitWithAcks[In, Out any](ctx context.Context, r Rooms, ev Event[In, Out], 
 
 // ackGather collects the acknowledgements of one EmitWithAcks.
 type ackGather[Out any] struct {
-	d       *eventDesc
 	mu      sync.Mutex
 	local   []Ack[Out]
 	remote  []Ack[Out]
@@ -119,15 +125,15 @@ type ackGather[Out any] struct {
 	closed  bool // the caller returned: later answers are dropped
 }
 
-// add decodes one answer; mu is held.
-func (g *ackGather[Out]) add(id string, v any, gone, local bool) {
+// add records one decoded answer; mu is held.
+func (g *ackGather[Out]) add(id string, out Out, verr *Error, gone, local bool) {
 	if g.closed {
 		return
 	}
 	a := Ack[Out]{Socket: id}
 	if gone {
 		a.Err = ErrDisconnected
-	} else if out, verr := decodePayload[Out](g.d.out, v); verr != nil {
+	} else if verr != nil {
 		a.Err = verr
 	} else {
 		a.Data = out
@@ -216,11 +222,7 @@ func checkRelayed(n *Namespace, req linkRequest) error {
 	if d == nil || d.out == nil {
 		return errors.New("event not declared here with an acknowledgement")
 	}
-	var v any
-	if err := json.Unmarshal(req.Payload, &v); err != nil {
-		return fmt.Errorf("payload is not JSON: %w", err)
-	}
-	if e := d.in.validate(v); e != nil {
+	if e := checkJSON(d.in, req.Payload); e != nil {
 		return e
 	}
 	return nil

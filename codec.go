@@ -7,10 +7,106 @@ import (
 	"reflect"
 )
 
-// decodePayload checks, validates and decodes one incoming payload into In.
+// The one path between the wire and an event's Go types, taken by every
+// site that sends or receives a typed value: Handle (payload in, answer
+// out), HandleServer (the same, from another server), Emit and the
+// Publisher (payload out), EmitWithAck and EmitWithAcks (payload out,
+// answers in) and EmitServers (payload out, answers in). Its rules:
+//
+//   - In: a value is checked for shape (checkShape), validated against
+//     the type's compiled schema, then decoded into the Go type. JSON
+//     bytes from another server are parsed first, as the Socket.IO parser
+//     parses a client's. Every failure is a VALIDATION_ERROR with one
+//     detail per offending field, whoever sent the value.
+//   - Out: a Go value is encoded, its nil slices and maps zero-filled, and
+//     validated unless outbound validation is off for the event
+//     (NoOutboundValidation) or the server (WithOutboundValidation). A
+//     failure is the server's bug: logged, and a plain error for the
+//     caller (INTERNAL when the value was a handler's answer).
+
+// codec is an event's typed face of that path. It holds nothing but the
+// event, so making one is free; the schemas are compiled once, when the
+// event is registered or first emitted.
+type codec[In, Out any] struct{ d *eventDesc }
+
+// payload decodes a payload parsed from the wire.
+func (c codec[In, Out]) payload(v any) (In, *Error) { return decodePayload[In](c.d.in, v) }
+
+// payloadJSON decodes a payload another server sent.
+func (c codec[In, Out]) payloadJSON(raw json.RawMessage) (In, *Error) {
+	return decodeJSON[In](c.d.in, raw)
+}
+
+// answer decodes an acknowledgement parsed from the wire.
+func (c codec[In, Out]) answer(v any) (Out, *Error) { return decodePayload[Out](c.d.out, v) }
+
+// answerJSON decodes an acknowledgement another server relayed.
+func (c codec[In, Out]) answerJSON(raw json.RawMessage) (Out, *Error) {
+	return decodeJSON[Out](c.d.out, raw)
+}
+
+// encodeAnswer encodes a handler's answer for the acknowledgement; a value
+// that breaks its contract is logged and becomes INTERNAL.
+func (c codec[In, Out]) encodeAnswer(n *Namespace, out Out) (json.RawMessage, error) {
+	b, err := encodePayload(c.d.out, out, outboundChecked(n, c.d))
+	if err != nil {
+		n.srv.log.Error("rtkit: handler returned an acknowledgement that breaks its contract",
+			"namespace", n.name, "event", c.d.name, "err", err)
+		return nil, &Error{Code: CodeInternal, Message: internalMessage, cause: err}
+	}
+	return b, nil
+}
+
+// encodeOutgoing encodes a payload this server sends (to clients or to
+// other servers); a value that breaks its contract is logged.
+func encodeOutgoing(n *Namespace, d *eventDesc, payload any) (json.RawMessage, error) {
+	b, err := encodePayload(d.in, payload, outboundChecked(n, d))
+	if err != nil && n.srv != nil {
+		n.srv.log.Error("rtkit: emitted payload breaks its contract", "namespace", n.name, "event", d.name, "err", err)
+	}
+	return b, err
+}
+
+// outboundChecked reports whether what n sends for d is validated: unless
+// the event or the server (when n is mounted) turned it off.
+func outboundChecked(n *Namespace, d *eventDesc) bool {
+	return !d.noOutbound && (n.srv == nil || !n.srv.cfg.noOutbound)
+}
+
+// decodeJSON parses JSON bytes (none is no payload) and decodes them as
+// decodePayload does.
+func decodeJSON[T any](ts *typeSchema, raw json.RawMessage) (T, *Error) {
+	var v any
+	if e := parseJSON(raw, &v); e != nil {
+		var zero T
+		return zero, e
+	}
+	return decodePayload[T](ts, v)
+}
+
+// checkJSON checks JSON bytes against ts without decoding them.
+func checkJSON(ts *typeSchema, raw json.RawMessage) *Error {
+	var v any
+	if e := parseJSON(raw, &v); e != nil {
+		return e
+	}
+	if e := checkShape(v); e != nil {
+		return e
+	}
+	return ts.validate(v)
+}
+
+func parseJSON(raw json.RawMessage, v *any) *Error {
+	if len(raw) > 0 && json.Unmarshal(raw, v) != nil {
+		return &Error{Code: CodeValidation, Message: "invalid payload", Details: []ErrorDetail{{Message: "not JSON"}}}
+	}
+	return nil
+}
+
+// decodePayload checks, validates and decodes one incoming payload into T.
 // Every failure is a VALIDATION_ERROR the client may see.
-func decodePayload[In any](ts *typeSchema, v any) (In, *Error) {
-	var in In
+func decodePayload[T any](ts *typeSchema, v any) (T, *Error) {
+	var in T
 	if e := checkShape(v); e != nil {
 		return in, e
 	}

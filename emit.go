@@ -75,12 +75,7 @@ func encodeEmit(ns *Namespace, d *eventDesc, payload any) (json.RawMessage, erro
 		}
 		return nil, err
 	}
-	validate := !d.noOutbound && (ns.srv == nil || !ns.srv.cfg.noOutbound)
-	b, err := encodePayload(d.in, payload, validate)
-	if err != nil && ns.srv != nil {
-		ns.srv.log.Error("rtkit: emitted payload breaks its contract", "namespace", ns.name, "event", d.name, "err", err)
-	}
-	return b, err
+	return encodeOutgoing(ns, d, payload)
 }
 
 // Emit sends a server → client event to t: a socket, a namespace, or rooms.
@@ -151,7 +146,7 @@ func EmitWithAck[In, Out any](ctx context.Context, s *Socket, ev Event[In, Out],
 		if len(args) > 0 {
 			v = args[0]
 		}
-		out, verr := decodePayload[Out](ev.d.out, v)
+		out, verr := codec[In, Out]{ev.d}.answer(v)
 		if verr != nil {
 			return zero, verr
 		}

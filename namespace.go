@@ -171,12 +171,13 @@ func Emits[In, Out any](n *Namespace, ev Event[In, Out]) {
 // typedHandler wraps fn once into the untyped form.
 func typedHandler[In, Out any](n *Namespace, d *eventDesc, fn func(context.Context, *Socket, In) (Out, error)) HandlerFunc {
 	declared := n.eventCodes(d)
+	c := codec[In, Out]{d}
 	return func(ctx context.Context, s *Socket, req *Request) (json.RawMessage, error) {
 		if req.argc > 1 {
 			return nil, &Error{Code: CodeValidation, Message: "invalid payload",
 				Details: []ErrorDetail{{Message: fmt.Sprintf("expected one payload argument, got %d", req.argc)}}}
 		}
-		in, verr := decodePayload[In](d.in, req.Payload)
+		in, verr := c.payload(req.Payload)
 		if verr != nil {
 			return nil, verr
 		}
@@ -188,12 +189,6 @@ func typedHandler[In, Out any](n *Namespace, d *eventDesc, fn func(context.Conte
 		if d.out == nil { // NoAck
 			return nil, nil
 		}
-		b, err := encodePayload(d.out, out, !d.noOutbound && !n.srv.cfg.noOutbound)
-		if err != nil {
-			n.srv.log.Error("rtkit: handler returned an acknowledgement that breaks its contract",
-				"namespace", n.name, "event", d.name, "err", err)
-			return nil, &Error{Code: CodeInternal, Message: internalMessage, cause: err}
-		}
-		return b, nil
+		return c.encodeAnswer(n, out)
 	}
 }

@@ -35,12 +35,9 @@ func HandleServer[In, Out any](n *Namespace, ev Event[In, Out], fn func(ctx cont
 	if n.serverHandlers == nil {
 		n.serverHandlers = map[string]serverHandler{}
 	}
+	c := codec[In, Out]{d}
 	n.serverHandlers[d.name] = func(ctx context.Context, raw json.RawMessage) (json.RawMessage, error) {
-		var v any
-		if len(raw) > 0 && json.Unmarshal(raw, &v) != nil {
-			return nil, NewError(CodeValidation, "invalid payload")
-		}
-		in, verr := decodePayload[In](d.in, v)
+		in, verr := c.payloadJSON(raw)
 		if verr != nil {
 			return nil, verr
 		}
@@ -51,7 +48,7 @@ func HandleServer[In, Out any](n *Namespace, ev Event[In, Out], fn func(ctx cont
 		if d.out == nil {
 			return nil, nil
 		}
-		return encodePayload(d.out, out, true)
+		return c.encodeAnswer(n, out)
 	}
 }
 
@@ -78,7 +75,8 @@ func EmitServers[In, Out any](ctx context.Context, n *Namespace, ev Event[In, Ou
 	if err := ev.d.schemas(); err != nil { // compiled once, shared with HandleServer
 		return nil, fmt.Errorf("rtkit: EmitServers: event %s: %w", ev.d.name, err)
 	}
-	b, err := encodePayload(ev.d.in, payload, true)
+	c := codec[In, Out]{ev.d}
+	b, err := encodeOutgoing(n, ev.d, payload)
 	if err != nil {
 		return nil, err
 	}
@@ -99,11 +97,7 @@ func EmitServers[In, Out any](ctx context.Context, n *Namespace, ev Event[In, Ou
 				var zero Out
 				outs = append(outs, zero)
 			default:
-				var v any
-				if len(a.Data) > 0 && json.Unmarshal(a.Data, &v) != nil {
-					v = nil
-				}
-				out, verr := decodePayload[Out](ev.d.out, v)
+				out, verr := c.answerJSON(a.Data)
 				if verr != nil {
 					errs = append(errs, verr)
 				} else {
