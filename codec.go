@@ -20,7 +20,7 @@ import (
 //     detail per offending field, whoever sent the value.
 //   - Out: a Go value is encoded, its nil slices and maps zero-filled, and
 //     validated unless outbound validation is off for the event
-//     (NoOutboundValidation) or the server (WithOutboundValidation). A
+//     (WithoutOutboundValidation) or the server (WithOutboundValidation). A
 //     failure is the server's bug: logged, and a plain error for the
 //     caller (INTERNAL when the value was a handler's answer).
 

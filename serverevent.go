@@ -14,7 +14,9 @@ type serverHandler func(ctx context.Context, payload json.RawMessage) (json.RawM
 // deployment sends it with EmitServers: server → server events, for work
 // every server must do (drop a cache, reload a setting). The payload is
 // validated against In's schema and decoded before fn runs; fn's Out is
-// validated and returned to the sender. An error from fn reaches the
+// validated (unless WithoutOutboundValidation or WithOutboundValidation(false)
+// turns that off, as for what the server sends to clients) and returned to
+// the sender, which validates it in turn. An error from fn reaches the
 // sender: an *Error as it is, anything else as INTERNAL (its text is
 // logged here, not sent).
 //
@@ -56,7 +58,8 @@ func HandleServer[In, Out any](n *Namespace, ev Event[In, Out], fn func(ctx cont
 // every other server the adapter reaches (not to this server), and waits
 // for their answers until ctx ends (the server's acknowledgement timeout
 // when ctx has no deadline). The payload is validated against In's schema
-// first, and nothing is sent when that fails.
+// first, and nothing is sent when that fails (unless outbound validation is
+// off; the receiving servers validate it all the same).
 //
 // It returns the answers of the handlers that succeeded, in arrival order
 // (for a NoAck event, one NoAck per server). The error joins the errors
