@@ -169,14 +169,18 @@ func (nc *nConn) connect(p sioproto.Packet) error {
 				s.sid, s.pid, s.restored = sid, pid, true
 			}
 		}
-		if s.pid == "" {
-			s.pid = newID()
+	}
+	sock, refusal := nc.admit(s, auth)
+	if refusal == nil && s.restored {
+		if back := n.recovery.refused(sock); back != nil {
+			// Another identity's session: this socket starts afresh, as
+			// if it had sent no pid, and the owner may still recover.
+			n.abandon(sock)
+			n.recovery.giveBack(back)
+			s = &nSocket{ns: ns, conn: nc, joined: map[string]struct{}{}}
+			sock, refusal = nc.admit(s, auth)
 		}
 	}
-	if s.sid == "" {
-		s.sid = newID()
-	}
-	sock, refusal := n.admit(s, nc.handshake(auth))
 	if refusal != nil {
 		nc.refuse(p.Namespace, refusal)
 		return nil
@@ -198,6 +202,18 @@ func (nc *nConn) connect(p sioproto.Packet) error {
 	// this packet is handled, and reads on.
 	sock.box.Push(incoming{run: func() { n.connected(sock) }}, 0)
 	return nil
+}
+
+// admit gives s its ids (fresh unless restored) and runs the namespace's
+// connection middleware.
+func (nc *nConn) admit(s *nSocket, auth map[string]any) (*Socket, *Error) {
+	if s.pid == "" && s.ns.n.recovery != nil {
+		s.pid = newID()
+	}
+	if s.sid == "" {
+		s.sid = newID()
+	}
+	return s.ns.n.admit(s, nc.handshake(auth))
 }
 
 // refuse sends CONNECT_ERROR: the message and data {code}, never without

@@ -362,7 +362,7 @@ func (s *nSocket) close(reason string, persist bool) {
 		return // never admitted
 	}
 	if persist && ns.n.recovery != nil && s.pid != "" {
-		ns.n.recovery.persist(s.pid, s.sid, rooms)
+		ns.n.recovery.persist(s.pid, s.sid, s.sock.Identity(), rooms)
 	}
 	ns.n.gone(s.sock, reason)
 }

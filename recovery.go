@@ -53,9 +53,11 @@ type recovery struct {
 
 // pendingRecovery is a restored session waiting for its handshake to end.
 type pendingRecovery struct {
-	offset string
-	rooms  []string // the session's rooms
-	at     time.Time
+	offset  string
+	rooms   []string // the session's rooms
+	pid     string
+	session LogSession // as taken, put back if another identity asked
+	at      time.Time
 	// set by prepare, after the connection middleware passed
 	join   []string // rooms to join: allowed session rooms and auto-joins
 	filter []string // rooms whose missed entries are replayed
@@ -269,13 +271,13 @@ func wireArgs(e LogEntry) []any {
 }
 
 // persist keeps the session of a socket that lost its connection: its
-// id and rooms (without its own id room), under its private id.
-func (a *recovery) persist(pid, sid string, rooms []string) {
+// id, rooms (without its own id room) and owner, under its private id.
+func (a *recovery) persist(pid, sid, owner string, rooms []string) {
 	log := a.ensure()
 	if log == nil {
 		return
 	}
-	ls := LogSession{SocketID: sid}
+	ls := LogSession{SocketID: sid, Owner: owner}
 	for _, r := range rooms {
 		if r != sid {
 			ls.Rooms = append(ls.Rooms, r)
@@ -328,7 +330,7 @@ func (a *recovery) restore(pid, offset string) (sid string, ok bool) {
 	}
 	a.mu.Lock()
 	a.sweep()
-	a.recovering[ls.SocketID] = &pendingRecovery{offset: offset, rooms: ls.Rooms, at: time.Now()}
+	a.recovering[ls.SocketID] = &pendingRecovery{offset: offset, rooms: ls.Rooms, pid: pid, session: ls, at: time.Now()}
 	a.mu.Unlock()
 	return ls.SocketID, true
 }
@@ -358,6 +360,36 @@ func (a *recovery) sweep() {
 		if n.at.Before(limit) {
 			delete(a.notes, pid)
 		}
+	}
+}
+
+// refused runs once the connection middleware of a recovering socket has
+// passed. When the socket's identity does not own the session it asked
+// for, the pending recovery is dropped and returned, for giveBack once the
+// socket is abandoned; otherwise it returns nil.
+func (a *recovery) refused(s *Socket) *pendingRecovery {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	p := a.recovering[s.ID()]
+	if p == nil || p.session.Owner == s.Identity() {
+		return nil
+	}
+	delete(a.recovering, s.ID())
+	a.n.srv.log.Warn("rtkit: recovery refused: the session belongs to another identity",
+		"namespace", a.n.name, "remote", s.hs.RemoteAddr)
+	return p
+}
+
+// giveBack saves a refused session again, untouched, for its owner.
+func (a *recovery) giveBack(p *pendingRecovery) {
+	log := a.ensure()
+	if log == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), logTimeout)
+	defer cancel()
+	if err := log.SaveSession(ctx, p.pid, p.session, a.n.srv.cfg.recovery); err != nil {
+		a.storeFailed("save session", err)
 	}
 }
 

@@ -89,6 +89,10 @@ type LogSession struct {
 	SocketID string `json:"sid"`
 	// Rooms are the rooms the socket was in, without its own id.
 	Rooms []string `json:"rooms,omitempty"`
+	// Owner is the identity of the socket (Socket.SetIdentity), empty when
+	// its connection middleware stated none. Only a socket with the same
+	// identity recovers the session.
+	Owner string `json:"owner,omitempty"`
 }
 
 // ErrLogGap reports that a log no longer holds every entry after an offset.

@@ -24,6 +24,8 @@ type Socket struct {
 	box mailbox.Box[incoming]
 	// disconnecting is set when the server disconnects the socket itself.
 	disconnecting atomic.Bool
+	// identity is who the socket belongs to (SetIdentity).
+	identity atomic.Pointer[string]
 }
 
 // Handshake is what the client sent when it connected: the Socket.IO auth
@@ -58,6 +60,23 @@ func (h *Handshake) Cookie(name string) (string, bool) {
 
 // ID returns the socket id. It is the same after a recovered reconnection.
 func (s *Socket) ID() string { return s.raw.id() }
+
+// SetIdentity states who the socket belongs to: a key naming its principal
+// (package auth sets the authenticated user id). Connection middleware
+// calls it. A saved recovery session belongs to the identity of the socket
+// that left it: a reconnecting socket whose identity differs never gets it
+// (it starts a fresh session instead), so a stolen session id is worth
+// nothing to another user. Without a call the identity is empty, and
+// sessions saved without one are recovered as before.
+func (s *Socket) SetIdentity(key string) { s.identity.Store(&key) }
+
+// Identity returns the key SetIdentity stated, "" when none was.
+func (s *Socket) Identity() string {
+	if k := s.identity.Load(); k != nil {
+		return *k
+	}
+	return ""
+}
 
 // Namespace returns the name of the socket's namespace.
 func (s *Socket) Namespace() string { return s.ns.name }

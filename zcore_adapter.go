@@ -78,7 +78,11 @@ func (a *recoveryAdapter) PersistSession(s *socket.SessionToPersist) {
 	if s == nil || a.rec == nil {
 		return
 	}
-	a.rec.persist(string(s.Pid), string(s.Sid), roomStrings(s.Rooms))
+	owner := ""
+	if v, ok := a.rec.n.sockets.Load(string(s.Sid)); ok {
+		owner = v.(*Socket).Identity()
+	}
+	a.rec.persist(string(s.Pid), string(s.Sid), owner, roomStrings(s.Rooms))
 }
 
 // RestoreSession finds the session of a reconnecting client, without rooms

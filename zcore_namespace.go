@@ -36,6 +36,16 @@ const handshakeWait = 5 * time.Second
 // (connection middleware, rooms) or refuses it with a coded connect_error.
 func (z *zNamespace) handshake(raw *socket.Socket, next func(*socket.ExtendedError)) {
 	s, err := z.n.admit(&zSocket{raw: raw, z: z}, newHandshake(raw))
+	if r := z.n.recovery; err == nil && r != nil {
+		if back := r.refused(s); back != nil {
+			// Another identity's session. This core fixed the socket id
+			// before the middleware ran, so it cannot start afresh:
+			// refuse, and keep the session for its owner.
+			z.n.abandon(s)
+			r.giveBack(back)
+			err = NewError(CodeUnauthorized, "This session cannot be recovered: connect without it")
+		}
+	}
 	if err != nil {
 		next(socket.NewExtendedError(err.Message, connectErrorData(err)))
 		return

@@ -131,6 +131,8 @@ func (g *guard) connect(ctx context.Context, s *rtkit.Socket) (context.Context, 
 		return nil, g.refuse(s, "connection refused", err)
 	}
 	st.p, st.ok = p, true
+	// A saved recovery session is recovered only by the same user.
+	s.SetIdentity(p.UserID)
 	if g.live != nil {
 		g.live.add(st, s, c) // before watch, which takes it out when the socket goes
 	}

@@ -125,7 +125,7 @@ func order(t *testing.T, l rtkit.DeliveryLog) {
 func sessions(t *testing.T, l rtkit.DeliveryLog) {
 	ctx := context.Background()
 	nl, _ := Open(t, l, "/sessions")
-	want := rtkit.LogSession{SocketID: "s1", Rooms: []string{"a", "b"}}
+	want := rtkit.LogSession{SocketID: "s1", Rooms: []string{"a", "b"}, Owner: "user-1"} // the owner is kept: recovery is refused to anyone else
 	require.NoError(t, nl.SaveSession(ctx, "p1", want, time.Minute))
 	got, ok, err := nl.TakeSession(ctx, "p1")
 	require.NoError(t, err)
