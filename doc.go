@@ -322,6 +322,19 @@ the policy no longer allows is neither rejoined nor replayed.
 [Socket.Recovered] reports it. The official client needs nothing more than
 its default connection state recovery support.
 
+A saved session belongs to the identity of the socket that left it: the
+key its connection middleware stated with [Socket.SetIdentity] (package
+auth states the principal's user id). A client that presents another
+identity's private session id (stolen from a browser or a log) gets a fresh
+session, as if the id were unknown (an "rtkit:resync" with unknown_session,
+a new socket id, none of the owner's rooms or events), and the saved session
+stays recoverable by its owner. For this the connection middleware runs
+once with the saved socket id and, when the identity differs, once more
+with the fresh one. Without middleware stating an identity, every identity
+is empty and recovery works as before. On the zishang520 core (used with
+the Redis adapter) the socket id is fixed before the middleware runs, so
+such a connection is refused with UNAUTHORIZED instead.
+
 rtkit keeps its own delivery log for this ([WithDeliveryLog]): the memory
 log by default (one process), or package redislog (Redis Streams) so that
 a client that reconnects to another server gets the same guarantee. Every
