@@ -371,7 +371,11 @@ func (a *recovery) refused(s *Socket) *pendingRecovery {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	p := a.recovering[s.ID()]
-	if p == nil || p.session.Owner == s.Identity() {
+	switch {
+	case p == nil && s.raw.recovered():
+		// Its pending recovery was swept: the owner cannot be checked.
+		return &pendingRecovery{}
+	case p == nil || p.session.Owner == s.Identity():
 		return nil
 	}
 	delete(a.recovering, s.ID())
@@ -383,7 +387,7 @@ func (a *recovery) refused(s *Socket) *pendingRecovery {
 // giveBack saves a refused session again, untouched, for its owner.
 func (a *recovery) giveBack(p *pendingRecovery) {
 	log := a.ensure()
-	if log == nil {
+	if log == nil || p.pid == "" {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), logTimeout)
