@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
@@ -18,6 +16,7 @@ import (
 	"github.com/rtkit-go/rtkit/docgen"
 	"github.com/rtkit-go/rtkit/examples/workspace/internal/app"
 	"github.com/rtkit-go/rtkit/examples/workspace/internal/config"
+	"github.com/rtkit-go/rtkit/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite docs/workspace from the code instead of comparing")
@@ -44,50 +43,8 @@ func workspaceDocs(t *testing.T) map[string][]byte {
 // write for the application's contract. Run `go test ./examples/workspace
 // -run TestGoldenWorkspaceDocs -update` after changing the contract.
 func TestGoldenWorkspaceDocs(t *testing.T) {
-	files := workspaceDocs(t)
-	const fix = "; run go test ./examples/workspace -run TestGoldenWorkspaceDocs -update"
-	if *update {
-		for _, stale := range committedDocs(t) {
-			if _, ok := files[stale]; !ok {
-				require.NoError(t, os.Remove(filepath.Join(docsDir, filepath.FromSlash(stale))))
-			}
-		}
-		require.NoError(t, docgen.WriteFiles(docsDir, files))
-	}
-	for _, name := range committedDocs(t) {
-		if _, ok := files[name]; !ok {
-			t.Errorf("docs/workspace/%s is not generated any more%s", name, fix)
-		}
-	}
-	for name, want := range files {
-		got, err := os.ReadFile(filepath.Join(docsDir, filepath.FromSlash(name)))
-		if err != nil {
-			t.Errorf("docs/workspace/%s is missing%s", name, fix)
-			continue
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("docs/workspace/%s differs from the generated file%s", name, fix)
-		}
-	}
-}
-
-// committedDocs lists the files under docsDir, slash-separated.
-func committedDocs(t *testing.T) []string {
-	t.Helper()
-	var out []string
-	err := filepath.WalkDir(docsDir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, err := filepath.Rel(docsDir, path)
-		out = append(out, filepath.ToSlash(rel))
-		return err
-	})
-	if os.IsNotExist(err) {
-		return nil
-	}
-	require.NoError(t, err)
-	return out
+	golden.Check(t, docsDir, "docs/workspace", workspaceDocs(t), *update,
+		"run go test ./examples/workspace -run TestGoldenWorkspaceDocs -update")
 }
 
 // defaultConnectionLimits overrides the tests' loose connection limits
