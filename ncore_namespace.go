@@ -116,16 +116,15 @@ func (ns *nNamespace) selectSockets(rooms, except []string) []*nSocket {
 }
 
 // fanOut writes one encoded packet to each socket: one write per
-// connection, the packet encoded once.
+// connection, the packet encoded once. A packet and its attachments are
+// queued as one group: all or nothing, and nothing of another namespace
+// on the same connection between them.
 func fanOut(sockets []*nSocket, text []byte, atts [][]byte) {
 	var b engine.Batch
 	for _, s := range sockets {
 		s.wmu.Lock()
 		if s.ready && !s.closed.Load() {
-			b.Send(s.conn.ec, text, false)
-			for _, a := range atts {
-				b.Send(s.conn.ec, a, true)
-			}
+			b.SendGroup(s.conn.ec, text, atts)
 		}
 		s.wmu.Unlock()
 	}
@@ -313,18 +312,10 @@ func (s *nSocket) send(args []any) {
 	_ = s.write(text, atts)
 }
 
-// write queues a packet and its attachments on the connection.
+// write queues a packet and its attachments on the connection as one
+// group (see fanOut).
 func (s *nSocket) write(text []byte, atts [][]byte) error {
-	if len(atts) == 0 {
-		return s.conn.ec.Send(text, false)
-	}
-	var b engine.Batch
-	b.Send(s.conn.ec, text, false)
-	for _, a := range atts {
-		b.Send(s.conn.ec, a, true)
-	}
-	b.Flush()
-	return nil
+	return s.conn.ec.SendGroup(text, atts)
 }
 
 // drop closes the connection as a lost network would: the client
