@@ -14,6 +14,7 @@ import (
 	"github.com/zishang520/socket.io/servers/socket/v3"
 
 	"github.com/rtkit-go/rtkit"
+	"github.com/rtkit-go/rtkit/adapter"
 	"github.com/rtkit-go/rtkit/rtkittest"
 )
 
@@ -45,6 +46,11 @@ func (l *hubLink) State(context.Context) rtkit.AdapterState {
 	return rtkit.AdapterState{Name: "hub", Healthy: true}
 }
 func (l *hubLink) Close(context.Context) error { return nil }
+
+// Open joins no namespace: the hub carries requests only.
+func (l *hubLink) Open(context.Context, string, rtkit.LocalNamespace) (rtkit.NamespaceAdapter, error) {
+	return adapter.Memory().Open(context.Background(), "", nil)
+}
 
 func (l *hubLink) ServeRequests(fn func([]byte, func([]byte) error)) { l.serve = fn }
 
