@@ -115,10 +115,11 @@ func (ns *nNamespace) selectSockets(rooms, except []string) []*nSocket {
 	return out
 }
 
-// fanOut writes one encoded packet to each socket: one write per
-// connection, the packet encoded once. A packet and its attachments are
-// queued as one group: all or nothing, and nothing of another namespace
-// on the same connection between them.
+// fanOut queues one encoded packet on each socket, the packet encoded
+// once, and leaves the writes to the engine's flusher (Batch.FlushSoon):
+// broadcasts made in a row share one write per connection. A packet and
+// its attachments are queued as one group: all or nothing, and nothing of
+// another namespace on the same connection between them.
 func fanOut(sockets []*nSocket, text []byte, atts [][]byte) {
 	var b engine.Batch
 	for _, s := range sockets {
@@ -128,7 +129,7 @@ func fanOut(sockets []*nSocket, text []byte, atts [][]byte) {
 		}
 		s.wmu.Unlock()
 	}
-	b.Flush()
+	b.FlushSoon()
 }
 
 func (ns *nNamespace) broadcast(rooms, except []string, event string, payload json.RawMessage) {

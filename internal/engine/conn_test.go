@@ -116,6 +116,66 @@ func TestBatchDeliversToEveryConnection(t *testing.T) {
 	b.Flush()
 }
 
+// Batches handed to the flusher (FlushSoon) from several goroutines, mixed
+// with direct sends, reach every connection, websocket and long-polling,
+// each sender's packets in order.
+func TestBatchFlushSoonDeliversInOrder(t *testing.T) {
+	rec := newRecorder(t, false)
+	s := newTestServer(t, rec, engine.Options{})
+	const n, senders, each = 10, 3, 50
+	wss := make([]*websocket.Conn, n)
+	conns := make([]*engine.Conn, 0, n+1)
+	for i := range n {
+		wss[i], _ = s.dialOpen(t)
+		conns = append(conns, rec.nextOpen(t))
+	}
+	sid := s.handshake(t).Sid
+	pc := rec.nextOpen(t)
+	conns = append(conns, pc)
+	var wg sync.WaitGroup
+	for g := range senders {
+		wg.Go(func() {
+			var b engine.Batch
+			for i := range each {
+				msg := []byte(fmt.Sprintf("%d:%d", g, i))
+				if i%5 == 4 {
+					for _, c := range conns {
+						require.NoError(t, c.Send(msg, false))
+					}
+					continue
+				}
+				for _, c := range conns {
+					b.Send(c, msg, false)
+				}
+				b.FlushSoon()
+			}
+		})
+	}
+	check := func(next []int, text string) {
+		var g, i int
+		_, err := fmt.Sscanf(text, "4%d:%d", &g, &i)
+		require.NoError(t, err, text)
+		require.Equal(t, next[g], i, "sender %d out of order", g)
+		next[g]++
+	}
+	for _, ws := range wss {
+		next := make([]int, senders)
+		for range senders * each {
+			check(next, readText(t, ws))
+		}
+	}
+	wg.Wait()
+	next := make([]int, senders)
+	for got := 0; got < senders*each; {
+		status, body := s.poll(t, sid)
+		require.Equal(t, http.StatusOK, status)
+		for _, p := range strings.Split(body, "\x1e") {
+			check(next, p)
+			got++
+		}
+	}
+}
+
 // Connection accessors reflect the handshake request.
 func TestConnAccessors(t *testing.T) {
 	rec := newRecorder(t, false)

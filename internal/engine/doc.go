@@ -21,9 +21,12 @@
 // for data through syscall.RawConn without holding a read buffer (buffers
 // come from a pool for the time of one read). There is no writer goroutine:
 // output is appended to one pooled per-connection buffer and written with
-// one non-blocking write at the end of the reader's batch, by Conn.Send, or
-// by Batch.Flush; only what the socket does not take at once is handed to a
-// short-lived goroutine that drains it with blocking writes. The unsent
+// one non-blocking write at the end of the reader's batch, by Conn.Send, by
+// Batch.Flush, or by the server's flusher after Batch.FlushSoon (one
+// goroutine per server while it has work, so that broadcasts made in a row
+// share one write per recipient); only what the socket does not take at
+// once is handed to a short-lived goroutine that drains it with blocking
+// writes. The unsent
 // output of a connection is bounded by Options.MaxBuffered: a client that
 // does not read is closed with ReasonWriteBufferFull, and the server's
 // memory for it never grows past the bound. The heartbeat is one runtime

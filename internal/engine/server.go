@@ -42,6 +42,8 @@ type Server struct {
 	mu     sync.RWMutex
 	conns  map[string]*Conn
 	closed bool
+
+	flusher flusher // Batch.FlushSoon
 }
 
 // NewServer returns a Server that hands its connections to h. It panics
