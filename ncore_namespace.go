@@ -300,6 +300,12 @@ func (s *nSocket) acker(id int64) func([]any) {
 			s.ns.core.srv.log.Error("rtkit: unencodable acknowledgement", "namespace", s.ns.n.name, "err", err)
 			return
 		}
+		if s.sock != nil && s.sock.box.Waiting() {
+			// More events of this socket are queued: their answers
+			// can share one write.
+			_ = s.conn.ec.SendGroupSoon(text, atts)
+			return
+		}
 		_ = s.write(text, atts)
 	}
 }

@@ -123,6 +123,18 @@ func (f *flusher) add(conns []*Conn) {
 	}
 }
 
+// add1 is add for one connection.
+func (f *flusher) add1(c *Conn) {
+	f.mu.Lock()
+	f.pending = append(f.pending, c)
+	start := !f.running
+	f.running = true
+	f.mu.Unlock()
+	if start {
+		go f.run()
+	}
+}
+
 func (f *flusher) run() {
 	for {
 		f.mu.Lock()

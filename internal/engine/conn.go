@@ -109,15 +109,46 @@ func (c *Conn) SendGroup(text []byte, binaries [][]byte) error {
 	return c.sendLocked(c.enqueueGroupLocked(text, binaries))
 }
 
+// SendGroupSoon queues as SendGroup but leaves the write to the server's
+// flusher (see Batch.FlushSoon), so that what the caller sends next, to
+// this connection or others, can share it. For a caller that knows more
+// output follows at once: the acknowledgement of an event with others
+// queued behind it.
+func (c *Conn) SendGroupSoon(text []byte, binaries [][]byte) error {
+	c.mu.Lock()
+	ok := c.enqueueGroupLocked(text, binaries)
+	schedule := ok && !c.scheduled && !c.reading
+	if schedule {
+		c.scheduled = true
+	}
+	if ok && c.outLen() >= flushAt {
+		c.flushLocked()
+	}
+	closed := c.state != stateOpen
+	c.mu.Unlock()
+	if !ok || closed {
+		c.afterClose()
+	}
+	if !ok {
+		return ErrClosed
+	}
+	if schedule {
+		c.srv.flusher.add1(c)
+	}
+	return nil
+}
+
 // sendLocked finishes a Send whose packets were queued (ok) or refused;
-// it unlocks c.mu.
+// it unlocks c.mu. It writes at once, even when a Batch or the flusher
+// will write too (that write then finds less or nothing to do), unless
+// the connection's reader is delivering a batch and writes at its end.
 func (c *Conn) sendLocked(ok bool) error {
 	if !ok {
 		c.mu.Unlock()
 		c.afterClose()
 		return ErrClosed
 	}
-	if !c.reading && !c.scheduled {
+	if !c.reading {
 		c.flushLocked()
 	}
 	closed := c.state != stateOpen

@@ -176,6 +176,30 @@ func TestBatchFlushSoonDeliversInOrder(t *testing.T) {
 	}
 }
 
+// SendGroupSoon leaves the write to the flusher: the group arrives whole
+// and in order with what is sent directly afterwards, and after the close
+// it is refused.
+func TestSendGroupSoon(t *testing.T) {
+	rec := newRecorder(t, false)
+	s := newTestServer(t, rec, engine.Options{})
+	conn, _ := s.dialOpen(t)
+	c := rec.nextOpen(t)
+	for i := range 20 {
+		require.NoError(t, c.SendGroupSoon([]byte("soon "+strconv.Itoa(i)), [][]byte{{byte(i)}}))
+	}
+	require.NoError(t, c.Send([]byte("now"), false))
+	for i := range 20 {
+		require.Equal(t, "4soon "+strconv.Itoa(i), readText(t, conn))
+		typ, b := readFrame(t, conn)
+		require.Equal(t, websocket.BinaryMessage, typ)
+		require.Equal(t, []byte{byte(i)}, b)
+	}
+	require.Equal(t, "4now", readText(t, conn))
+	c.Close("done")
+	rec.nextClose(t)
+	require.ErrorIs(t, c.SendGroupSoon([]byte("late"), nil), engine.ErrClosed)
+}
+
 // Connection accessors reflect the handshake request.
 func TestConnAccessors(t *testing.T) {
 	rec := newRecorder(t, false)

@@ -78,6 +78,14 @@ func (m *Box[T]) Close() {
 	m.events = nil
 }
 
+// Waiting reports whether events are queued behind the running one: a
+// handler that writes can leave its write to be combined with theirs.
+func (m *Box[T]) Waiting() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.events) > 0
+}
+
 // Idle reports whether no event is waiting or running.
 func (m *Box[T]) Idle() bool {
 	m.mu.Lock()

@@ -68,3 +68,25 @@ func TestBoxClose(t *testing.T) {
 	assert.Empty(t, ran, "the waiting one was dropped")
 	assert.False(t, b.Push(2, 0))
 }
+
+// Waiting tells a running event whether others are queued behind it.
+func TestBoxWaiting(t *testing.T) {
+	var p Pool
+	defer p.Stop()
+	release := make(chan struct{})
+	seen := make(chan bool, 2)
+	var b *Box[int]
+	b = &Box[int]{Pool: &p, Run: func(n int) {
+		if n == 0 {
+			<-release
+		}
+		seen <- b.Waiting()
+	}}
+	assert.False(t, b.Waiting())
+	require.True(t, b.Push(0, 0))
+	require.True(t, b.Push(1, 0))
+	close(release)
+	assert.True(t, <-seen, "event 1 waits behind event 0")
+	assert.False(t, <-seen, "nothing behind event 1")
+	require.Eventually(t, b.Idle, 5*time.Second, time.Millisecond)
+}
