@@ -58,7 +58,7 @@ func EmitWithAcks[In, Out any](ctx context.Context, r Rooms, ev Event[In, Out], 
 	if len(local) == 0 {
 		close(localDone)
 	}
-	emitAcks(local, ev.d.name, b, func(s *Socket, v any, gone bool) {
+	emitAcks(local, ev.d.name, r.ns.wireArg(ev.d.in, ev.d.name, b), func(s *Socket, v any, gone bool) {
 		g.mu.Lock()
 		defer g.mu.Unlock()
 		var out Out
@@ -148,7 +148,7 @@ func (g *ackGather[Out]) add(id string, out Out, verr *Error, gone, local bool) 
 // emitAcks emits event with payload to each socket with an acknowledgement
 // and calls answer once per socket: with the client's first argument, or
 // gone when the socket disconnects before answering.
-func emitAcks(ss []*Socket, event string, payload json.RawMessage, answer func(s *Socket, v any, gone bool)) {
+func emitAcks(ss []*Socket, event string, payload any, answer func(s *Socket, v any, gone bool)) {
 	for _, s := range ss {
 		var once sync.Once
 		stop := context.AfterFunc(s.ctx, func() {
@@ -188,7 +188,7 @@ func serveAcks(ctx context.Context, n *Namespace, req linkRequest, send func(lin
 	var remaining atomic.Int64
 	remaining.Store(int64(c))
 	done := make(chan struct{})
-	emitAcks(ss, req.Event, req.Payload, func(s *Socket, v any, gone bool) {
+	emitAcks(ss, req.Event, n.emitted(req.Event, req.Payload), func(s *Socket, v any, gone bool) {
 		defer func() {
 			if remaining.Add(-1) == 0 {
 				close(done)

@@ -81,6 +81,14 @@ func decodeJSON[T any](ts *typeSchema, raw json.RawMessage) (T, *Error) {
 		var zero T
 		return zero, e
 	}
+	if ts.bin != nil {
+		// Binary values cross servers as base64, as encoding/json
+		// writes a []byte; from here on they are attachments.
+		if e := ts.bin.fromJSON(&v); e != nil {
+			var zero T
+			return zero, e
+		}
+	}
 	return decodePayload[T](ts, v)
 }
 
@@ -107,6 +115,16 @@ func parseJSON(raw json.RawMessage, v *any) *Error {
 // Every failure is a VALIDATION_ERROR the client may see.
 func decodePayload[T any](ts *typeSchema, v any) (T, *Error) {
 	var in T
+	var slots []binSlot
+	if ts.bin != nil {
+		// Attachments sit where the type has Binary values, and only
+		// there (checkShape refuses the others); they are set aside
+		// while the rest is validated.
+		var e *Error
+		if slots, e = ts.bin.take(&v, ts.maxBinary); e != nil {
+			return in, e
+		}
+	}
 	if e := checkShape(v); e != nil {
 		return in, e
 	}
@@ -119,6 +137,7 @@ func decodePayload[T any](ts *typeSchema, v any) (T, *Error) {
 	if ts.empty {
 		return in, nil
 	}
+	restore(slots)
 	// The payload was decoded into map/slice/float64 by the Socket.IO
 	// parser; the type's compiled decoder stores it into In.
 	if err := ts.decode(v, reflect.ValueOf(&in).Elem()); err != nil {
@@ -153,13 +172,21 @@ func encodePayload(ts *typeSchema, v any, validate bool) (json.RawMessage, error
 			return nil, fmt.Errorf("encode %s: %w", ts.goType, err)
 		}
 	}
-	if !validate {
+	if !validate && ts.bin == nil {
 		return b, nil
 	}
 	if generic == nil {
 		if err := json.Unmarshal(b, &generic); err != nil {
 			return nil, fmt.Errorf("re-read %s: %w", ts.goType, err)
 		}
+	}
+	if ts.bin != nil {
+		if e := ts.bin.checkOut(generic, ts.maxBinary); e != nil {
+			return nil, &outboundError{goType: ts.goType.String(), details: e.Details}
+		}
+	}
+	if !validate {
+		return b, nil
 	}
 	if e := ts.validate(generic); e != nil {
 		return nil, &outboundError{goType: ts.goType.String(), details: e.Details}

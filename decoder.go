@@ -43,6 +43,8 @@ func compileDecoder(t reflect.Type, seen map[reflect.Type]*decoder) decoder {
 func buildDecoder(t reflect.Type, seen map[reflect.Type]*decoder) decoder {
 	pt := reflect.PointerTo(t)
 	switch {
+	case t == binaryType:
+		return decodeBinary
 	case t == timeType:
 		return decodeText // time.Time's JSON and text forms are the same RFC 3339
 	case pt.Implements(jsonUnmarshaler):
@@ -264,4 +266,18 @@ func nullOr(v any, t reflect.Type) error {
 
 func mismatch(v any, t reflect.Type) error {
 	return fmt.Errorf("cannot store %T in %s", v, t)
+}
+
+// decodeBinary stores an attachment ([]byte) into a Binary; the bytes are
+// the payload's own, so they are not copied.
+func decodeBinary(v any, dst reflect.Value) error {
+	switch b := v.(type) {
+	case nil:
+		dst.SetZero()
+		return nil
+	case []byte:
+		dst.SetBytes(b)
+		return nil
+	}
+	return mismatch(v, dst.Type())
 }

@@ -196,6 +196,12 @@ func (n *Namespace) dispatch(s *Socket, ev incoming) {
 		}
 		return
 	}
+	if err == nil && ev.ack != nil {
+		if args, ok := n.binaryAnswer(req.Event.desc, data); ok {
+			ev.ack(args) // the answer's Binary values as attachments
+			return
+		}
+	}
 	n.reply(s, ev.ack, req.Event.Name, data, err)
 }
 

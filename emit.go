@@ -96,15 +96,13 @@ func Emit[In, Out any](t Target, ev Event[In, Out], payload In) error {
 	}
 	if s != nil {
 		rooms = []string{s.ID()}
+	} else if ev.d.in.bin != nil && ns.recovery == nil && ns.crossesServers() {
+		return errBinaryAcrossServers(ev.d)
 	}
 	if r := ns.recovery; r != nil && r.emit(rooms, except, ev.d, b) {
 		return nil
 	}
-	if s != nil {
-		return s.raw.emit(ev.d.name, b)
-	}
-	ns.core.broadcast(rooms, except, ev.d.name, b)
-	return nil
+	return ns.sendEvent(rooms, except, s, ev.d, b)
 }
 
 // EmitWithAck sends a server → client event to one socket and waits for
@@ -131,7 +129,7 @@ func EmitWithAck[In, Out any](ctx context.Context, s *Socket, ev Event[In, Out],
 	}
 	answer := make(chan []any, 1)
 	// The context is the timer; an answer after it is dropped.
-	err = s.raw.emitAck([]any{ev.d.name, b}, func(args []any) {
+	err = s.raw.emitAck([]any{ev.d.name, s.ns.wireArg(ev.d.in, ev.d.name, b)}, func(args []any) {
 		select {
 		case answer <- args:
 		default:

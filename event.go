@@ -57,6 +57,7 @@ type eventDesc struct {
 	errors      []Code
 	noOutbound  bool
 	transient   bool // NotReplayable: kept out of the recovery log
+	maxBinary   int  // MaxBinarySize; 0: DefaultMaxBinarySize
 	values      map[any]any
 
 	inType, outType reflect.Type
@@ -112,16 +113,23 @@ func (e Event[In, Out]) Name() string {
 // schemas reflects and compiles the payload and ack schemas once.
 func (d *eventDesc) schemas() error {
 	d.once.Do(func() {
+		limit := d.maxBinary
+		if limit == 0 {
+			limit = DefaultMaxBinarySize
+		}
 		if d.in, d.schemaErr = buildSchema(d.inType); d.schemaErr != nil {
 			d.schemaErr = fmt.Errorf("payload: %w", d.schemaErr)
 			return
 		}
+		d.in.maxBinary = limit
 		if d.outType == noAckType {
 			return
 		}
 		if d.out, d.schemaErr = buildSchema(d.outType); d.schemaErr != nil {
 			d.schemaErr = fmt.Errorf("acknowledgement: %w", d.schemaErr)
+			return
 		}
+		d.out.maxBinary = limit
 	})
 	return d.schemaErr
 }

@@ -56,5 +56,8 @@ func (r Remote) publish(d *eventDesc, payload any) error {
 	if err != nil {
 		return err
 	}
+	if d.in.bin != nil {
+		return errBinaryAcrossServers(d)
+	}
 	return r.pub.Publish(context.Background(), r.ns.name, r.rooms, r.except, d.name, b)
 }

@@ -194,7 +194,7 @@ func (a *recovery) emit(rooms, except []string, d *eventDesc, payload json.RawMe
 	e := LogEntry{Rooms: rooms, Except: except, Event: d.name, Payload: payload, Transient: d.transient}
 	if err := l.Append(ctx, e); err != nil {
 		a.storeFailed("append", err)
-		a.n.core.broadcast(rooms, except, d.name, payload)
+		_ = a.n.sendEvent(rooms, except, nil, d, payload)
 	}
 	return true
 }
@@ -242,7 +242,7 @@ func (a *recovery) deliver(e LogEntry) {
 			except = append(except, sid) // the replay delivers it
 		}
 	}
-	a.n.core.deliver(e.Rooms, except, wireArgs(e))
+	a.n.core.deliver(e.Rooms, except, a.wireArgs(e))
 	if e.Offset != "" {
 		a.head = e.Offset
 		for i := 0; i < len(a.waiters); i++ {
@@ -268,6 +268,13 @@ func wireArgs(e LogEntry) []any {
 	default:
 		return []any{e.Event, e.Payload}
 	}
+}
+
+// wireArgs is wireArgs(e) with the payload's Binary values as attachments.
+func (a *recovery) wireArgs(e LogEntry) []any {
+	args := wireArgs(e)
+	args[1] = a.n.emitted(e.Event, e.Payload)
+	return args
 }
 
 // persist keeps the session of a socket that lost its connection: its

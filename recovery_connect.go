@@ -149,7 +149,7 @@ func (a *recovery) replay(s *Socket, p *pendingRecovery) {
 	last := p.offset
 	err := a.opened.Load().l.Range(ctx, p.offset, a.head, func(e LogEntry) error {
 		if concerns(e, p.filter) {
-			a.write(s, wireArgs(e))
+			a.write(s, a.wireArgs(e))
 			last = e.Offset
 		}
 		return nil

@@ -34,6 +34,10 @@ type typeSchema struct {
 	// fill, when set, turns the nulls of nil slices and maps in an
 	// outgoing value into the empty lists and objects the schema requires.
 	fill filler
+	// bin, when set, is where the type's Binary values sit; maxBinary
+	// bounds their total size in one payload (the event's MaxBinarySize).
+	bin       *binNode
+	maxBinary int
 }
 
 var (
@@ -73,6 +77,7 @@ func buildSchema(t reflect.Type) (ts *typeSchema, err error) {
 		empty:    t == noAckType || (t.Kind() == reflect.Struct && t.NumField() == 0),
 		decode:   compileDecoder(t, map[reflect.Type]*decoder{}),
 		fill:     compileFiller(t),
+		bin:      compileBinPlan(t),
 	}
 	if ts.empty && !t.Implements(jsonMarshaler) && !reflect.PointerTo(t).Implements(jsonMarshaler) {
 		ts.constant = json.RawMessage(`{}`)
@@ -145,6 +150,9 @@ func validateDateTime(v any) error {
 
 // mapType gives schemas to the types invopop gets wrong by default.
 func mapType(t reflect.Type) *jsonschema.Schema {
+	if t == binaryType {
+		return binarySchema()
+	}
 	if t == timeType {
 		return nil // invopop: {"type":"string","format":"date-time"}
 	}

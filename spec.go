@@ -71,6 +71,11 @@ type EventSpec struct {
 	// the argument is missing). A client keeps the last offset it saw to
 	// recover; socket.io-client does that by itself.
 	Offset bool `json:"offset,omitempty"`
+	// MaxBinarySize is set for an event whose payload or acknowledgement
+	// has Binary values (x-rtkit-binary in the schemas: Socket.IO binary
+	// attachments): the largest total size, in bytes, of those of one
+	// payload (MaxBinarySize).
+	MaxBinarySize int `json:"maxBinarySize,omitempty"`
 	// PayloadType and AckType name the Go types, for generators.
 	PayloadType string `json:"payloadType"`
 	AckType     string `json:"ackType,omitempty"`
@@ -152,6 +157,9 @@ func (n *Namespace) spec(recovery bool) NamespaceSpec {
 		}
 		if d.out != nil {
 			es.Ack, es.AckType = d.out.raw, d.outType.String()
+		}
+		if d.in.bin != nil || (d.out != nil && d.out.bin != nil) {
+			es.MaxBinarySize = d.in.maxBinary
 		}
 		es.Annotations = annotations(maps.Values(d.values))
 		if e.incoming {

@@ -67,6 +67,14 @@ func checkTags(f reflect.StructField, prop *jsonschema.Schema) error {
 	if prop == nil {
 		return nil
 	}
+	if isBinaryField(f.Type) {
+		for _, item := range items {
+			if key, _, _ := strings.Cut(item, "="); item != "" && key != "nullable" && !slices.Contains(anyKeys, key) {
+				return fmt.Errorf("jsonschema tag %q: a Binary field takes no constraint but its size, set for the whole payload with rtkit.MaxBinarySize", item)
+			}
+		}
+		return nil
+	}
 	typ, elem := schemaType(prop), ""
 	if typ == "array" && prop.Items != nil {
 		elem = schemaType(prop.Items)

@@ -84,6 +84,9 @@ type asyncMessage struct {
 	Payload     ref    `json:"payload"`
 	// Offset describes the trailing offset argument of a logged event.
 	Offset *trailingArg `json:"x-rtkit-offset,omitempty"`
+	// MaxBinarySize bounds the total size of the binary attachments
+	// (x-rtkit-binary values) of one payload or acknowledgement.
+	MaxBinarySize int `json:"x-rtkit-max-binary-size,omitempty"`
 }
 
 // trailingArg is a Socket.IO argument that follows the payload.
@@ -171,6 +174,10 @@ func AsyncAPI(sp rtkit.Spec, info Info) ([]byte, error) {
 				msg.Offset = offsetArg
 				msg.Description = "A second argument follows the payload: the event's offset in the delivery log (x-rtkit-offset)."
 			}
+			if ev.MaxBinarySize > 0 && hasBinary(ev.Payload) {
+				msg.MaxBinarySize = ev.MaxBinarySize
+				msg.Description = strings.TrimSpace(msg.Description + " " + binaryNote(ev.MaxBinarySize))
+			}
 			op := asyncOperation{
 				Action: "receive", Channel: chRef, Title: ev.Name, Summary: ev.Summary, Description: desc,
 				Messages: []ref{addMessage(key, msg)},
@@ -196,6 +203,10 @@ func AsyncAPI(sp rtkit.Spec, info Info) ([]byte, error) {
 					reply.Description = "The acknowledgement envelope: {\"success\": true, \"data\": …} or {\"success\": false, \"error\": …}."
 				} else {
 					reply.Description = "The client calls back with the acknowledgement data itself."
+				}
+				if ev.MaxBinarySize > 0 && hasBinary(ev.Ack) {
+					reply.MaxBinarySize = ev.MaxBinarySize
+					reply.Description += " " + binaryNote(ev.MaxBinarySize)
 				}
 				ackKey := unique(msgIDs, key+".ack")
 				op.Reply = &asyncReply{Channel: chRef, Messages: []ref{addMessage(ackKey, reply)}}

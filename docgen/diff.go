@@ -1,8 +1,10 @@
 package docgen
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/rtkit-go/rtkit"
 )
@@ -222,9 +224,38 @@ func diffNamespace(ons, nns rtkit.NamespaceSpec) []Change {
 		case nev.Ack != nil:
 			out = append(out, diffSchema(base, "ack", oev.Ack, nev.Ack, !clientWrites)...)
 		}
+		out = append(out, diffBinaryLimit(base, oev, nev)...)
 	}
 	return out
 }
+
+// diffBinaryLimit compares the events' MaxBinarySize: a lower limit on
+// attachments the client sends breaks; a higher one on attachments it
+// receives is a warning.
+func diffBinaryLimit(base Change, oev, nev rtkit.EventSpec) []Change {
+	o, n := oev.MaxBinarySize, nev.MaxBinarySize
+	if o == 0 || n == 0 || o == n {
+		return nil // no binary values before or after: the fields say so
+	}
+	writes, reads := oev.Payload, oev.Ack
+	if oev.Direction == rtkit.ServerToClient {
+		writes, reads = oev.Ack, oev.Payload
+	}
+	base.Part = "binary attachments"
+	base.Keyword, base.Old, base.New = "maxBinarySize", strconv.Itoa(o), strconv.Itoa(n)
+	switch {
+	case n < o && hasBinary(writes):
+		base.Kind = ConstraintTightened
+	case n > o && hasBinary(reads):
+		base.Kind = ConstraintLoosened
+	default:
+		return nil
+	}
+	return []Change{base}
+}
+
+// hasBinary reports whether a schema document has Binary values.
+func hasBinary(raw []byte) bool { return bytes.Contains(raw, []byte(`"x-rtkit-binary":true`)) }
 
 // vanished classifies an event missing from the new namespace in its old
 // direction: it flows the other way now, it was renamed, or it is gone.

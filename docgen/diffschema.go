@@ -335,6 +335,9 @@ func shapeDepth(r *resolver, s *schema, depth int) string {
 	if s == nil || s.Bool != nil || depth > 8 {
 		return "any"
 	}
+	if s.Binary {
+		return "binary" // an attachment: neither a string nor anything else
+	}
 	if len(s.Types) == 0 {
 		if len(s.Properties) > 0 {
 			return "object"

@@ -57,6 +57,8 @@ func (g *exampler) value(s *schema, name string) any {
 		return g.object(s)
 	case s.has("array"):
 		return g.array(s, name)
+	case s.Binary:
+		return "AAECAw==" // the JSON form of bytes 0, 1, 2, 3: base64
 	case s.has("string"):
 		return exampleString(s, name)
 	case s.has("integer"):

@@ -93,6 +93,12 @@ func typeLabel(r *resolver, s *schema, def string) string {
 	if len(s.Const) > 0 {
 		return "const " + string(s.Const)
 	}
+	if s.Binary {
+		if s.has("null") {
+			return "binary | null"
+		}
+		return "binary"
+	}
 	var alts []*schema
 	switch {
 	case len(s.OneOf) > 0:
@@ -143,7 +149,10 @@ func constraints(s *schema) string {
 	}
 	var out []string
 	add := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
-	if s.Format != "" {
+	switch {
+	case s.Binary:
+		add("a Socket.IO binary attachment (base64 in JSON)")
+	case s.Format != "":
 		add("format `%s`", s.Format)
 	}
 	if len(s.Enum) > 0 {
@@ -205,4 +214,11 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// binaryNote explains the binary values of an event for people.
+func binaryNote(limit int) string {
+	return fmt.Sprintf("Values of type binary (x-rtkit-binary) travel as Socket.IO binary attachments: "+
+		"send an ArrayBuffer or a typed array (a Buffer in Node); the client receives a Buffer in Node "+
+		"and an ArrayBuffer in browsers. At most %d bytes of attachments in one payload.", limit)
 }

@@ -185,6 +185,9 @@ func writeEvent(b *strings.Builder, ev rtkit.EventSpec) error {
 			return fmt.Errorf("acknowledgement: %w", err)
 		}
 	}
+	if ev.MaxBinarySize > 0 {
+		fmt.Fprintf(b, "**Binary:** %s\n\n", binaryNote(ev.MaxBinarySize))
+	}
 	if ev.Offset {
 		b.WriteString("**Offset:** a second argument follows the payload: the event's offset in the delivery log (a string), for connection state recovery. socket.io-client keeps the last one by itself; a listener may take it as `(payload, offset)`.\n\n")
 	}

@@ -26,6 +26,9 @@ type schema struct {
 	Const       json.RawMessage    `json:"const"`
 	Default     json.RawMessage    `json:"default"`
 	Examples    []json.RawMessage  `json:"examples"`
+	// Binary marks an rtkit.Binary value: a Socket.IO binary attachment
+	// on the wire, a base64 string in JSON.
+	Binary bool `json:"x-rtkit-binary"`
 
 	MinLength        *int         `json:"minLength"`
 	MaxLength        *int         `json:"maxLength"`

@@ -14,6 +14,11 @@ import (
 
 const tsRefPrefix = "#/ts/"
 
+// tsBinary is the TypeScript type of an rtkit.Binary value. It needs no
+// library beyond ES2017's (no DOM, no @types/node), so the same module
+// compiles for Node and for browsers.
+const tsBinary = "ArrayBuffer | Uint8Array"
+
 // tsBuiltins are the names the generated modules declare themselves; a
 // payload type with one of these names gets a numbered one.
 var tsBuiltins = []string{"ErrorCode", "ErrorDetail", "RtkitError", "AckEnvelope", "ErrorEvent",
@@ -188,6 +193,14 @@ func tsType(s *schema, indent string) string {
 	}
 	if name, ok := strings.CutPrefix(s.Ref, tsRefPrefix); ok {
 		return name
+	}
+	if s.Binary {
+		// What socket.io-client delivers (Buffer, a Uint8Array, in Node;
+		// ArrayBuffer in browsers) and what it sends as an attachment.
+		if s.has("null") {
+			return tsBinary + " | null"
+		}
+		return tsBinary
 	}
 	if len(s.Const) > 0 {
 		return compactJSON(s.Const)

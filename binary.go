@@ -1,0 +1,167 @@
+package rtkit
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+
+	"github.com/invopop/jsonschema"
+	"github.com/rtkit-go/rtkit/internal/sioproto"
+)
+
+// Binary is binary data in a typed payload: a field of type Binary (or
+// *Binary, []Binary, map[string]Binary) travels as a Socket.IO binary
+// attachment, in both directions, instead of as JSON. The official client
+// delivers it as a Buffer in Node.js and as an ArrayBuffer in browsers, and
+// sends any ArrayBuffer or typed array (Buffer, Uint8Array); the generated
+// TypeScript types it as ArrayBuffer | Uint8Array, which fits both.
+//
+// A plain []byte keeps its encoding/json meaning, a base64 string, so
+// that contracts written before Binary existed do not change. Outside
+// Socket.IO — the JSON Schema's JSON form, REST answers made with
+// encoding/json, the delivery log, server-to-server events — a Binary is
+// what encoding/json makes of a []byte: a base64 string.
+//
+// The attachments of one payload are bounded in total size by
+// MaxBinarySize (DefaultMaxBinarySize by default) and in number by
+// MaxBinaryValues; an incoming payload beyond either, or a JSON value where
+// a Binary is expected, or an attachment where JSON is expected, is a
+// VALIDATION_ERROR.
+type Binary []byte
+
+// DefaultMaxBinarySize bounds the total size of the binary attachments of
+// one payload, unless the event says otherwise with MaxBinarySize.
+const DefaultMaxBinarySize = 1 << 20
+
+// MaxBinaryValues bounds the number of Binary values in one payload: the
+// number of attachments rtkit's core accepts in one packet (a client
+// announcing more loses its connection, as for any malformed packet).
+const MaxBinaryValues = sioproto.MaxAttachments
+
+// MaxBinarySize sets the largest total size, in bytes, of the Binary
+// values of one payload of the event, in both directions (default
+// DefaultMaxBinarySize). An incoming payload beyond it is a
+// VALIDATION_ERROR; an outgoing one is refused, like any payload that
+// breaks its contract. Each attachment is also bounded by the server's
+// WithMaxPayload, which closes the connection of a client that sends a
+// larger message. MaxBinarySize panics if n is not positive.
+func MaxBinarySize(n int) EventOption {
+	if n <= 0 {
+		panic(fmt.Sprintf("rtkit: MaxBinarySize(%d): the limit must be positive", n))
+	}
+	return eventOptionFunc(func(d *eventDesc) { d.maxBinary = n })
+}
+
+var binaryType = reflect.TypeFor[Binary]()
+
+// binaryMarker is the schema keyword that marks a Binary value; the docs
+// generators read it.
+const binaryMarker = "x-rtkit-binary"
+
+// binarySchema is the schema of a Binary value: a string of octets in
+// AsyncAPI's and OpenAPI's terms (format binary), marked with
+// x-rtkit-binary so that generators know it is an attachment.
+func binarySchema() *jsonschema.Schema {
+	return &jsonschema.Schema{
+		Type:             "string",
+		Format:           "binary",
+		ContentMediaType: "application/octet-stream",
+		Extras:           map[string]any{binaryMarker: true},
+	}
+}
+
+// isBinaryField reports whether t is Binary, or holds Binary values
+// directly (through pointers, slices, arrays and maps).
+func isBinaryField(t reflect.Type) bool {
+	for {
+		if t == binaryType {
+			return true
+		}
+		switch t.Kind() {
+		case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
+			t = t.Elem()
+		default:
+			return false
+		}
+	}
+}
+
+// wireArg returns an encoded payload of ts as the client receives it:
+// itself, or, when ts has Binary values, its JSON form with an attachment
+// ([]byte) at each of them. An entry that cannot be converted (a delivery
+// log or another server that sent broken base64) is logged and sent as it
+// is.
+func (n *Namespace) wireArg(ts *typeSchema, event string, payload json.RawMessage) any {
+	if ts == nil || ts.bin == nil || len(payload) == 0 {
+		return payload
+	}
+	v, err := ts.bin.attach(payload)
+	if err != nil {
+		if n.srv != nil {
+			n.srv.log.Error("rtkit: binary payload not convertible to attachments; sent as JSON",
+				"namespace", n.name, "event", event, "err", err)
+		}
+		return payload
+	}
+	return v
+}
+
+// emitted returns the wire form of a payload of event, a server → client
+// event declared on n (the payload as it is for an undeclared one).
+func (n *Namespace) emitted(event string, payload json.RawMessage) any {
+	if d := n.emits[event]; d != nil {
+		return n.wireArg(d.in, event, payload)
+	}
+	return payload
+}
+
+// sendEvent sends an encoded emit of d to a socket (s) or to the sockets
+// rooms and except select, outside the delivery log. A payload with Binary
+// values is delivered with attachments to this server's sockets only: the
+// cluster adapters carry JSON, so Emit refuses such a broadcast behind one
+// (errBinaryAcrossServers) unless a shared delivery log carries it.
+func (n *Namespace) sendEvent(rooms, except []string, s *Socket, d *eventDesc, b json.RawMessage) error {
+	if d.in.bin == nil {
+		if s != nil {
+			return s.raw.emit(d.name, b)
+		}
+		n.core.broadcast(rooms, except, d.name, b)
+		return nil
+	}
+	args := []any{d.name, n.wireArg(d.in, d.name, b)}
+	if s != nil {
+		if s.ctx.Err() != nil {
+			return ErrDisconnected
+		}
+		s.raw.send(args)
+		return nil
+	}
+	if n.crossesServers() {
+		n.srv.log.Warn("rtkit: binary payload delivered to this server's sockets only",
+			"namespace", n.name, "event", d.name)
+	}
+	n.core.deliver(rooms, except, args)
+	return nil
+}
+
+// crossesServers reports whether broadcasts on n reach other servers
+// through a cluster adapter.
+func (n *Namespace) crossesServers() bool {
+	return n.srv != nil && isCluster(n.srv.cfg.adapter)
+}
+
+// errBinaryAcrossServers refuses a broadcast with Binary values that would
+// reach other servers through the adapter, which carries JSON only.
+func errBinaryAcrossServers(d *eventDesc) error {
+	return fmt.Errorf("rtkit: Emit: event %s carries Binary values, which cannot reach other servers' sockets "+
+		"through the adapter: emit to a *Socket, or turn recovery on with a shared delivery log", d.name)
+}
+
+// binaryAnswer returns the acknowledgement arguments of a handler's
+// encoded answer data when d's acknowledgement has Binary values.
+func (n *Namespace) binaryAnswer(d *eventDesc, data json.RawMessage) ([]any, bool) {
+	if d == nil || d.out == nil || d.out.bin == nil || data == nil {
+		return nil, false
+	}
+	return []any{map[string]any{"success": true, "data": n.wireArg(d.out, d.name, data)}}, true
+}
