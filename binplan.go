@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
+	"strings"
 )
 
 // binNode is where the Binary values of one Go type sit in its JSON form
@@ -14,9 +15,15 @@ import (
 // registration, so that each message walks only the paths that can hold
 // binary data. A nil *binNode means "no Binary below".
 type binNode struct {
-	leaf   bool                // a Binary value
-	fields map[string]*binNode // struct: JSON name → the fields that hold Binary values
-	elem   *binNode            // slice, array or map: every element
+	leaf   bool       // a Binary value
+	fields []binField // struct: the fields that hold Binary values, in Go order
+	elem   *binNode   // slice, array or map: every element
+}
+
+// binField is a struct field that holds Binary values.
+type binField struct {
+	name string // as in JSON
+	node *binNode
 }
 
 // compileBinPlan returns the plan of t, or nil when no value of t holds a
@@ -41,10 +48,10 @@ func buildBinNode(t reflect.Type, seen map[reflect.Type]*binNode) *binNode {
 	case t == binaryType:
 		n.leaf = true
 	case t.Kind() == reflect.Struct:
-		n.fields = map[string]*binNode{}
+		n.fields = []binField{} // not nil: a struct, even if its Binary fields are all behind cycles
 		for _, f := range jsonFields(t) {
 			if c := buildBinNode(f.field.Type, seen); c != nil {
-				n.fields[f.name] = c
+				n.fields = append(n.fields, binField{f.name, c})
 			}
 		}
 	default: // slice, array, map
@@ -104,9 +111,9 @@ func (n *binNode) visit(v any, depth int, path func() string, fn binVisit) *Erro
 	switch x := v.(type) {
 	case map[string]any:
 		if n.fields != nil {
-			for name, c := range n.fields {
-				if e, ok := x[name]; ok {
-					if err := child(c, e, func(r any) { x[name] = r }, subPath(path, name)); err != nil {
+			for _, f := range n.fields {
+				if e, ok := x[f.name]; ok {
+					if err := child(f.node, e, func(r any) { x[f.name] = r }, subPath(path, f.name)); err != nil {
 						return err
 					}
 				}
@@ -221,11 +228,11 @@ func (n *binNode) checkOut(v any, limit int) *Error {
 	add := func(e any, path string) *Error {
 		s, _ := e.(string)
 		count++
-		total += base64.StdEncoding.DecodedLen(len(s))
+		total += base64.StdEncoding.DecodedLen(len(s)) - (len(s) - len(strings.TrimRight(s, "=")))
 		switch {
 		case count > MaxBinaryValues:
 			return validationError(path, fmt.Sprintf("more than %d binary values in one payload", MaxBinaryValues))
-		case total > limit+2: // DecodedLen counts padding as data
+		case total > limit:
 			return binaryTooLarge(path, limit)
 		}
 		return nil

@@ -123,8 +123,8 @@ Pointers into the payload (at most 20):
 
 RATE_LIMITED carries retryAfterMs next to code and message when the
 [Error] sets RetryAfter. A payload sent as more than one argument, nested
-deeper than 32 levels or carrying binary attachments is a VALIDATION_ERROR
-too. An event no handler is registered for is answered with UNKNOWN_EVENT
+deeper than 32 levels or carrying binary attachments where its type has no
+[Binary] is a VALIDATION_ERROR too. An event no handler is registered for is answered with UNKNOWN_EVENT
 (after event middleware has run), never silently dropped; reserved names
 can never be handled. Events that arrive while the server shuts down are
 answered with UNAVAILABLE.
@@ -269,10 +269,54 @@ validated against the event's types, as for clients. An adapter takes part
 by implementing [ServerLink]; with the in-memory one, they see this server
 only.
 
+# Binary payloads
+
+A field of type [Binary] (or *Binary, []Binary, map[string]Binary, or a
+payload that is a Binary) travels as a Socket.IO binary attachment, in both
+directions: client → server payloads and acknowledgements, emits,
+broadcasts, EmitWithAck answers. socket.io-client sends an ArrayBuffer or
+any typed array (a Buffer in Node), and delivers a Buffer in Node and an
+ArrayBuffer in browsers; the generated TypeScript types a Binary as
+ArrayBuffer | Uint8Array, which fits both. A plain []byte keeps its
+encoding/json meaning, a base64 string.
+
+	type Avatar struct {
+		UserID string       `json:"userId" jsonschema:"format=uuid"`
+		Type   string       `json:"type" jsonschema:"enum=image/png,enum=image/jpeg"`
+		Image  rtkit.Binary `json:"image"`
+	}
+	var SetAvatar = rtkit.NewEvent[Avatar, rtkit.NoAck]("avatar:set", rtkit.MaxBinarySize(256<<10))
+
+Incoming attachments are checked before the JSON Schema sees the rest:
+each must sit where the type has a Binary (a string there, or an
+attachment anywhere else, is a VALIDATION_ERROR naming the field), at most
+[MaxBinaryValues] of them, at most [MaxBinarySize] bytes in total
+([DefaultMaxBinarySize], 1 MiB, unless the event says otherwise) — counted
+at each placeholder, so one attachment referenced twice counts twice. What
+breaks the Socket.IO protocol itself (a placeholder that numbers no
+attachment, more than 10 attachments announced, one message beyond
+[WithMaxPayload]) closes that connection, as the reference server does.
+Outgoing values are held to the same limits; a value beyond them is
+refused like any value that breaks its contract.
+
+The schemas mark a Binary as {"type": "string", "format": "binary",
+"contentMediaType": "application/octet-stream", "x-rtkit-binary": true}, and
+EventSpec.MaxBinarySize carries the limit (x-rtkit-max-binary-size on the
+AsyncAPI messages). Everywhere rtkit handles JSON rather than Socket.IO
+packets — the delivery log, server-to-server events ([HandleServer]),
+[Event.ValidatePayload] — a Binary is what encoding/json makes of a []byte,
+a base64 string: recovery replays a missed binary emit with its
+attachments, from its JSON form in the log (a third larger than the
+bytes). Cluster adapters carry broadcasts as JSON, so a broadcast with
+Binary values is refused behind one unless recovery's shared delivery log
+carries it (package redislog), and a [Publisher] refuses them: emit to a
+*Socket, or keep the bytes behind a URL.
+
 # Untyped events
 
 Typed events refuse, on purpose, what Socket.IO itself allows: several
-arguments, binary attachments, acknowledgements with any arguments. Clients
+arguments, binary attachments outside [Binary] fields, acknowledgements
+with any arguments. Clients
 being migrated, and checks of the protocol itself, need them: [HandleRaw]
 handles an event untyped (event middleware still runs first), [EmitRaw] and
 [EmitRawWithAck] send one. Their arguments are what encoding/json makes of

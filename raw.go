@@ -9,7 +9,7 @@ import (
 
 // The untyped escape hatch: events as Socket.IO carries them, for what
 // typed events deliberately refuse — several arguments, binary
-// attachments, acknowledgements with any arguments. It serves clients
+// attachments outside Binary fields, acknowledgements with any arguments. It serves clients
 // being migrated to typed events and checks of the protocol itself. Raw
 // events have no schema, no validation, no envelope and no place in Spec;
 // they are never logged for recovery. Typed events keep all their rules.

@@ -105,8 +105,11 @@ func Send[In, Out any](c *Client, ev rtkit.Event[In, Out], in In) error {
 	return c.Raw().Emit(ev.Name(), in)
 }
 
+// roundTrip decodes v, as the Go client delivers it, into into. Binary
+// attachments become []byte first, which encoding/json carries as base64
+// into an rtkit.Binary (or []byte) field.
 func roundTrip(v any, into any) error {
-	b, err := json.Marshal(v)
+	b, err := json.Marshal(plainValue(v))
 	if err != nil {
 		return err
 	}
@@ -191,4 +194,22 @@ func Answer[In, Out any](c *Client, ev rtkit.Event[In, Out], fn func(In) Out) *I
 // without acknowledgement fails.
 func ListenErrors(c *Client) *Inbox[WireError] {
 	return listen[WireError](c, "error", nil)
+}
+
+// plainValue turns the Go client's binary values into []byte, in place, at
+// any depth of []any and map[string]any.
+func plainValue(v any) any {
+	switch x := v.(type) {
+	case types.BufferInterface:
+		return x.Bytes()
+	case []any:
+		for i, e := range x {
+			x[i] = plainValue(e)
+		}
+	case map[string]any:
+		for k, e := range x {
+			x[k] = plainValue(e)
+		}
+	}
+	return v
 }
