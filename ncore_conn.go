@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 	"sync"
 	"time"
@@ -17,11 +16,11 @@ import (
 // one per namespace, and the binary packet whose attachments are arriving.
 // message runs on the connection's reader only.
 type nConn struct {
-	core  *nCore
-	ec    *engine.Conn
-	timer *time.Timer // the connect timeout
+	core *nCore
+	ec   *engine.Conn
 
 	mu      sync.Mutex
+	timer   *time.Timer         // the connect timeout, until a namespace is joined
 	sockets map[string]*nSocket // namespace →
 	joined  bool                // a namespace was joined once
 
@@ -76,7 +75,7 @@ func (nc *nConn) message(data []byte, binary bool) error {
 // packet handles one complete packet.
 func (nc *nConn) packet(p sioproto.Packet, atts [][]byte) error {
 	if p.Type == sioproto.Connect {
-		return nc.connect(p)
+		return nc.core.onWorker(func() error { return nc.connect(p) })
 	}
 	nc.mu.Lock()
 	s := nc.sockets[p.Namespace]
@@ -189,6 +188,10 @@ func (nc *nConn) connect(p sioproto.Packet) error {
 	nc.mu.Lock()
 	nc.sockets[p.Namespace] = s
 	nc.joined = true
+	if nc.timer != nil { // the connect timeout is over: let it go
+		nc.timer.Stop()
+		nc.timer = nil
+	}
 	nc.mu.Unlock()
 	if !ns.register(s) {
 		nc.mu.Lock()
@@ -227,14 +230,13 @@ func (nc *nConn) refuse(nsp string, e *Error) {
 func (nc *nConn) handshake(auth map[string]any) *Handshake {
 	h := &Handshake{
 		Auth:       auth,
-		Header:     nc.ec.Header().Clone(),
-		Query:      maps.Clone(nc.ec.Query()),
+		Header:     nc.ec.Header(), // the connection's, shared: read-only
+		Query:      nc.ec.Query(),  // parsed for this socket
 		RemoteAddr: nc.ec.RemoteAddr(),
 		Time:       time.Now(),
 	}
 	if h.Header == nil {
 		h.Header = http.Header{}
 	}
-	h.cookies = (&http.Request{Header: h.Header}).Cookies()
 	return h
 }

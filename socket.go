@@ -35,7 +35,7 @@ type Handshake struct {
 	// Auth is the client's handshake auth object (io(url, {auth: {…}})).
 	Auth map[string]any
 	// Header holds the HTTP headers of the request that opened the
-	// connection.
+	// connection; the sockets of one connection share it.
 	Header http.Header
 	// Query holds the URL query of that request.
 	Query url.Values
@@ -44,18 +44,15 @@ type Handshake struct {
 	RemoteAddr string
 	// Time is when the handshake happened.
 	Time time.Time
-
-	cookies []*http.Cookie
 }
 
 // Cookie returns the value of the named cookie sent with the handshake.
 func (h *Handshake) Cookie(name string) (string, bool) {
-	for _, c := range h.cookies {
-		if c.Name == name {
-			return c.Value, true
-		}
+	c, err := (&http.Request{Header: h.Header}).Cookie(name)
+	if err != nil {
+		return "", false
 	}
-	return "", false
+	return c.Value, true
 }
 
 // ID returns the socket id. It is the same after a recovered reconnection.

@@ -279,7 +279,6 @@ func newHandshake(raw *socket.Socket) *Handshake {
 		if r := hc.Request(); r != nil {
 			h.Header = r.Header.Clone()
 			h.Query = r.URL.Query()
-			h.cookies = r.Cookies()
 			if h.RemoteAddr == "" {
 				h.RemoteAddr = r.RemoteAddr
 			}

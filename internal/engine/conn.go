@@ -12,12 +12,12 @@ import (
 
 // Conn is one Engine.IO session. Its methods are safe for concurrent use.
 type Conn struct {
-	srv    *Server
-	id     string
-	header http.Header
-	query  url.Values
-	remote string
-	value  atomic.Pointer[any]
+	srv      *Server
+	id       string
+	header   http.Header
+	rawQuery string // parsed by Query: an idle connection keeps no map for it
+	remote   string
+	value    atomic.Pointer[any]
 
 	// rmu is held by whoever delivers packets to the Handler (a websocket
 	// reader, a long-polling POST, the handshake's OnOpen, the OnClose
@@ -73,8 +73,11 @@ func (c *Conn) RemoteAddr() string { return c.remote }
 // Header returns the handshake request's headers; do not modify them.
 func (c *Conn) Header() http.Header { return c.header }
 
-// Query returns the handshake request's query; do not modify it.
-func (c *Conn) Query() url.Values { return c.query }
+// Query returns the handshake request's query, parsed anew by each call.
+func (c *Conn) Query() url.Values {
+	q, _ := url.ParseQuery(c.rawQuery)
+	return q
+}
 
 // SetValue stores the upper layer's per-connection state.
 func (c *Conn) SetValue(v any) { c.value.Store(&v) }

@@ -171,7 +171,7 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, q url.Values,
 			return
 		}
 	}
-	c := &Conn{srv: s, id: newSid(), header: r.Header, query: q, remote: r.RemoteAddr, transport: transport}
+	c := &Conn{srv: s, id: newSid(), header: r.Header, rawQuery: r.URL.RawQuery, remote: r.RemoteAddr, transport: transport}
 	if transport == TransportPolling {
 		c.poll.wake = make(chan struct{}, 1)
 		if !s.register(c) {
