@@ -187,6 +187,17 @@ func encodePacket(dst []byte, typ byte, nsp string, id int64, args []any) ([]byt
 			}
 		}
 	}
+	if typ == sioproto.Ack && len(args) == 1 {
+		// rtkit's acknowledgement envelope, encoded already.
+		if payload, ok := args[0].(json.RawMessage); ok && json.Valid(payload) {
+			if dst == nil {
+				dst = make([]byte, 0, len(nsp)+len(payload)+24)
+			}
+			dst = sioproto.Append(dst, sioproto.Ack, nsp, id, 0, nil)
+			dst = append(append(append(dst, '['), payload...), ']')
+			return dst, nil, nil
+		}
+	}
 	var atts [][]byte
 	var v any = args
 	if sioproto.HasBinary(v) {
