@@ -99,3 +99,33 @@ func (p *countingPublisher) Publish(context.Context, string, []string, []string,
 	p.n++
 	return errors.New("unused")
 }
+
+// TestBinaryGoClient: the Go test kit (package client underneath) sends
+// Binary values as attachments and decodes those it receives, in payloads
+// and acknowledgements, both ways.
+func TestBinaryGoClient(t *testing.T) {
+	ns := filesNamespace()
+	ts := startWithNamespace(t, ns)
+	c := ts.Dial(t, "/files")
+
+	thumb := rtkit.Binary("t")
+	out, err := rtkittest.Call(ctx5(t), c, fileUpload, FileUpload{Name: "go", Data: rtkit.Binary{1, 2, 3}, Thumb: &thumb})
+	require.Nil(t, err)
+	assert.Equal(t, FileStored{Name: "go", Size: 3, Echo: rtkit.Binary{3, 2, 1}}, out)
+
+	_, err = rtkittest.Call(ctx5(t), c, fileUpload, FileUpload{Name: "big", Data: make(rtkit.Binary, binaryLimit+1)})
+	require.NotNil(t, err)
+	assert.Equal(t, rtkit.CodeValidation, err.Code)
+	assert.Equal(t, []rtkit.ErrorDetail{{Path: "/data", Message: "binary data larger than 64 bytes in total"}}, err.Details)
+
+	shared := rtkittest.Listen(c, fileShared)
+	require.NoError(t, rtkittest.Send(c, fileShare, FileUpload{Name: "s", Data: rtkit.Binary("shared"), Parts: []rtkit.Binary{{9}}}))
+	got, gerr := shared.Next(ctx5(t))
+	require.NoError(t, gerr)
+	assert.Equal(t, FileUpload{Name: "s", Data: rtkit.Binary("shared"), Parts: []rtkit.Binary{{9}}}, got)
+
+	rtkittest.Answer(c, fileRequest, func(in FileAsk) FileBody { return FileBody{Data: rtkit.Binary("body of " + in.Name)} })
+	answer, err := rtkittest.Call(ctx5(t), c, fileAsk, FileAsk{Name: "n"})
+	require.Nil(t, err)
+	assert.Equal(t, "body of n", answer.Text)
+}

@@ -46,6 +46,45 @@ func (e Event[In, Out]) check(data []byte, ack bool) *Error {
 	return ts.validateJSON(data)
 }
 
+// WirePayload returns data, the JSON of a payload of the event (as
+// encoding/json writes it, a Binary as base64), as a Socket.IO client
+// passes it to emit: data itself (a json.RawMessage) when the payload type
+// has no Binary values, otherwise the parsed JSON with a []byte — sent as
+// a binary attachment — at each Binary value. Go clients call it before
+// emitting; it panics like ValidatePayload on a type without JSON Schema.
+//
+// It is safe for concurrent use.
+func (e Event[In, Out]) WirePayload(data []byte) (any, error) {
+	return e.wire(data, false)
+}
+
+// WireAck is WirePayload for the acknowledgement data a client answers a
+// server → client event with.
+func (e Event[In, Out]) WireAck(data []byte) (any, error) {
+	return e.wire(data, true)
+}
+
+func (e Event[In, Out]) wire(data []byte, ack bool) (any, error) {
+	if e.d == nil {
+		panic("rtkit: Wire on the zero Event")
+	}
+	if err := e.d.schemas(); err != nil {
+		panic(fmt.Sprintf("rtkit: event %s: %v", e.d.name, err))
+	}
+	ts := e.d.in
+	if ack {
+		ts = e.d.out
+	}
+	if ts == nil || ts.bin == nil || len(data) == 0 {
+		return json.RawMessage(data), nil
+	}
+	v, err := ts.bin.attach(data)
+	if err != nil {
+		return nil, fmt.Errorf("rtkit: event %s: %w", e.d.name, err)
+	}
+	return v, nil
+}
+
 // validateJSON decodes data as the Socket.IO parser would and validates it.
 func (ts *typeSchema) validateJSON(data []byte) *Error {
 	var v any

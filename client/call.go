@@ -35,7 +35,11 @@ func Call[In, Out any](ctx context.Context, c *Client, ev rtkit.Event[In, Out], 
 	if err != nil {
 		return out, err
 	}
-	data, err := c.call(ctx, ev.Name(), payload)
+	arg, err := ev.WirePayload(payload)
+	if err != nil {
+		return out, rtkit.Errorf(rtkit.CodeValidation, "client: %s: %v", ev.Name(), err)
+	}
+	data, err := c.call(ctx, ev.Name(), arg)
 	if err != nil {
 		return out, err
 	}
@@ -61,10 +65,14 @@ func Emit[In, Out any](c *Client, ev rtkit.Event[In, Out], in In) error {
 	if err != nil {
 		return err
 	}
+	arg, err := ev.WirePayload(payload)
+	if err != nil {
+		return rtkit.Errorf(rtkit.CodeValidation, "client: %s: %v", ev.Name(), err)
+	}
 	if err := c.Err(); err != nil {
 		return err
 	}
-	return c.raw.Emit(ev.Name(), payload)
+	return c.raw.Emit(ev.Name(), arg)
 }
 
 // encode marshals a payload and, with outgoing validation, checks it.
@@ -91,11 +99,15 @@ func contractError(event, what string, e *rtkit.Error) *rtkit.Error {
 // acknowledgement's data as JSON, without schemas: for tools that know the
 // contract only from a spec (the rtkit command). Errors are Call's.
 func (c *Client) CallJSON(ctx context.Context, event string, payload json.RawMessage) (json.RawMessage, error) {
+	if payload == nil {
+		return c.call(ctx, event, nil)
+	}
 	return c.call(ctx, event, payload)
 }
 
-// call emits and waits for the envelope.
-func (c *Client) call(ctx context.Context, event string, payload json.RawMessage) (json.RawMessage, error) {
+// call emits and waits for the envelope. payload is what WirePayload
+// returns, or nil for none.
+func (c *Client) call(ctx context.Context, event string, payload any) (json.RawMessage, error) {
 	if err := c.waitUp(ctx); err != nil {
 		return nil, err
 	}

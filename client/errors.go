@@ -81,7 +81,7 @@ func decodeAck(args []any) (json.RawMessage, error) {
 	if len(args) == 0 {
 		return nil, fmt.Errorf("%w: empty acknowledgement", ErrContract)
 	}
-	b, err := json.Marshal(args[0])
+	b, err := json.Marshal(plainBinary(args[0]))
 	if err != nil {
 		return nil, fmt.Errorf("%w: acknowledgement: %v", ErrContract, err)
 	}

@@ -63,7 +63,12 @@ func Answer[In, Out any](c *Client, ev rtkit.Event[In, Out], fn func(In) (Out, e
 			c.log.Warn("client: answer breaks its schema", "event", ev.Name(), "err", err)
 			return nil, false
 		}
-		return b, true
+		arg, err := ev.WireAck(b)
+		if err != nil {
+			c.log.Warn("client: answer not sendable", "event", ev.Name(), "err", err)
+			return nil, false
+		}
+		return arg, true
 	}})
 }
 
@@ -165,7 +170,7 @@ func payloadJSON(args []any) (json.RawMessage, error) {
 	if len(args) == 0 {
 		return nil, nil
 	}
-	b, err := json.Marshal(args[0])
+	b, err := json.Marshal(plainBinary(args[0]))
 	if err != nil {
 		return nil, fmt.Errorf("payload: %w", err)
 	}

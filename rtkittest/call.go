@@ -102,7 +102,21 @@ func CallRaw(ctx context.Context, c *Client, event string, args ...any) (*Envelo
 // passes no callback does. Failures then arrive as the "error" event: see
 // ListenErrors.
 func Send[In, Out any](c *Client, ev rtkit.Event[In, Out], in In) error {
-	return c.Raw().Emit(ev.Name(), in)
+	arg, err := wire(in, ev.WirePayload)
+	if err != nil {
+		return err
+	}
+	return c.Raw().Emit(ev.Name(), arg)
+}
+
+// wire encodes v as a Socket.IO client sends it: its JSON, with Binary
+// values as attachments (see rtkit.Event.WirePayload).
+func wire(v any, convert func([]byte) (any, error)) (any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return convert(b)
 }
 
 // roundTrip decodes v, as the Go client delivers it, into into. Binary
@@ -187,7 +201,10 @@ func Listen[In, Out any](c *Client, ev rtkit.Event[In, Out]) *Inbox[In] {
 // Answer starts collecting ev's emissions to c and acknowledges each with
 // fn's result, as a client answering EmitWithAck does.
 func Answer[In, Out any](c *Client, ev rtkit.Event[In, Out], fn func(In) Out) *Inbox[In] {
-	return listen[In](c, ev.Name(), func(in In) (any, bool) { return fn(in), true })
+	return listen[In](c, ev.Name(), func(in In) (any, bool) {
+		arg, err := wire(fn(in), ev.WireAck)
+		return arg, err == nil
+	})
 }
 
 // ListenErrors collects the "error" events rtkit sends when an event sent
