@@ -189,6 +189,18 @@ type LocalNamespace interface {
 	BroadcastWithAck(ctx context.Context, p Packet, sel Selection, onCount func(int), onAnswer func(AckAnswer))
 }
 
+// NewMemoryAdapter returns the in-memory adapter, the default: it reaches
+// no other server (one process), and every operation is local. It is safe
+// for concurrent use.
+func NewMemoryAdapter() Adapter { return memoryAdapter{} }
+
+// clusterAdapter reports whether a may reach other servers: any adapter
+// but the in-memory one.
+func clusterAdapter(a Adapter) bool {
+	_, memory := a.(memoryAdapter)
+	return !memory
+}
+
 // memoryAdapter is the default: no other server.
 type memoryAdapter struct{}
 

@@ -116,16 +116,18 @@ func (n *Namespace) emitted(event string, payload json.RawMessage) any {
 }
 
 // sendEvent sends an encoded emit of d to a socket (s) or to the sockets
-// rooms and except select, outside the delivery log. A payload with Binary
-// values is delivered with attachments to this server's sockets only: the
-// cluster adapters carry JSON, so Emit refuses such a broadcast behind one
-// (errBinaryAcrossServers) unless a shared delivery log carries it.
+// rooms and except select, on this server and the others, outside the
+// delivery log. A payload with Binary values travels with attachments; a
+// legacy cluster adapter (the zishang520 core's) carries JSON only, so it
+// reaches this server's sockets only there, and Emit refuses such a
+// broadcast behind one (errBinaryAcrossServers) unless a shared delivery
+// log carries it.
 func (n *Namespace) sendEvent(rooms, except []string, s *Socket, d *eventDesc, b json.RawMessage) error {
 	if d.in.bin == nil {
 		if s != nil {
 			return s.raw.emit(d.name, b)
 		}
-		n.core.broadcast(rooms, except, d.name, b)
+		n.broadcastAll(Selection{Rooms: rooms, Except: except}, d.name, b)
 		return nil
 	}
 	args := []any{d.name, n.wireArg(d.in, d.name, b)}
@@ -141,11 +143,22 @@ func (n *Namespace) sendEvent(rooms, except []string, s *Socket, d *eventDesc, b
 			"namespace", n.name, "event", d.name)
 	}
 	n.core.deliver(rooms, except, args)
+	n.sendArgsOthers(Selection{Rooms: rooms, Except: except}, args)
 	return nil
 }
 
+// sendOthers sends an encoded emit of d to the sockets sel selects on the
+// other servers only, Binary values as attachments.
+func (n *Namespace) sendOthers(sel Selection, d *eventDesc, b json.RawMessage) {
+	if d.in.bin == nil {
+		n.broadcastOthers(sel, d.name, b)
+		return
+	}
+	n.sendArgsOthers(sel, []any{d.name, n.wireArg(d.in, d.name, b)})
+}
+
 // crossesServers reports whether broadcasts on n reach other servers
-// through a cluster adapter.
+// through a legacy cluster adapter, which carries JSON only.
 func (n *Namespace) crossesServers() bool {
 	return n.srv != nil && isCluster(n.srv.cfg.adapter)
 }

@@ -74,25 +74,48 @@ func EmitWithAcks[In, Out any](ctx context.Context, r Rooms, ev Event[In, Out], 
 	})
 
 	var counted, expected, got int // answers of other servers
-	servers, remoteErr := srv.ask(ctx, linkRequest{Op: opAcks, NS: r.ns.name, Rooms: r.rooms, Except: r.except, Event: ev.d.name, Payload: b},
-		func(servers int, a linkAnswer) bool {
-			switch {
-			case a.Count != nil:
-				counted++
-				expected += *a.Count
-			case a.Socket != "":
-				var out Out
-				var verr *Error
-				if !a.Gone {
-					out, verr = c.answerJSON(a.Data)
+	remote := func(id string, data json.RawMessage, gone bool) {
+		var out Out
+		var verr *Error
+		if !gone {
+			out, verr = c.answerJSON(data)
+		}
+		g.mu.Lock()
+		g.add(id, out, verr, gone, false)
+		g.mu.Unlock()
+		got++
+	}
+	var servers int
+	var remoteErr error
+	if srv.link != nil {
+		servers, remoteErr = srv.ask(ctx, linkRequest{Op: opAcks, NS: r.ns.name, Rooms: r.rooms, Except: r.except, Event: ev.d.name, Payload: b},
+			func(servers int, a linkAnswer) bool {
+				switch {
+				case a.Count != nil:
+					counted++
+					expected += *a.Count
+				case a.Socket != "":
+					remote(a.Socket, a.Data, a.Gone)
 				}
-				g.mu.Lock()
-				g.add(a.Socket, out, verr, a.Gone, false)
-				g.mu.Unlock()
-				got++
-			}
-			return counted >= servers && got >= expected
-		})
+				return counted >= servers && got >= expected
+			})
+	} else {
+		servers, remoteErr = r.ns.others().BroadcastWithAck(ctx, Packet{Args: []any{ev.d.name, b}}, r.sel(),
+			func(n int) {
+				counted++
+				expected += n
+			},
+			func(a AckAnswer) {
+				data, err := argJSON(a.Args, 0)
+				if err != nil {
+					data = json.RawMessage("null") // fails Out's schema unless null is allowed
+				}
+				remote(a.Socket, data, a.Gone)
+			})
+		if remoteErr != nil {
+			remoteErr = errNotReached(remoteErr)
+		}
+	}
 
 	select {
 	case <-localDone:

@@ -20,18 +20,34 @@ func (r Rooms) Disconnect() {
 		return
 	}
 	c.disconnectSockets(r.rooms, r.except)
+	ctx, cancel := r.ns.remoteCtx()
+	defer cancel()
+	r.ns.remoteFailed("disconnect", r.ns.others().DisconnectSockets(ctx, r.sel(), false))
 }
 
 // Join makes the selected sockets join rooms.
 func (r Rooms) Join(rooms ...string) {
-	if c := r.ns.core; c != nil {
-		c.socketsJoin(r.rooms, r.except, rooms)
+	c := r.ns.core
+	if c == nil {
+		return
 	}
+	c.socketsJoin(r.rooms, r.except, rooms)
+	ctx, cancel := r.ns.remoteCtx()
+	defer cancel()
+	r.ns.remoteFailed("join", r.ns.others().SocketsJoin(ctx, r.sel(), rooms))
 }
 
 // Leave makes the selected sockets leave rooms.
 func (r Rooms) Leave(rooms ...string) {
-	if c := r.ns.core; c != nil {
-		c.socketsLeave(r.rooms, r.except, rooms)
+	c := r.ns.core
+	if c == nil {
+		return
 	}
+	c.socketsLeave(r.rooms, r.except, rooms)
+	ctx, cancel := r.ns.remoteCtx()
+	defer cancel()
+	r.ns.remoteFailed("leave", r.ns.others().SocketsLeave(ctx, r.sel(), rooms))
 }
+
+// sel is r as the adapter's Selection.
+func (r Rooms) sel() Selection { return Selection{Rooms: r.rooms, Except: r.except} }

@@ -90,7 +90,6 @@ func (s *Server) linkTo(a Adapter) {
 		return
 	}
 	s.link = l
-	s.linkSem = make(chan struct{}, maxLinkWork)
 	l.ServeRequests(s.serveLink)
 }
 

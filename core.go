@@ -35,8 +35,14 @@ type serverCore interface {
 type namespaceCore interface {
 	// broadcast sends event with its encoded payload to the sockets in any
 	// of rooms (every socket when rooms is empty) minus those in any of
-	// except, on every server the adapter reaches. Nothing goes through
-	// the delivery log: the runtime appends logged emits itself.
+	// except. Nothing goes through the delivery log: the runtime appends
+	// logged emits itself.
+	//
+	// broadcast, disconnectSockets, socketsJoin and socketsLeave act on
+	// this server's sockets: the runtime reaches the other servers through
+	// the namespace adapter (cluster_remote.go). The zishang520 core is the
+	// exception while it exists: with a legacy Redis adapter it reaches the
+	// other servers itself, and its namespace adapter reaches nobody.
 	broadcast(rooms, except []string, event string, payload json.RawMessage)
 	// deliver sends an event packet made of args to this server's
 	// sockets that rooms and except select (the delivery log's deliveries
@@ -46,7 +52,7 @@ type namespaceCore interface {
 	// that rooms and except select, once per socket.
 	each(rooms, except []string, fn func(id string))
 	// disconnectSockets, socketsJoin and socketsLeave act on the selected
-	// sockets of every server the adapter reaches.
+	// sockets.
 	disconnectSockets(rooms, except []string)
 	socketsJoin(rooms, except, add []string)
 	socketsLeave(rooms, except, remove []string)

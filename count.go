@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"time"
 )
 
@@ -41,14 +42,26 @@ func (r Rooms) Count(ctx context.Context) (int, error) {
 	answered := 0
 	ctx, cancel := r.ns.srv.withWait(ctx)
 	defer cancel()
-	servers, err := r.ns.srv.ask(ctx, linkRequest{Op: opCount, NS: r.ns.name, Rooms: r.rooms, Except: r.except},
-		func(servers int, a linkAnswer) bool {
-			if a.Count != nil {
-				total += *a.Count
-				answered++
-			}
-			return answered >= servers
+	var servers int
+	var err error
+	if r.ns.srv.link != nil {
+		servers, err = r.ns.srv.ask(ctx, linkRequest{Op: opCount, NS: r.ns.name, Rooms: r.rooms, Except: r.except},
+			func(servers int, a linkAnswer) bool {
+				if a.Count != nil {
+					total += *a.Count
+					answered++
+				}
+				return answered >= servers
+			})
+	} else {
+		servers, err = r.ns.others().FetchSockets(ctx, r.sel(), func(ss []RemoteSocket) {
+			total += len(ss)
+			answered++
 		})
+		if err != nil {
+			err = errNotReached(err)
+		}
+	}
 	if err != nil {
 		return total, err
 	}
@@ -67,12 +80,28 @@ func (r Rooms) Fetch(ctx context.Context) ([]SocketInfo, error) {
 	answered := 0
 	ctx, cancel := r.ns.srv.withWait(ctx)
 	defer cancel()
-	servers, err := r.ns.srv.ask(ctx, linkRequest{Op: opFetch, NS: r.ns.name, Rooms: r.rooms, Except: r.except},
-		func(servers int, a linkAnswer) bool {
-			out = append(out, a.Sockets...)
+	var servers int
+	var err error
+	if r.ns.srv.link != nil {
+		servers, err = r.ns.srv.ask(ctx, linkRequest{Op: opFetch, NS: r.ns.name, Rooms: r.rooms, Except: r.except},
+			func(servers int, a linkAnswer) bool {
+				out = append(out, a.Sockets...)
+				answered++
+				return answered >= servers
+			})
+	} else {
+		servers, err = r.ns.others().FetchSockets(ctx, r.sel(), func(ss []RemoteSocket) {
+			for _, s := range ss {
+				rooms := slices.DeleteFunc(slices.Clone(s.Rooms), func(room string) bool { return room == s.ID })
+				slices.Sort(rooms)
+				out = append(out, SocketInfo{ID: s.ID, Rooms: rooms, RemoteAddr: s.Address, Query: s.Query, Connected: s.Connected})
+			}
 			answered++
-			return answered >= servers
 		})
+		if err != nil {
+			err = errNotReached(err)
+		}
+	}
 	if err != nil {
 		return out, err
 	}

@@ -265,9 +265,26 @@ Operations that gather answers from every server wait under a deadline
 When a server does not answer in time they return what arrived with a
 TIMEOUT [*Error]. [HandleServer] registers the handler a server event
 ([EmitServers]) runs on the other servers; payloads and answers are
-validated against the event's types, as for clients. An adapter takes part
-by implementing [ServerLink]; with the in-memory one, they see this server
-only.
+validated against the event's types, as for clients. With the in-memory
+adapter, they see this server only.
+
+An adapter implements rtkit's own interface, in rtkit's terms: [Adapter]
+opens a [NamespaceAdapter] per namespace, which reaches the other servers
+(broadcasts, room operations, socket listings, server events, broadcasts
+with acknowledgement: the operations of Node.js socket.io's adapters), and
+gets their requests back through the [LocalNamespace] rtkit gives it.
+rtkit always does the local part itself. The servers of a cluster trust
+each other: another server's join is a server-side join, which no room
+policy checks, while acknowledged emits and server events of other servers
+are validated against the namespace's declarations. Package adaptertest is
+the conformance suite of an adapter, package logtest that of a
+[DeliveryLog].
+
+With connection state recovery on, every rtkit server of the cluster
+delivers emits from the shared delivery log; the adapter carries a copy
+marked [Selection].Logged, which rtkit servers reading that log skip and
+other peers (Node.js servers) deliver. Behind a cluster adapter without a
+shared log, recovery is off and [NewServer] says so in the log.
 
 # Binary payloads
 
@@ -330,10 +347,10 @@ rtkit serves Socket.IO on a core of its own (Engine.IO v4 and Socket.IO v5,
 internal packages): one goroutine per idle websocket connection, no writer
 goroutines, timers that are not goroutines, a broadcast encoded once and
 written with one system call per recipient. A server with one of package
-adapter's Redis adapters runs on the zishang520 Go server instead, which
-those adapters are built on, until rtkit's own adapter interface replaces
-them; the environment variable RTKIT_CORE=zishang selects that core for
-every server of the process. The heartbeat is Socket.IO's usual
+adapter's legacy Redis adapters runs on the zishang520 Go server instead,
+which those adapters are built on, until adapters of rtkit's own interface
+replace them; the environment variable RTKIT_CORE=zishang selects that core
+for every server of the process with the in-memory adapter. The heartbeat is Socket.IO's usual
 25 s / 20 s on rtkit's core ([WithPing]).
 
 # Concurrency

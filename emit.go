@@ -99,7 +99,7 @@ func Emit[In, Out any](t Target, ev Event[In, Out], payload In) error {
 	} else if ev.d.in.bin != nil && ns.recovery == nil && ns.crossesServers() {
 		return errBinaryAcrossServers(ev.d)
 	}
-	if r := ns.recovery; r != nil && r.emit(rooms, except, ev.d, b) {
+	if r := ns.recovery; r != nil && r.emit(rooms, except, ev.d, b, s == nil) {
 		return nil
 	}
 	return ns.sendEvent(rooms, except, s, ev.d, b)

@@ -42,6 +42,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.closed.Store(true)
 	s.core.close()
 	for _, n := range s.Namespaces() {
+		if err := n.others().Close(); err != nil {
+			s.log.Warn("rtkit: shutdown: namespace adapter", "namespace", n.name, "err", err)
+		}
 		if n.recovery != nil {
 			n.recovery.close()
 		}

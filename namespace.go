@@ -37,8 +37,11 @@ type Namespace struct {
 	srv      *Server
 	core     namespaceCore
 	recovery *recovery // nil when recovery is off
-	unknown  HandlerFunc
-	sockets  sync.Map // socket id → *Socket, admitted and connected sockets
+	// remote reaches the other servers (cluster_remote.go).
+	remote      NamespaceAdapter
+	remoteFails remoteFailures
+	unknown     HandlerFunc
+	sockets     sync.Map // socket id → *Socket, admitted and connected sockets
 }
 
 type specEntry struct {
@@ -108,6 +111,7 @@ func (n *Namespace) mount(srv *Server) {
 		n.recovery = newRecovery(n)
 	}
 	n.core = srv.core.mount(n)
+	n.openRemote(srv)
 }
 
 // Name returns the namespace name.

@@ -32,11 +32,16 @@ type nCore struct {
 const coreEnv = "RTKIT_CORE"
 
 // useOwnCore reports whether NewServer builds rtkit's own core: the
-// default, unless RTKIT_CORE=zishang. A cluster adapter of package adapter
-// needs the zishang520 core whatever is asked.
+// default, unless RTKIT_CORE=zishang. A legacy cluster adapter of package
+// adapter needs the zishang520 core whatever is asked; any other adapter
+// but the in-memory one speaks rtkit's adapter interface, which only
+// rtkit's own core uses.
 func useOwnCore(cfg *serverConfig) bool {
 	if isCluster(cfg.adapter) {
 		return false
+	}
+	if clusterAdapter(cfg.adapter) {
+		return true
 	}
 	if cfg.core != "" {
 		return cfg.core == "own"

@@ -200,7 +200,9 @@ func WithMaxPayload(n int64) ServerOption {
 // With the in-memory adapter it is on by default. Behind a cluster adapter
 // it is on only with a shared delivery log (package redislog), whatever
 // WithRecovery says: a log each process keeps to itself cannot recover a
-// client that reconnects elsewhere.
+// client that reconnects elsewhere. NewServer then logs that recovery is
+// off: an error when it was asked for (WithRecovery or WithDeliveryLog), a
+// warning when it was on by default.
 func WithRecovery(d time.Duration) ServerOption {
 	return serverOptionFunc(func(c *serverConfig) { c.recovery, c.recoveryOff, c.recoverySet = d, d <= 0, true })
 }

@@ -180,11 +180,14 @@ func (a *recovery) close() {
 }
 
 // emit appends an emit to the log, which delivers it (here and on every
-// server sharing the log). It returns false when the log is not open: the
-// caller delivers without it. When the store fails, the emit is delivered
-// without the log (best effort: a recovering client then holds an offset
-// the log does not know, and is told to resync).
-func (a *recovery) emit(rooms, except []string, d *eventDesc, payload json.RawMessage) bool {
+// server sharing the log). With others set, the other servers also get it
+// through the adapter, marked Logged: rtkit servers reading the same log
+// skip that copy, other peers (Node.js servers) deliver it. emit returns
+// false when the log is not open: the caller delivers without it. When
+// the store fails, the emit is delivered without the log (best effort: a
+// recovering client then holds an offset the log does not know, and is
+// told to resync).
+func (a *recovery) emit(rooms, except []string, d *eventDesc, payload json.RawMessage, others bool) bool {
 	l := a.ensure()
 	if l == nil {
 		return false
@@ -192,9 +195,14 @@ func (a *recovery) emit(rooms, except []string, d *eventDesc, payload json.RawMe
 	ctx, cancel := context.WithTimeout(context.Background(), logTimeout)
 	defer cancel()
 	e := LogEntry{Rooms: rooms, Except: except, Event: d.name, Payload: payload, Transient: d.transient}
-	if err := l.Append(ctx, e); err != nil {
+	sel := Selection{Rooms: rooms, Except: except}
+	switch err := l.Append(ctx, e); {
+	case err != nil:
 		a.storeFailed("append", err)
 		_ = a.n.sendEvent(rooms, except, nil, d, payload)
+	case others:
+		sel.Logged = true
+		a.n.sendOthers(sel, d, payload)
 	}
 	return true
 }
@@ -215,6 +223,12 @@ func (a *recovery) disconnect(rooms, except []string) bool {
 		a.storeFailed("append", err)
 		return false
 	}
+	// Servers that do not read the log (Node.js peers) disconnect theirs
+	// through the adapter.
+	rctx, rcancel := a.n.remoteCtx()
+	defer rcancel()
+	sel := Selection{Rooms: rooms, Except: except, Logged: true}
+	a.n.remoteFailed("disconnect", a.n.others().DisconnectSockets(rctx, sel, false))
 	return true
 }
 

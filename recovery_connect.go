@@ -210,9 +210,16 @@ func recoveryLog(cfg *serverConfig) (off bool, l DeliveryLog) {
 	if m, ok := l.(*memoryLog); ok {
 		l = m.withMaxAge(cfg.recovery + markInterval(cfg.recovery))
 	}
-	if isCluster(cfg.adapter) && !l.Shared() {
+	if clusterAdapter(cfg.adapter) && !l.Shared() {
+		// A log of this process only would replay to a client that
+		// reconnects elsewhere what it got, or miss what other servers
+		// emitted: recovery cannot be lossless, so it is off, loudly.
+		const msg = "rtkit: connection state recovery is OFF: behind a cluster adapter it needs a delivery log " +
+			"every server shares (WithDeliveryLog(redislog.New(…))); turn it off explicitly with WithRecovery(0)"
 		if cfg.recoverySet || cfg.deliveryLog != nil {
-			cfg.logger.Warn("rtkit: connection state recovery is off: a cluster adapter needs a shared delivery log (WithDeliveryLog)")
+			cfg.logger.Error(msg, "asked", true)
+		} else {
+			cfg.logger.Warn(msg, "asked", false)
 		}
 		return true, nil
 	}

@@ -39,9 +39,9 @@ type NamespaceLog interface {
 	// every other server sharing the log). An error means the entry was
 	// neither stored nor delivered.
 	Append(ctx context.Context, e LogEntry) error
-	// Head returns the offset of the last entry handed to deliver on this
-	// server (or the log's starting point when there is none yet). It is
-	// only called from deliver or while no deliver call runs.
+	// Head returns the offset deliver starts after: the log's last entry
+	// when Open returned (its starting point when it has none). The
+	// server calls it once, right after Open, before any deliver call.
 	Head() string
 	// Range calls fn, in order, with the replayable entries after offset
 	// after, up to and including offset through ("" for no upper bound). A

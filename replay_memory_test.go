@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/rtkit-go/rtkit"
-	"github.com/rtkit-go/rtkit/internal/logtest"
+	"github.com/rtkit-go/rtkit/logtest"
 )
 
 func TestMemoryLogConformance(t *testing.T) {

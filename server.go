@@ -80,7 +80,7 @@ func NewServer(opts ...ServerOption) *Server {
 			panic(fmt.Sprintf("rtkit: NewServer: unknown transport %q", t))
 		}
 	}
-	s := &Server{cfg: cfg, log: cfg.logger}
+	s := &Server{cfg: cfg, log: cfg.logger, linkSem: make(chan struct{}, maxLinkWork)}
 	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
 	s.cfg.recoveryOff, s.cfg.deliveryLog = recoveryLog(&cfg)
 	if useOwnCore(&s.cfg) {

@@ -90,25 +90,42 @@ func EmitServers[In, Out any](ctx context.Context, n *Namespace, ev Event[In, Ou
 		errs     []error
 		answered int
 	)
-	servers, err := n.srv.ask(ctx, linkRequest{Op: opServer, NS: n.name, Event: ev.d.name, Payload: b},
-		func(servers int, a linkAnswer) bool {
-			answered++
-			switch {
-			case a.Error != nil:
-				errs = append(errs, a.Error.toError())
-			case ev.d.out == nil:
-				var zero Out
-				outs = append(outs, zero)
-			default:
-				out, verr := c.answerJSON(a.Data)
-				if verr != nil {
-					errs = append(errs, verr)
-				} else {
-					outs = append(outs, out)
-				}
+	take := func(data json.RawMessage, e *Error) {
+		answered++
+		switch {
+		case e != nil:
+			errs = append(errs, e)
+		case ev.d.out == nil:
+			var zero Out
+			outs = append(outs, zero)
+		default:
+			out, verr := c.answerJSON(data)
+			if verr != nil {
+				errs = append(errs, verr)
+			} else {
+				outs = append(outs, out)
 			}
-			return answered >= servers
+		}
+	}
+	var servers int
+	if n.srv.link != nil {
+		servers, err = n.srv.ask(ctx, linkRequest{Op: opServer, NS: n.name, Event: ev.d.name, Payload: b},
+			func(servers int, a linkAnswer) bool {
+				if a.Error != nil {
+					take(nil, a.Error.toError())
+				} else {
+					take(a.Data, nil)
+				}
+				return answered >= servers
+			})
+	} else {
+		servers, err = n.others().ServerSideEmit(ctx, []any{ev.d.name, b}, func(args []any) {
+			take(serverAnswer(args))
 		})
+		if err != nil {
+			err = errNotReached(err)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -118,22 +135,84 @@ func EmitServers[In, Out any](ctx context.Context, n *Namespace, ev Event[In, Ou
 	return outs, errors.Join(errs...)
 }
 
-// serveServerEvent runs this server's handler of another server's event.
-func serveServerEvent(ctx context.Context, n *Namespace, req linkRequest) linkAnswer {
+// serverAnswer reads another server's answer to a server event: rtkit
+// answers with an acknowledgement envelope; an answer that is not one (a
+// Node.js server's plain acknowledgement) is the data itself.
+func serverAnswer(args []any) (json.RawMessage, *Error) {
+	raw, err := argJSON(args, 0)
+	if err != nil {
+		return nil, NewError(CodeValidation, "undecodable answer of another server")
+	}
+	var env struct {
+		Success *bool           `json:"success"`
+		Data    json.RawMessage `json:"data"`
+		Error   *wireError      `json:"error"`
+	}
+	if json.Unmarshal(raw, &env) != nil || env.Success == nil {
+		return raw, nil
+	}
+	if *env.Success {
+		return env.Data, nil
+	}
+	if env.Error == nil {
+		return nil, NewError(CodeInternal, internalMessage)
+	}
+	return nil, &Error{Code: env.Error.Code, Message: env.Error.Message, Details: env.Error.Details}
+}
+
+// runServerEvent runs this server's handler of another server's event.
+func runServerEvent(ctx context.Context, n *Namespace, event string, payload json.RawMessage) (json.RawMessage, *Error) {
 	var h serverHandler
 	if n != nil {
-		h = n.serverHandlers[req.Event]
+		h = n.serverHandlers[event]
 	}
 	if h == nil {
-		return linkAnswer{Error: toLinkError(NewError(CodeNotFound, fmt.Sprintf("no handler of server event %s on %s", req.Event, req.NS)))}
+		ns := ""
+		if n != nil {
+			ns = n.name
+		}
+		return nil, NewError(CodeNotFound, fmt.Sprintf("no handler of server event %s on %s", event, ns))
 	}
-	out, err := h(ctx, req.Payload)
+	out, err := h(ctx, payload)
 	if err != nil {
 		var e *Error
 		if !errors.As(err, &e) {
-			n.srv.log.Error("rtkit: server event handler failed", "namespace", n.name, "event", req.Event, "err", err)
+			n.srv.log.Error("rtkit: server event handler failed", "namespace", n.name, "event", event, "err", err)
 			e = NewError(CodeInternal, internalMessage)
 		}
+		return nil, e
+	}
+	return out, nil
+}
+
+// serverEventAnswer runs this server's handler of another server's event
+// and returns its acknowledgement envelope.
+func serverEventAnswer(ctx context.Context, n *Namespace, event string, payload json.RawMessage) json.RawMessage {
+	out, e := runServerEvent(ctx, n, event, payload)
+	var env []byte
+	var err error
+	switch {
+	case e != nil:
+		env, err = json.Marshal(failureEnvelope{Error: e.wire("")})
+	case out == nil:
+		return successEmpty
+	default:
+		env = append(append(append(make([]byte, 0, len(successPrefix)+len(out)+1), successPrefix...), out...), '}')
+	}
+	if err != nil {
+		return json.RawMessage(`{"success":false,"error":{"code":"INTERNAL","message":"internal server error"}}`)
+	}
+	return env
+}
+
+// serveServerEvent runs this server's handler of another server's event
+// (the legacy ServerLink).
+func serveServerEvent(ctx context.Context, n *Namespace, req linkRequest) linkAnswer {
+	if n == nil {
+		return linkAnswer{Error: toLinkError(NewError(CodeNotFound, fmt.Sprintf("no handler of server event %s on %s", req.Event, req.NS)))}
+	}
+	out, e := runServerEvent(ctx, n, req.Event, req.Payload)
+	if e != nil {
 		return linkAnswer{Error: toLinkError(e)}
 	}
 	return linkAnswer{Data: out}

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rtkit-go/rtkit"
+	"github.com/rtkit-go/rtkit/internal/hub"
 	"github.com/rtkit-go/rtkit/rtkittest"
 )
 
@@ -32,14 +33,14 @@ func TestServerEventsHonourOutboundValidation(t *testing.T) {
 		{"off", false, rtkit.CodeValidation, rtkit.CodeValidation},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := &hub{}
+			h := hub.New()
 			var nss []*rtkit.Namespace
 			for range 2 {
 				ns := newTestNamespace()
 				rtkit.HandleServer(ns, evFlush, func(_ context.Context, f Flush) (Flushed, error) {
 					return Flushed{Dropped: -1}, nil // breaks minimum=0
 				})
-				startWithNamespace(t, ns, rtkit.WithAdapter(h.adapter(false)), rtkit.WithOutboundValidation(tc.outbound))
+				startWithNamespace(t, ns, rtkit.WithAdapter(h.Adapter(false)), rtkit.WithOutboundValidation(tc.outbound))
 				nss = append(nss, ns)
 			}
 			_, err := rtkit.EmitServers(ctx5(t), nss[0], evFlush, Flush{})
@@ -85,7 +86,7 @@ func TestEveryPathRefusesTheSameWay(t *testing.T) {
 		assert.Equal(t, "invalid payload", e.Message)
 		return e.Details
 	}
-	h := &hub{}
+	h := hub.New()
 	var nss []*rtkit.Namespace
 	var clients []*rtkittest.Client
 	for range 2 {
@@ -103,7 +104,7 @@ func TestEveryPathRefusesTheSameWay(t *testing.T) {
 		})
 		// Outbound validation off: the invalid values go out, and each
 		// receiving side has to refuse them.
-		ts := startWithNamespace(t, ns, rtkit.WithAdapter(h.adapter(false)), rtkit.WithOutboundValidation(false))
+		ts := startWithNamespace(t, ns, rtkit.WithAdapter(h.Adapter(false)), rtkit.WithOutboundValidation(false))
 		nss = append(nss, ns)
 		c := dialIn(t, ts, "all")
 		rtkittest.Answer(c, evCheckOut, func(Flush) Flushed { return Flushed{Dropped: -1} })

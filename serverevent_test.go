@@ -2,78 +2,20 @@ package rtkit_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"github.com/zishang520/socket.io/servers/socket/v3"
 
 	"github.com/rtkit-go/rtkit"
-	"github.com/rtkit-go/rtkit/adapter"
+	"github.com/rtkit-go/rtkit/internal/hub"
 	"github.com/rtkit-go/rtkit/rtkittest"
 )
-
-// hub joins the servers of one process through in-memory ServerLinks: a
-// test double for the Redis adapter's link, to check rtkit's side of the
-// protocol without Redis.
-type hub struct {
-	mu      sync.Mutex
-	members []*hubLink
-}
-
-type hubLink struct {
-	h     *hub
-	serve func([]byte, func([]byte) error)
-	// deaf links receive requests and never answer.
-	deaf bool
-}
-
-func (h *hub) adapter(deaf bool) *hubLink {
-	l := &hubLink{h: h, deaf: deaf}
-	h.mu.Lock()
-	h.members = append(h.members, l)
-	h.mu.Unlock()
-	return l
-}
-
-func (l *hubLink) Constructor() socket.AdapterConstructor { return nil }
-func (l *hubLink) State(context.Context) rtkit.AdapterState {
-	return rtkit.AdapterState{Name: "hub", Healthy: true}
-}
-func (l *hubLink) Close(context.Context) error { return nil }
-
-// Open joins no namespace: the hub carries requests only.
-func (l *hubLink) Open(context.Context, string, rtkit.LocalNamespace) (rtkit.NamespaceAdapter, error) {
-	return adapter.Memory().Open(context.Background(), "", nil)
-}
-
-func (l *hubLink) ServeRequests(fn func([]byte, func([]byte) error)) { l.serve = fn }
-
-func (l *hubLink) Request(ctx context.Context, req []byte, onAnswer func([]byte)) (int, error) {
-	l.h.mu.Lock()
-	others := slices.DeleteFunc(slices.Clone(l.h.members), func(m *hubLink) bool { return m == l })
-	l.h.mu.Unlock()
-	var mu sync.Mutex // answers are passed one at a time
-	for _, m := range others {
-		if m.deaf {
-			continue
-		}
-		m.serve(slices.Clone(req), func(answer []byte) error {
-			mu.Lock()
-			defer mu.Unlock()
-			if ctx.Err() == nil {
-				onAnswer(answer)
-			}
-			return nil
-		})
-	}
-	return len(others), nil
-}
 
 type (
 	Flush struct {
@@ -90,7 +32,7 @@ var evFlush = rtkit.NewEvent[Flush, Flushed]("cache:flush")
 // evFlush that counts its calls in calls[i].
 func linked(t *testing.T, n int, deaf ...bool) ([]*rtkit.Namespace, []*rtkittest.Server, []*atomic.Int64) {
 	t.Helper()
-	h := &hub{}
+	h := hub.New()
 	var nss []*rtkit.Namespace
 	var tss []*rtkittest.Server
 	var calls []*atomic.Int64
@@ -107,7 +49,7 @@ func linked(t *testing.T, n int, deaf ...bool) ([]*rtkit.Namespace, []*rtkittest
 			}
 			return Flushed{Dropped: i}, nil
 		})
-		tss = append(tss, startWithNamespace(t, ns, rtkit.WithAdapter(h.adapter(i < len(deaf) && deaf[i]))))
+		tss = append(tss, startWithNamespace(t, ns, rtkit.WithAdapter(h.Adapter(i < len(deaf) && deaf[i]))))
 		nss = append(nss, ns)
 		calls = append(calls, &c)
 	}
@@ -164,40 +106,88 @@ func TestServerEventsSilentServer(t *testing.T) {
 	assert.Equal(t, rtkit.CodeTimeout, rtkit.CodeOf(err))
 }
 
-// TestLinkHostileRequests: requests that are not rtkit's, or name unknown
-// namespaces, events or operations, change nothing and the server stays up.
-func TestLinkHostileRequests(t *testing.T) {
-	h := &hub{}
+// capture wraps an adapter and keeps the LocalNamespace rtkit passes to
+// Open: what a peer of the cluster can call.
+type capture struct {
+	rtkit.Adapter
+	local chan rtkit.LocalNamespace
+}
+
+func (c *capture) Open(ctx context.Context, ns string, l rtkit.LocalNamespace) (rtkit.NamespaceAdapter, error) {
+	c.local <- l
+	return c.Adapter.Open(ctx, ns, l)
+}
+
+// TestPeerHostileRequests: requests of a peer that are not rtkit's, or
+// name unknown events, break schemas or carry undecodable arguments,
+// change nothing and the server stays up.
+func TestPeerHostileRequests(t *testing.T) {
 	ns := newTestNamespace()
-	l := h.adapter(false)
-	ts := startWithNamespace(t, ns, rtkit.WithAdapter(l))
+	cp := &capture{Adapter: hub.New().Adapter(false), local: make(chan rtkit.LocalNamespace, 1)}
+	ts := startWithNamespace(t, ns, rtkit.WithAdapter(cp))
+	l := <-cp.local
 	c := dialIn(t, ts, "x")
 	asked := rtkittest.Listen(c, evAsk)
-	answers := make(chan []byte, 16)
-	for _, req := range []string{
-		``, `not json`, `{"op":"nope","ns":"/test"}`, `{"op":"count","ns":"/nowhere"}`,
-		`{"op":"acks","ns":"/test","event":"notify","payload":{}}`,
-		`{"op":"acks","ns":"/test","event":"ask","payload":{"q":"x"},"rooms":["channel:none"]}`,
-		`{"op":"acks","ns":"/test","event":"ask","payload":{"q":5}}`, // breaks the schema: nobody asked
-		`{"op":"server","ns":"/test","event":"cache:flush","payload":"zz"}`,
-		`{"op":"count","ns":"/test","rooms":["channel:x"]}`,
+	ctx := ctx5(t)
+	counts := make(chan int, 16)
+	noAnswer := func(a rtkit.AckAnswer) { t.Errorf("answer of a refused emit: %+v", a) }
+	for _, p := range []rtkit.Packet{
+		{},                // no event name
+		{Args: []any{42}}, // not an event name
+		{Args: []any{"notify", json.RawMessage(`{}`)}}, // declared without acknowledgement
+		{Args: []any{"ask", map[string]any{"q": 5}}},   // breaks the schema
+		{Args: []any{"ask", []byte{1, 2}}},             // binary where JSON is expected
+		{Args: []any{"ask", json.RawMessage(`{"q":`)}}, // invalid JSON
+		{Args: []any{"nope", "x"}},                     // undeclared
 	} {
-		l.serve([]byte(req), func(b []byte) error { answers <- b; return nil })
+		l.BroadcastWithAck(ctx, p, rtkit.Selection{}, func(n int) { counts <- n }, noAnswer)
 	}
-	var got []string
-	for range 6 {
+	l.BroadcastWithAck(ctx, rtkit.Packet{Args: []any{"ask", map[string]any{"q": "x"}}}, rtkit.Selection{Rooms: []string{"channel:none"}},
+		func(n int) { counts <- n }, noAnswer)
+	var got []int
+	for range 8 {
 		select {
-		case b := <-answers:
-			got = append(got, string(b))
-		case <-time.After(5 * time.Second):
-			t.Fatalf("answers so far: %q", got)
+		case n := <-counts:
+			got = append(got, n)
+		case <-ctx.Done():
+			t.Fatalf("counts so far: %v", got)
 		}
 	}
-	slices.Sort(got)
+	assert.Equal(t, []int{0, 0, 0, 0, 0, 0, 0, 0}, got, "no recipient for a refused or empty emit")
+
+	answers := make(chan []any, 4)
+	l.ServerEvent(ctx, []any{"cache:flush", "zz"}, func(a []any) { answers <- a })
+	l.ServerEvent(ctx, []any{"nope", map[string]any{}}, func(a []any) { answers <- a })
+	l.ServerEvent(ctx, []any{}, func(a []any) { answers <- a })
+	l.ServerEvent(ctx, []any{7}, func(a []any) { answers <- a })
+	l.ServerEvent(ctx, []any{"cache:flush", []byte{0}}, func(a []any) { answers <- a })
+	var envs []string
+	for range 2 {
+		select {
+		case a := <-answers:
+			require.Len(t, a, 1)
+			b, err := json.Marshal(a[0])
+			require.NoError(t, err)
+			envs = append(envs, string(b))
+		case <-ctx.Done():
+			t.Fatalf("answers so far: %q", envs)
+		}
+	}
+	slices.Sort(envs)
 	assert.Equal(t, []string{
-		`{"count":0}`, `{"count":0}`, `{"count":0}`, `{"count":0}`, `{"count":1}`,
-		`{"error":{"code":"NOT_FOUND","message":"no handler of server event cache:flush on /test"}}`,
-	}, got)
+		`{"success":false,"error":{"code":"NOT_FOUND","message":"no handler of server event cache:flush on /test"}}`,
+		`{"success":false,"error":{"code":"NOT_FOUND","message":"no handler of server event nope on /test"}}`,
+	}, envs)
+	select {
+	case a := <-answers:
+		t.Errorf("answer to a request without an event name: %v", a)
+	case <-time.After(100 * time.Millisecond):
+	}
+
+	l.Deliver(rtkit.Packet{}, rtkit.Selection{})
+	l.Deliver(rtkit.Packet{Args: []any{3, "x"}}, rtkit.Selection{})
+	l.Join(rtkit.Selection{Rooms: []string{"channel:nobody"}}, []string{"channel:y"})
+	assert.Empty(t, l.Sockets(rtkit.Selection{Rooms: []string{"channel:y"}}))
 	assert.Zero(t, asked.Len())
 	n, err := ns.To().Count(ctx5(t))
 	require.NoError(t, err)

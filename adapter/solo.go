@@ -6,12 +6,6 @@ import (
 	"github.com/rtkit-go/rtkit"
 )
 
-// Open joins a namespace to no other server: the in-memory adapter's
-// namespaces reach this process only.
-func (memory) Open(context.Context, string, rtkit.LocalNamespace) (rtkit.NamespaceAdapter, error) {
-	return solo{}, nil
-}
-
 // Open is rtkit.Adapter's: the Sharded adapter still delivers through the
 // zishang520 server's adapter interface (Constructor), which the server
 // uses in its place, so the namespace adapter it returns reaches nobody.

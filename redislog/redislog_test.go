@@ -14,8 +14,8 @@ import (
 	"github.com/rtkit-go/rtkit"
 	"github.com/rtkit-go/rtkit/adapter"
 	"github.com/rtkit-go/rtkit/internal/chaos"
-	"github.com/rtkit-go/rtkit/internal/logtest"
 	"github.com/rtkit-go/rtkit/internal/redistest"
+	"github.com/rtkit-go/rtkit/logtest"
 	"github.com/rtkit-go/rtkit/redislog"
 	"github.com/rtkit-go/rtkit/rtkittest"
 )

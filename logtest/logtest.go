@@ -1,6 +1,15 @@
-// Package logtest is the conformance test every rtkit.DeliveryLog runs:
-// delivery order, replay ranges, transient entries, sessions and offsets
-// that are not the log's.
+// Package logtest is the conformance suite for rtkit.DeliveryLog
+// implementations, in the spirit of testing/slogtest: whoever writes a
+// delivery log runs Run from a test of their own; rtkit's memory log and
+// package redislog run it too.
+//
+// It checks delivery order under concurrent appends, replay ranges,
+// transient entries and disconnections (delivered, never replayed),
+// Head, sessions (kept with their owner, taken once even when two
+// servers race for one, expiring), offsets that are not the log's
+// (ErrLogGap) and, for a shared log, that two servers see one log: the
+// same entries with the same offsets in the same order, and each other's
+// sessions.
 package logtest
 
 import (
@@ -17,12 +26,24 @@ import (
 	"github.com/rtkit-go/rtkit"
 )
 
-// Run checks the log that newLog returns; each call gives a fresh log
-// (new namespaces are used for every subtest).
+// Run checks the log that newLog returns, in subtests of t. Each subtest
+// calls newLog with its own t; for a shared log (Shared reports true), two
+// calls within one subtest must return logs of one store, as two servers'
+// would be (the same Redis and prefix, say).
 func Run(t *testing.T, newLog func(t *testing.T) rtkit.DeliveryLog) {
+	t.Helper()
 	t.Run("order and range", func(t *testing.T) { order(t, newLog(t)) })
+	t.Run("head", func(t *testing.T) { head(t, newLog(t)) })
 	t.Run("sessions", func(t *testing.T) { sessions(t, newLog(t)) })
+	t.Run("sessions taken once", func(t *testing.T) { takenOnce(t, newLog(t), newLog(t)) })
 	t.Run("foreign offsets", func(t *testing.T) { foreign(t, newLog(t)) })
+	t.Run("shared", func(t *testing.T) {
+		a := newLog(t)
+		if !a.Shared() {
+			t.Skip("the log is not shared")
+		}
+		shared(t, a, newLog(t))
+	})
 }
 
 // Collector gathers what a log delivers.
@@ -152,4 +173,95 @@ func foreign(t *testing.T, l rtkit.DeliveryLog) {
 	for _, off := range []string{"", "garbage", "999999999999999-0", "x-1"} {
 		assert.ErrorIs(t, nl.Range(ctx, off, "", nil), rtkit.ErrLogGap, "offset %q", off)
 	}
+}
+
+func head(t *testing.T, l rtkit.DeliveryLog) {
+	ctx := context.Background()
+	nl, c := Open(t, l, "/head")
+	start := nl.Head()
+	require.NoError(t, nl.Range(ctx, start, "", nil), "the starting point is replayable from")
+	for i := range 3 {
+		require.NoError(t, nl.Append(ctx, rtkit.LogEntry{Event: "n", Payload: payload(i)}))
+	}
+	got := c.wait(t, 3)
+	var after []string
+	require.NoError(t, nl.Range(ctx, start, "", func(e rtkit.LogEntry) error { after = append(after, e.Offset); return nil }))
+	assert.Equal(t, []string{got[0].Offset, got[1].Offset, got[2].Offset}, after,
+		"deliver starts right after Head")
+
+	// A second server opening now starts after the three entries.
+	l2, c2 := Open(t, l, "/head")
+	if l.Shared() {
+		assert.Equal(t, got[2].Offset, l2.Head())
+	}
+	require.NoError(t, l2.Append(ctx, rtkit.LogEntry{Event: "n", Payload: payload(9)}))
+	got2 := c2.wait(t, 1)
+	assert.JSONEq(t, `{"n":9}`, string(got2[0].Payload), "nothing before Head is delivered")
+}
+
+// takenOnce: two servers racing for one session, as two reconnections
+// with one pid would: exactly one gets it.
+func takenOnce(t *testing.T, a, b rtkit.DeliveryLog) {
+	ctx := context.Background()
+	la, _ := Open(t, a, "/race")
+	lb := la
+	if a.Shared() {
+		lb, _ = Open(t, b, "/race")
+	}
+	for i := range 20 {
+		pid := fmt.Sprint("pid-", i)
+		require.NoError(t, la.SaveSession(ctx, pid, rtkit.LogSession{SocketID: "s"}, time.Minute))
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		got := 0
+		for _, l := range []rtkit.NamespaceLog{la, lb, la, lb} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, ok, err := l.TakeSession(ctx, pid)
+				assert.NoError(t, err)
+				if ok {
+					mu.Lock()
+					got++
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		assert.Equal(t, 1, got, "session %s taken by exactly one", pid)
+	}
+}
+
+// shared: two servers' logs of one store deliver the same entries, with
+// the same offsets, in the same order, and share sessions.
+func shared(t *testing.T, a, b rtkit.DeliveryLog) {
+	ctx := context.Background()
+	la, ca := Open(t, a, "/shared")
+	lb, cb := Open(t, b, "/shared")
+	var wg sync.WaitGroup
+	for g, l := range []rtkit.NamespaceLog{la, lb} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 30 {
+				assert.NoError(t, l.Append(ctx, rtkit.LogEntry{Event: "n", Payload: payload(g*100 + i)}))
+			}
+		}()
+	}
+	wg.Wait()
+	ga, gb := ca.wait(t, 60), cb.wait(t, 60)
+	require.Len(t, ga, 60)
+	require.Len(t, gb, 60)
+	for i := range ga {
+		assert.Equal(t, ga[i].Offset, gb[i].Offset, "entry %d: one order, one offset", i)
+		assert.JSONEq(t, string(ga[i].Payload), string(gb[i].Payload))
+	}
+	require.NoError(t, la.SaveSession(ctx, "p-shared", rtkit.LogSession{SocketID: "s1", Owner: "u"}, time.Minute))
+	s, ok, err := lb.TakeSession(ctx, "p-shared")
+	require.NoError(t, err)
+	require.True(t, ok, "a session saved on one server is taken on another")
+	assert.Equal(t, "u", s.Owner)
+	n := 0
+	require.NoError(t, lb.Range(ctx, ga[9].Offset, "", func(rtkit.LogEntry) error { n++; return nil }))
+	assert.Equal(t, 50, n, "an offset of one server replays on the other")
 }

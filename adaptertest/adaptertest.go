@@ -1,18 +1,29 @@
-// Package adaptertest is a conformance suite for rtkit.Adapter and
-// rtkit.Publisher implementations, in the spirit of testing/slogtest: Run
-// starts several rtkit servers that share one deployment of the adapter
-// under test, connects real Socket.IO clients to them, and checks what
-// every adapter must do.
+// Package adaptertest is the conformance suite for rtkit.Adapter
+// implementations, in the spirit of testing/slogtest: whoever writes an
+// adapter runs Run from a test of their own, and rtkit's adapters run it
+// too (the in-memory one and package adapter's Redis ones).
 //
-// It covers broadcasts (rooms, exclusions, order, a socket on another
-// server), emitters, health, and the operations that gather answers from
-// every server: acknowledgements with a deadline (rtkit.EmitWithAcks),
-// counts and listings (Rooms.Count, Rooms.Fetch), server events
-// (rtkit.EmitServers) and room joins, leaves and disconnections decided on
-// one server.
+// Run checks the adapter at two levels:
+//
+//   - the interface itself ("Interface/…" subtests): namespace adapters
+//     opened on several adapters of one deployment, each with a recording
+//     rtkit.LocalNamespace, check that broadcasts, room operations and
+//     disconnections reach every other server once, in order, with their
+//     arguments (JSON, binary, plain values), selection and Logged mark,
+//     never the sender; that socket listings, server events and broadcasts
+//     with acknowledgement gather every other server's answers and end
+//     with the caller's context; that namespaces are apart and a closed
+//     namespace adapter leaves the cluster;
+//   - end to end ("Servers/…" subtests): rtkit servers sharing the
+//     deployment, with real Socket.IO clients over 127.0.0.1, check room
+//     and namespace broadcasts, exclusions, order, a socket on another
+//     server, health, publishers, acknowledgements across servers with a
+//     deadline (rtkit.EmitWithAcks), counts and listings (Rooms.Count,
+//     Rooms.Fetch), server events (rtkit.EmitServers) and room joins,
+//     leaves and disconnections decided on one server.
 //
 // With one server (an in-memory adapter), the cases that cross servers
-// degenerate into local delivery and still run.
+// degenerate into local delivery or are skipped.
 package adaptertest
 
 import (
@@ -34,10 +45,16 @@ type Harness struct {
 	// cross processes.
 	Servers int
 	// NewAdapter returns a new adapter connected to the shared deployment
-	// (the same Redis, say). Run passes it to one server, whose Shutdown
-	// closes it. With Servers > 1 it must also be an rtkit.ServerLink for
-	// the cases that gather answers from every server.
+	// (the same Redis, say): one per server. Run passes it to one server,
+	// whose Shutdown closes it, or opens namespaces on it directly and
+	// closes it when the test ends.
 	NewAdapter func(t *testing.T) rtkit.Adapter
+	// NewDeliveryLog, when set, returns a delivery log every server of
+	// the deployment shares (package redislog's, say): the end-to-end
+	// cases then run with connection state recovery on, where every emit
+	// reaches rtkit servers through the log and other peers through the
+	// adapter, marked Logged.
+	NewDeliveryLog func(t *testing.T) rtkit.DeliveryLog
 	// NewPublisher, when set, returns a publisher for processes without a
 	// server, reaching the same deployment; the emitter cases are skipped
 	// without it.
@@ -87,14 +104,43 @@ type client struct {
 	in *rtkittest.Inbox[Note]
 }
 
-// Run runs the suite as subtests of t. Every subtest starts its own
-// servers.
+// Run runs the whole suite as subtests of t: RunInterface, then
+// RunServers. Every subtest starts its own adapters and servers.
 func Run(t *testing.T, h Harness) {
 	t.Helper()
-	if h.Servers < 1 || h.NewAdapter == nil {
-		t.Fatal("adaptertest: Harness needs Servers >= 1 and NewAdapter")
+	t.Run("Interface", func(t *testing.T) { RunInterface(t, h) })
+	t.Run("Servers", func(t *testing.T) { RunServers(t, h) })
+}
+
+// RunInterface runs the cases that check the adapter's side of the
+// interface directly, without servers, as subtests of t.
+func RunInterface(t *testing.T, h Harness) {
+	t.Helper()
+	check(t, h)
+	for _, c := range []struct {
+		name string
+		fn   func(*testing.T, Harness)
+	}{
+		{"Alone", testIfaceAlone},
+		{"Broadcast", testIfaceBroadcast},
+		{"Order", testIfaceOrder},
+		{"Namespaces", testIfaceNamespaces},
+		{"RoomOps", testIfaceRoomOps},
+		{"FetchSockets", testIfaceFetch},
+		{"ServerEvents", testIfaceServerEvents},
+		{"BroadcastWithAck", testIfaceBroadcastWithAck},
+		{"Close", testIfaceClose},
+	} {
+		t.Run(c.name, func(t *testing.T) { c.fn(t, h) })
 	}
-	cases := []struct {
+}
+
+// RunServers runs the end-to-end cases, with rtkit servers and Socket.IO
+// clients, as subtests of t.
+func RunServers(t *testing.T, h Harness) {
+	t.Helper()
+	check(t, h)
+	for _, c := range []struct {
 		name string
 		fn   func(*testing.T, Harness)
 	}{
@@ -110,9 +156,15 @@ func Run(t *testing.T, h Harness) {
 		{"CountAndFetch", testCount},
 		{"ServerEvents", testServerEvents},
 		{"RoomOpsAcrossServers", testRoomOps},
-	}
-	for _, c := range cases {
+	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, h) })
+	}
+}
+
+func check(t *testing.T, h Harness) {
+	t.Helper()
+	if h.Servers < 1 || h.NewAdapter == nil {
+		t.Fatal("adaptertest: Harness needs Servers >= 1 and NewAdapter")
 	}
 }
 
@@ -121,7 +173,11 @@ func start(t *testing.T, h Harness) []server {
 	out := make([]server, h.Servers)
 	for i := range out {
 		ns := namespace(i)
-		srv := rtkit.NewServer(rtkit.WithAdapter(h.NewAdapter(t)), rtkit.WithLogger(slog.New(slog.DiscardHandler)))
+		opts := []rtkit.ServerOption{rtkit.WithAdapter(h.NewAdapter(t)), rtkit.WithLogger(slog.New(slog.DiscardHandler))}
+		if h.NewDeliveryLog != nil {
+			opts = append(opts, rtkit.WithDeliveryLog(h.NewDeliveryLog(t)))
+		}
+		srv := rtkit.NewServer(opts...)
 		srv.Mount(ns)
 		out[i] = server{ns: ns, ts: rtkittest.Start(t, srv)}
 	}
