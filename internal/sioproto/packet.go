@@ -141,16 +141,6 @@ func (p *Packet) check() error {
 func isObject(b []byte) bool { return len(b) >= 2 && b[0] == '{' }
 func isArray(b []byte) bool  { return len(b) >= 2 && b[0] == '[' }
 
-// Args decodes an EVENT's or ACK's array. Numbers become float64, objects
-// map[string]any, as encoding/json does.
-func Args(data []byte) ([]any, error) {
-	var args []any
-	if err := json.Unmarshal(data, &args); err != nil {
-		return nil, invalid("payload: %v", err)
-	}
-	return args, nil
-}
-
 // NoID is the id argument of Append and AppendEvent for a packet without
 // one.
 const NoID = -1
