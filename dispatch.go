@@ -178,18 +178,21 @@ func (n *Namespace) dispatch(s *Socket, ev incoming) {
 	if req.argc > 0 {
 		req.Payload = ev.args[0]
 	}
-	h := n.unknown
+	h, stuck := n.unknown, &n.unknownStuck
 	if e, ok := n.handlers[ev.name]; ok {
-		req.Event, h = e.info, e.run
+		req.Event, h, stuck = e.info, e.run, &e.stuck
 	} else {
 		req.Event = &EventInfo{Namespace: n.name, Name: ev.name}
 	}
-	if err := n.srv.enter(); err != nil {
-		n.reply(s, ev.ack, ev.name, nil, err)
+	run, rerr := n.begin(s, ev, req.Event.desc, stuck) // deadline.go
+	if rerr != nil {
+		n.reply(s, ev.ack, ev.name, nil, rerr)
 		return
 	}
-	defer n.srv.leave()
-	data, err := n.call(h, s, req)
+	data, err := n.call(run, h, s, req)
+	if !run.end(&err) {
+		return // past its deadline: the client got TIMEOUT
+	}
 	if req.raw && err == nil {
 		if ev.ack != nil {
 			ev.ack(req.rawOut) // HandleRaw: the arguments as they are
@@ -214,7 +217,7 @@ func eventName(name string) string {
 }
 
 // call runs h and turns a panic into INTERNAL.
-func (n *Namespace) call(h HandlerFunc, s *Socket, req *Request) (data json.RawMessage, err error) {
+func (n *Namespace) call(ctx context.Context, h HandlerFunc, s *Socket, req *Request) (data json.RawMessage, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			n.srv.log.Error("rtkit: handler panicked", "namespace", n.name, "event", req.Event.Name,
@@ -222,7 +225,7 @@ func (n *Namespace) call(h HandlerFunc, s *Socket, req *Request) (data json.RawM
 			data, err = nil, NewError(CodeInternal, internalMessage)
 		}
 	}()
-	return h(s.ctx, s, req)
+	return h(ctx, s, req)
 }
 
 var (

@@ -244,8 +244,8 @@ finally the [Adapter]:
 	_ = hs.Shutdown(ctx)  // then
 
 [Server.Health] reports connected sockets per namespace, the adapter's
-state and a status ("ok", "degraded", "shutting_down") for health
-endpoints. [Server.Spec] returns the whole contract (namespaces, events
+state, running and overdue handlers, the sockets' queues, and a status
+("ok", "degraded", "shutting_down") for health endpoints. [Server.Spec] returns the whole contract (namespaces, events
 with direction and JSON Schemas, room policies, error codes) as plain data
 that encodes to JSON, for documentation generators.
 
@@ -367,6 +367,47 @@ event that arrives while the queue is full is answered at once with
 RATE_LIMITED and retryAfterMs, without being queued. [WithMaxConcurrentHandlers]
 bounds the handlers running at the same time across the server the same
 way.
+
+# Handler deadlines
+
+Every handler, its event middleware included, runs under a deadline
+counted from when it starts: the server's ([WithHandlerTimeout], 30 s by
+default) or its event's ([HandlerTimeout], which may also turn it off for
+one event). The handler's context carries it. At the deadline:
+
+  - the handler's context is cancelled, with [ErrHandlerTimeout] as its
+    cause (ctx.Err() is context.DeadlineExceeded);
+  - the client gets TIMEOUT, in the acknowledgement envelope or, without
+    one, as the "error" event; a handler that returns its context's error
+    after the deadline answers TIMEOUT too, never INTERNAL;
+  - the handler's slot of [WithMaxConcurrentHandlers] is freed, so that
+    handlers that hang cannot make every socket RATE_LIMITED;
+  - a handler that ignores its context, still running 50 ms after its
+    deadline, is "overdue": the socket's next events run at once, on
+    another goroutine, while the handler keeps its own until it returns.
+    Its result, once it returns, is dropped and logged (a warning with how
+    late it was).
+
+Go cannot stop a goroutine, so overdue handlers are bounded instead, so
+that a client that found a handler that hangs cannot grow the server's
+goroutines:
+
+  - per socket, 2: a socket whose handler passes its deadline while two of
+    its handlers are already overdue is disconnected (after its TIMEOUT)
+    instead of going on;
+  - per event, [WithMaxOverdueHandlers] (100 by default) across the
+    server: while an event has that many, it is refused at once with
+    UNAVAILABLE without running its handler; other events are served.
+
+A handler still running when its socket disconnects is cancelled at once
+and becomes overdue at its deadline all the same. [Server.Health] reports
+running and overdue handlers and the sockets' queues, and says "degraded"
+while any handler is overdue or while 1024 events or more wait in the
+sockets' queues. [Server.Shutdown] waits for overdue handlers like the
+others, until its own context ends. [EmitWithAck] is not affected: inside
+a handler it waits at most its own deadline or the acknowledgement
+timeout ([WithAckTimeout]), whichever comes first, and never past the
+handler's.
 
 [Emit], [EmitWithAck], [Socket.Join], [Socket.Leave] and the other methods
 of [Socket] and [Server] are safe for concurrent use. Registration

@@ -108,7 +108,8 @@ func Emit[In, Out any](t Target, ev Event[In, Out], payload In) error {
 // EmitWithAck sends a server → client event to one socket and waits for
 // the client's acknowledgement, validated against Out's schema. It returns
 // a TIMEOUT *Error when ctx ends first (the server's ack timeout applies
-// when ctx has no deadline), ErrDisconnected if the socket goes away, and a
+// when ctx has no deadline, or only its handler's: WithHandlerTimeout does
+// not lengthen it), ErrDisconnected if the socket goes away, and a
 // VALIDATION_ERROR *Error when the client's answer does not match Out.
 //
 // It may be called from one of s's own handlers: the client's answer is
@@ -122,7 +123,7 @@ func EmitWithAck[In, Out any](ctx context.Context, s *Socket, ev Event[In, Out],
 	if ev.d.out == nil {
 		return zero, fmt.Errorf("rtkit: EmitWithAck: event %s is declared without acknowledgement (NoAck)", ev.d.name)
 	}
-	if _, ok := ctx.Deadline(); !ok {
+	if !callerDeadline(ctx) {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, s.ns.srv.cfg.ackTimeout)
 		defer cancel()

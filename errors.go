@@ -26,9 +26,12 @@ const (
 	CodeRateLimited Code = "RATE_LIMITED"
 	// CodeUnknownEvent: no handler is registered for the event name.
 	CodeUnknownEvent Code = "UNKNOWN_EVENT"
-	// CodeTimeout: an acknowledgement did not arrive before the deadline.
+	// CodeTimeout: an acknowledgement did not arrive before the deadline,
+	// or a handler did not finish before its deadline (WithHandlerTimeout).
 	CodeTimeout Code = "TIMEOUT"
-	// CodeUnavailable: the server is shutting down and takes no new work.
+	// CodeUnavailable: the server is shutting down and takes no new work,
+	// or cannot take this event now (too many of its handlers are past
+	// their deadline: WithMaxOverdueHandlers).
 	CodeUnavailable Code = "UNAVAILABLE"
 	// CodeInternal: something failed on the server. The message sent to the
 	// client is generic; the cause is logged.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // NoAck is the Out type of an event that is never acknowledged:
@@ -56,8 +57,9 @@ type eventDesc struct {
 	deprecated  string
 	errors      []Code
 	noOutbound  bool
-	transient   bool // NotReplayable: kept out of the recovery log
-	maxBinary   int  // MaxBinarySize; 0: DefaultMaxBinarySize
+	transient   bool          // NotReplayable: kept out of the recovery log
+	maxBinary   int           // MaxBinarySize; 0: DefaultMaxBinarySize
+	timeout     time.Duration // HandlerTimeout: 0 server default, < 0 none
 	values      map[any]any
 
 	inType, outType reflect.Type

@@ -2,13 +2,16 @@ package rtkit
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
 // Shutdown stops the server in the order that loses nothing:
 //
 //  1. new connections and new events are refused (UNAVAILABLE);
-//  2. handlers already running finish (until ctx ends), events waiting
+//  2. handlers already running finish (until ctx ends; handlers past
+//     their deadline, whose clients already got TIMEOUT, are waited for
+//     too, and abandoned when ctx ends), events waiting
 //     behind them are answered UNAVAILABLE, and, once all is answered,
 //     the server waits until no event has arrived for 50 ms (at most a
 //     second), so that clients sending before they heard are answered;
@@ -67,13 +70,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) drain(ctx context.Context) error {
 	tick := time.NewTicker(2 * time.Millisecond)
 	defer tick.Stop()
-	busy := func() bool { return s.inflight.Load() > 0 || !s.mailboxesIdle() }
+	busy := func() bool { return s.inflight.Load() > 0 || s.overdue.Load() > 0 || !s.mailboxesIdle() }
 	worked := busy()
 	for busy() {
 		select {
 		case <-tick.C:
 		case <-ctx.Done():
-			s.log.Warn("rtkit: shutdown: handlers still running at the deadline", "running", s.inflight.Load())
+			s.log.Warn("rtkit: shutdown: handlers still running at the deadline; they are abandoned",
+				"running", s.inflight.Load(), "overdue", s.overdue.Load())
 			return ctx.Err()
 		}
 	}
@@ -141,26 +145,73 @@ func pause(ctx context.Context) {
 
 // Health is a snapshot of the server's state, for health endpoints.
 type Health struct {
-	// Status is "ok", "degraded" (adapter unhealthy) or "shutting_down".
+	// Status is "ok", "degraded" or "shutting_down". It is "degraded"
+	// while the adapter is unhealthy, while any handler is past its
+	// deadline (HandlersHealth.Overdue ≥ 1: a goroutine the server cannot
+	// reclaim, the sign of a handler or a dependency that ignores its
+	// context), or while events pile up in the sockets' queues
+	// (HandlersHealth.Waiting ≥ 1024, four full queues of the default
+	// WithMaxPending). Reasons says which.
 	Status string `json:"status"`
+	// Reasons says why Status is "degraded", one sentence each.
+	Reasons []string `json:"reasons,omitempty"`
 	// Sockets counts connected sockets per namespace.
 	Sockets map[string]int `json:"sockets"`
 	// Adapter is the adapter's own report.
 	Adapter AdapterState `json:"adapter"`
+	// Handlers reports running handlers and the sockets' queues.
+	Handlers HandlersHealth `json:"handlers"`
 }
 
-// Health reports connected sockets per namespace and the adapter's state.
+// HandlersHealth reports the handlers of a server (Health).
+type HandlersHealth struct {
+	// Running counts handlers running within their deadline.
+	Running int `json:"running"`
+	// Overdue counts handlers still running past their deadline: their
+	// clients got TIMEOUT and their sockets went on without them (see
+	// WithHandlerTimeout).
+	Overdue int `json:"overdue"`
+	// Waiting counts events waiting in the sockets' queues.
+	Waiting int `json:"waiting"`
+	// MaxWaiting is the longest queue of one socket.
+	MaxWaiting int `json:"maxWaiting"`
+}
+
+// Health thresholds: Status is "degraded" from these values on.
+const (
+	degradedOverdue = 1
+	degradedWaiting = 1024
+)
+
+// Health reports connected sockets per namespace, the adapter's state,
+// handlers and queues.
 func (s *Server) Health(ctx context.Context) Health {
 	h := Health{Status: "ok", Sockets: map[string]int{}, Adapter: s.cfg.adapter.State(ctx)}
 	for _, n := range s.Namespaces() {
 		count := 0
-		n.sockets.Range(func(_, _ any) bool { count++; return true })
+		for sock := range n.Sockets() {
+			count++
+			w := sock.box.Len()
+			h.Handlers.Waiting += w
+			h.Handlers.MaxWaiting = max(h.Handlers.MaxWaiting, w)
+		}
 		h.Sockets[n.name] = count
+	}
+	h.Handlers.Running = int(max(s.inflight.Load(), 0))
+	h.Handlers.Overdue = int(s.overdue.Load())
+	if !h.Adapter.Healthy {
+		h.Reasons = append(h.Reasons, "adapter unhealthy")
+	}
+	if h.Handlers.Overdue >= degradedOverdue {
+		h.Reasons = append(h.Reasons, fmt.Sprintf("%d handlers past their deadline", h.Handlers.Overdue))
+	}
+	if h.Handlers.Waiting >= degradedWaiting {
+		h.Reasons = append(h.Reasons, fmt.Sprintf("%d events waiting in socket queues", h.Handlers.Waiting))
 	}
 	switch {
 	case s.closing.Load():
 		h.Status = "shutting_down"
-	case !h.Adapter.Healthy:
+	case len(h.Reasons) > 0:
 		h.Status = "degraded"
 	}
 	return h

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Namespace is a Socket.IO namespace with typed events. Build it once at
@@ -41,7 +42,9 @@ type Namespace struct {
 	remote      NamespaceAdapter
 	remoteFails remoteFailures
 	unknown     HandlerFunc
-	sockets     sync.Map // socket id → *Socket, admitted and connected sockets
+	// unknownStuck counts overdue handlers of unknown events.
+	unknownStuck atomic.Int32
+	sockets      sync.Map // socket id → *Socket, admitted and connected sockets
 }
 
 type specEntry struct {
@@ -53,6 +56,8 @@ type handlerEntry struct {
 	info  *EventInfo
 	typed HandlerFunc // validate, decode, call, encode
 	run   HandlerFunc // typed wrapped in middleware, set by Mount
+	// stuck counts the event's handlers past their deadline.
+	stuck atomic.Int32
 }
 
 // NewNamespace returns a namespace named name ("/notifications"). It panics

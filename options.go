@@ -134,6 +134,8 @@ type serverConfig struct {
 	disconnectBatch int
 	maxPending      int32
 	maxHandlers     int64
+	handlerTimeout  time.Duration // 0: default, < 0: none
+	maxOverdue      int32         // < 0: no bound
 	nsOptions       []NamespaceOption
 	// core names the core for tests ("own", "zishang"); empty: useOwnCore.
 	core string

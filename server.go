@@ -33,6 +33,9 @@ type Server struct {
 	// checks closing; Shutdown sets closing, then waits for zero. Either
 	// the handler sees closing and backs out, or Shutdown sees its count.
 	inflight atomic.Int64
+	// overdue counts handlers still running past their deadline
+	// (deadline.go); they no longer count in inflight.
+	overdue atomic.Int64
 	// lastEvent is when the last event arrived during Shutdown (unix ns).
 	lastEvent atomic.Int64
 	closing   atomic.Bool
@@ -59,6 +62,7 @@ func NewServer(opts ...ServerOption) *Server {
 		ackTimeout:      defaultAckTimeout,
 		disconnectBatch: 500,
 		maxPending:      defaultMaxPending,
+		maxOverdue:      defaultMaxOverdue,
 	}
 	for _, o := range opts {
 		o.applyServer(&cfg)

@@ -26,6 +26,9 @@ type Socket struct {
 	disconnecting atomic.Bool
 	// identity is who the socket belongs to (SetIdentity).
 	identity atomic.Pointer[string]
+	// overdue counts the socket's handlers past their deadline
+	// (deadline.go).
+	overdue atomic.Int32
 }
 
 // Handshake is what the client sent when it connected: the Socket.IO auth

@@ -24,6 +24,9 @@ type Box[T any] struct {
 	running bool // a loop goroutine exists
 	busy    bool // the loop is running an event
 	closed  bool
+	// gen is the generation of the current loop: Detach starts a new one,
+	// and a loop of an older generation leaves once its event returns.
+	gen uint64
 }
 
 // Push queues an event. It returns false, and queues nothing, when max
@@ -52,8 +55,15 @@ func (m *Box[T]) Push(ev T, max int) bool {
 
 func (m *Box[T]) loop() {
 	var zero T
+	m.mu.Lock()
+	gen := m.gen
+	m.mu.Unlock()
 	for {
 		m.mu.Lock()
+		if m.gen != gen {
+			m.mu.Unlock()
+			return // detached: another loop runs the box now
+		}
 		m.busy = false
 		if len(m.events) == 0 || m.closed {
 			m.running = false
@@ -68,6 +78,37 @@ func (m *Box[T]) loop() {
 		m.mu.Unlock()
 		m.Run(ev)
 	}
+}
+
+// Detach lets the box go on without the event that is running: its
+// waiting events start on another goroutine of Pool at once, and the
+// goroutine running the event leaves the box when Run returns. The
+// detached event no longer counts against Push's bound.
+//
+// Call it only while the event to detach is running (before its Run
+// returns): detaching is meant for an event whose Run outlives its
+// deadline, and the caller must make sure that Run does not return before
+// Detach does. It is a no-op when no event is running.
+func (m *Box[T]) Detach() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.busy {
+		return
+	}
+	m.gen++
+	m.busy = false
+	m.running = false
+	if len(m.events) > 0 && !m.closed {
+		m.running = true
+		m.Pool.Run(m.loop)
+	}
+}
+
+// Len returns how many events wait behind the running one.
+func (m *Box[T]) Len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.events)
 }
 
 // Close drops the waiting events; the running one, if any, finishes.

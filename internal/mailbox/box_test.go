@@ -90,3 +90,58 @@ func TestBoxWaiting(t *testing.T) {
 	assert.False(t, <-seen, "nothing behind event 1")
 	require.Eventually(t, b.Idle, 5*time.Second, time.Millisecond)
 }
+
+// TestBoxDetach: a detached event keeps running on its goroutine while the
+// box goes on with the waiting events, one at a time and in order; the
+// detached event no longer counts against the bound, and its goroutine
+// leaves the box when it returns.
+func TestBoxDetach(t *testing.T) {
+	var p Pool
+	defer p.Stop()
+	stuck, release := make(chan struct{}), make(chan struct{})
+	var mu sync.Mutex
+	var got []int
+	running := 0
+	b := &Box[int]{Pool: &p}
+	b.Run = func(n int) {
+		if n == 0 {
+			close(stuck)
+			<-release
+			return // detached: must not count as running
+		}
+		mu.Lock()
+		running++
+		require.Equal(t, 1, running, "two events of one box at once")
+		mu.Unlock()
+		time.Sleep(time.Millisecond)
+		mu.Lock()
+		running--
+		got = append(got, n)
+		mu.Unlock()
+	}
+	require.True(t, b.Push(0, 3))
+	<-stuck
+	require.True(t, b.Push(1, 3))
+	require.True(t, b.Push(2, 3))
+	assert.False(t, b.Push(3, 3), "the stuck event and two waiting fill a bound of 3")
+	assert.Equal(t, 2, b.Len())
+	b.Detach()
+	require.Eventually(t, b.Idle, 5*time.Second, time.Millisecond, "the waiting events ran while event 0 is stuck")
+	for i := 4; i < 7; i++ {
+		require.True(t, b.Push(i, 3), "the stuck event no longer counts")
+	}
+	require.Eventually(t, b.Idle, 5*time.Second, time.Millisecond)
+	mu.Lock()
+	assert.Equal(t, []int{1, 2, 4, 5, 6}, got)
+	mu.Unlock()
+	close(release)
+	require.Eventually(t, func() bool { return idleWorkers(&p) == liveWorkers(&p) }, 5*time.Second, time.Millisecond,
+		"the detached goroutine left the box and went back to the pool")
+	require.True(t, b.Push(8, 3))
+	require.Eventually(t, b.Idle, 5*time.Second, time.Millisecond)
+	mu.Lock()
+	assert.Equal(t, []int{1, 2, 4, 5, 6, 8}, got)
+	mu.Unlock()
+	b.Detach() // nothing running: no-op
+	assert.True(t, b.Idle())
+}

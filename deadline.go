@@ -1,0 +1,267 @@
+package rtkit
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Handler deadlines. Every handler (its event middleware included) runs
+// under a deadline: WithHandlerTimeout's for the server, HandlerTimeout's
+// for one event. At the deadline:
+//
+//   - the handler's context is cancelled (context.Cause: ErrHandlerTimeout);
+//   - the client gets TIMEOUT (in the acknowledgement, or the "error" event);
+//   - the handler's slot of WithMaxConcurrentHandlers is freed;
+//   - a handler that ignores its context (still running overdueGrace after
+//     the deadline) is overdue: the socket's queue goes on with its next
+//     event on another goroutine, while the handler keeps its own until it
+//     returns, counted (Server.Health); its result is logged and dropped.
+//
+// Overdue handlers are bounded, so that a client that found a handler that
+// hangs cannot grow the server's goroutines: a socket with
+// maxOverduePerSocket overdue handlers whose next handler passes its
+// deadline is disconnected instead of going on, and an event with
+// WithMaxOverdueHandlers overdue handlers is refused with UNAVAILABLE until
+// some of them return.
+
+// ErrHandlerTimeout is the cause (context.Cause) of a handler context
+// cancelled at the handler's deadline.
+var ErrHandlerTimeout = errors.New("rtkit: handler deadline exceeded")
+
+// Defaults of WithHandlerTimeout and WithMaxOverdueHandlers, and the bound
+// on overdue handlers per socket.
+const (
+	defaultHandlerTimeout = 30 * time.Second
+	defaultMaxOverdue     = 100
+	maxOverduePerSocket   = 2
+	// overdueGrace is how long after its deadline a handler may take to
+	// return before it is overdue: a handler that honours its context
+	// needs a moment to notice.
+	overdueGrace = 50 * time.Millisecond
+)
+
+// WithHandlerTimeout sets the deadline of every handler (default 30 s),
+// counted from when the handler starts (after the event waited in its
+// socket's queue), event middleware included. HandlerTimeout overrides it
+// for one event. Zero or less turns the default deadline off: handlers
+// then run until they return, and the socket's later events wait for them.
+//
+// See the package documentation ("Handler deadlines") for what happens at
+// the deadline. EmitWithAck is not affected: it waits under its own
+// context (WithAckTimeout).
+func WithHandlerTimeout(d time.Duration) ServerOption {
+	return serverOptionFunc(func(c *serverConfig) {
+		c.handlerTimeout = d
+		if d <= 0 {
+			c.handlerTimeout = -1
+		}
+	})
+}
+
+// WithMaxOverdueHandlers bounds, per event and across the server, the
+// handlers still running past their deadline (default 100). While an
+// event has that many, it is refused at once with UNAVAILABLE, without
+// running its handler; other events are served as usual. Zero or less
+// removes the bound, which lets a client that found a handler that hangs
+// grow the server's goroutines without limit.
+func WithMaxOverdueHandlers(n int) ServerOption {
+	return serverOptionFunc(func(c *serverConfig) {
+		c.maxOverdue = int32(n)
+		if n <= 0 {
+			c.maxOverdue = -1
+		}
+	})
+}
+
+// HandlerTimeout sets the deadline of this event's handler, over the
+// server's WithHandlerTimeout. Zero or less means no deadline for this
+// event (a long-running handler that returns when its work is done): the
+// socket's later events wait for it. It has no effect on server → client
+// events: EmitWithAck waits under its own context.
+func HandlerTimeout(d time.Duration) EventOption {
+	return eventOptionFunc(func(e *eventDesc) {
+		e.timeout = d
+		if d <= 0 {
+			e.timeout = -1
+		}
+	})
+}
+
+// handlerTimeout returns the deadline of handlers of d (nil: an unknown
+// event), 0 for none.
+func (s *Server) handlerTimeout(d *eventDesc) time.Duration {
+	t := s.cfg.handlerTimeout
+	if d != nil && d.timeout != 0 {
+		t = d.timeout
+	}
+	switch {
+	case t == 0:
+		return defaultHandlerTimeout
+	case t < 0:
+		return 0
+	}
+	return t
+}
+
+func errHandlerTimeout() *Error { return NewError(CodeTimeout, "the handler did not finish in time") }
+
+func errOverdue() *Error {
+	return NewError(CodeUnavailable, "too many handlers of this event are past their deadline, retry later")
+}
+
+// handlerRun is one handler call under a deadline: begin starts it, end
+// finishes it, and expire runs at the deadline if end has not come first.
+//
+// It is also the handler's context: the deadline's context, whose Value
+// knows the run (callerDeadline).
+type handlerRun struct {
+	context.Context
+
+	n     *Namespace
+	s     *Socket
+	event string
+	ack   func([]any)
+	// stuck counts the overdue handlers of the event.
+	stuck *atomic.Int32
+
+	cancel   context.CancelFunc // nil: no deadline
+	timer    *time.Timer
+	deadline time.Time
+
+	mu       sync.Mutex
+	done     bool          // end came first
+	overdue  bool          // expire came first
+	returned chan struct{} // closed by end once expire waits for it
+}
+
+// begin admits a handler call of s for event e (e.info.desc nil for an
+// unknown or raw event; stuck is its overdue count) and arms its deadline.
+// It returns the error to answer with instead when the call is refused.
+func (n *Namespace) begin(s *Socket, ev incoming, d *eventDesc, stuck *atomic.Int32) (*handlerRun, *Error) {
+	srv := n.srv
+	timeout := srv.handlerTimeout(d)
+	if timeout > 0 && srv.cfg.maxOverdue > 0 && stuck.Load() >= srv.cfg.maxOverdue && !srv.closing.Load() {
+		return nil, errOverdue()
+	}
+	if err := srv.enter(); err != nil {
+		return nil, err
+	}
+	r := &handlerRun{Context: s.ctx, n: n, s: s, event: ev.name, ack: ev.ack, stuck: stuck}
+	if timeout > 0 {
+		r.deadline = time.Now().Add(timeout)
+		r.Context, r.cancel = context.WithDeadlineCause(s.ctx, r.deadline, ErrHandlerTimeout)
+		r.timer = time.AfterFunc(timeout, r.expire)
+	}
+	return r, nil
+}
+
+// end finishes the call with the handler's result. It returns false when
+// the handler was overdue: the client already got TIMEOUT, the result is
+// dropped (and logged). A handler that failed because its deadline passed
+// fails with TIMEOUT.
+func (r *handlerRun) end(err *error) bool {
+	srv := r.n.srv
+	if r.cancel == nil {
+		srv.leave()
+		return true
+	}
+	r.timer.Stop()
+	r.mu.Lock() // waits for an expire in progress, which detaches the socket's queue first
+	overdue := r.overdue
+	r.done = true
+	if r.returned != nil {
+		close(r.returned)
+	}
+	r.mu.Unlock()
+	if !overdue {
+		if *err != nil && context.Cause(r.Context) == ErrHandlerTimeout {
+			*err = errHandlerTimeout().WithCause(*err)
+		}
+		r.cancel()
+		srv.leave()
+		return true
+	}
+	r.cancel()
+	srv.overdue.Add(-1)
+	r.stuck.Add(-1)
+	r.s.overdue.Add(-1)
+	srv.log.Warn("rtkit: handler returned after its deadline; its result is dropped",
+		"namespace", r.n.name, "event", r.event, "socket", r.s.ID(),
+		"late", time.Since(r.deadline).Round(time.Millisecond), "code", string(CodeOf(*err)), "err", *err)
+	return false
+}
+
+// expire runs at the deadline, on a timer goroutine, while the handler is
+// still running (unless end has just come first). A handler that returns
+// within overdueGrace of its deadline (one that honours its context) is
+// answered by end as usual; after that, it is overdue.
+func (r *handlerRun) expire() {
+	<-r.Done() // its own timer fires at the same instant: Err is DeadlineExceeded
+	r.mu.Lock()
+	if r.done {
+		r.mu.Unlock()
+		return
+	}
+	r.returned = make(chan struct{})
+	r.mu.Unlock()
+	grace := time.NewTimer(overdueGrace)
+	defer grace.Stop()
+	select {
+	case <-r.returned:
+		return
+	case <-grace.C:
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.done {
+		return
+	}
+	r.overdue = true
+	n, s, srv := r.n, r.s, r.n.srv
+	srv.leave() // the slot of WithMaxConcurrentHandlers goes to handlers in time
+	srv.overdue.Add(1)
+	r.stuck.Add(1)
+	onSocket := s.overdue.Add(1)
+	if s.ctx.Err() != nil {
+		// The socket is gone (its context ended before the deadline):
+		// nobody to answer, no queue to go on with.
+		srv.log.Warn("rtkit: handler of a disconnected socket passed its deadline",
+			"namespace", n.name, "event", r.event, "socket", s.ID())
+		return
+	}
+	n.reply(s, r.ack, r.event, nil, errHandlerTimeout())
+	if onSocket > maxOverduePerSocket {
+		srv.log.Warn("rtkit: handler passed its deadline; the socket has too many overdue handlers and is disconnected",
+			"namespace", n.name, "event", r.event, "socket", s.ID(), "overdue", onSocket)
+		s.Disconnect()
+		return
+	}
+	srv.log.Warn("rtkit: handler passed its deadline; the socket's next events go on without it",
+		"namespace", n.name, "event", r.event, "socket", s.ID())
+	s.box.Detach()
+}
+
+// runKey is the key under which a handler's context returns its run.
+type runKey struct{}
+
+// Value returns the run for runKey, the context's values otherwise.
+func (r *handlerRun) Value(key any) any {
+	if key == (runKey{}) {
+		return r
+	}
+	return r.Context.Value(key)
+}
+
+// callerDeadline reports whether ctx has a deadline other than the one of
+// the handler it comes from: the caller's own.
+func callerDeadline(ctx context.Context) bool {
+	d, ok := ctx.Deadline()
+	if !ok {
+		return false
+	}
+	r, _ := ctx.Value(runKey{}).(*handlerRun)
+	return r == nil || r.cancel == nil || !d.Equal(r.deadline)
+}
