@@ -383,3 +383,19 @@ func TestShutdownAbandonsOverdueHandlersAtItsDeadline(t *testing.T) {
 		"the sockets are disconnected all the same")
 	assert.Equal(t, 1, h.health().Handlers.Overdue, "still counted until it returns")
 }
+
+// TestSpecListsHandlerDeadlines: the contract tells clients each handled
+// event's deadline and lists TIMEOUT for it; an event without deadline
+// has neither.
+func TestSpecListsHandlerDeadlines(t *testing.T) {
+	h := startHang(t, rtkit.WithHandlerTimeout(2*time.Second))
+	events := map[string]rtkit.EventSpec{}
+	for _, e := range h.ts.RT.Spec().Namespaces[0].Events {
+		events[e.Name] = e
+	}
+	assert.Equal(t, int64(2000), events["ping"].TimeoutMs)
+	assert.Contains(t, events["ping"].Errors, rtkit.CodeTimeout)
+	assert.Equal(t, int64(300), events["short"].TimeoutMs)
+	assert.Zero(t, events["long"].TimeoutMs)
+	assert.NotContains(t, events["long"].Errors, rtkit.CodeTimeout)
+}

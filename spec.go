@@ -65,6 +65,10 @@ type EventSpec struct {
 	Ack json.RawMessage `json:"ack,omitempty"`
 	// Errors lists the codes a client may receive for this event.
 	Errors []Code `json:"errors,omitempty"`
+	// TimeoutMs is the deadline of the event's handler, for a client →
+	// server event that has one (WithHandlerTimeout, HandlerTimeout): the
+	// client gets TIMEOUT when the handler has not answered by then.
+	TimeoutMs int64 `json:"timeoutMs,omitempty"`
 	// Offset is set for a server → client event that carries its offset
 	// in the delivery log, a string, as a trailing argument after the
 	// payload (with recovery on; when the log could not take the event,
@@ -165,6 +169,12 @@ func (n *Namespace) spec(recovery bool) NamespaceSpec {
 		if e.incoming {
 			es.Direction = ClientToServer
 			es.Errors = n.eventCodes(d)
+			if t := n.srv.handlerTimeout(d); t > 0 {
+				es.TimeoutMs = t.Milliseconds()
+				es.Errors = append(es.Errors, CodeTimeout)
+				slices.Sort(es.Errors)
+				es.Errors = slices.Compact(es.Errors)
+			}
 		} else {
 			es.Direction = ServerToClient
 			if d.out != nil {

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/rtkit-go/rtkit"
@@ -22,8 +23,8 @@ var codeMeanings = map[rtkit.Code]string{
 	rtkit.CodeNotFound:     "What the payload names does not exist.",
 	rtkit.CodeRateLimited:  "Too many events; `retryAfterMs` says when a retry can succeed.",
 	rtkit.CodeUnknownEvent: "No handler is registered for the event name.",
-	rtkit.CodeTimeout:      "An acknowledgement did not arrive before the deadline.",
-	rtkit.CodeUnavailable:  "The server is shutting down and takes no new work.",
+	rtkit.CodeTimeout:      "An acknowledgement did not arrive before the deadline, or a handler did not finish before its deadline.",
+	rtkit.CodeUnavailable:  "The server is shutting down and takes no new work, or cannot take this event now (too many of its handlers are past their deadline); retry later.",
 	rtkit.CodeInternal:     "Something failed on the server; the message is generic.",
 }
 
@@ -197,6 +198,9 @@ func writeEvent(b *strings.Builder, ev rtkit.EventSpec) error {
 			return err
 		}
 		b.WriteString("\n")
+	}
+	if ev.TimeoutMs > 0 {
+		fmt.Fprintf(b, "**Deadline:** the handler answers within %s; after that the client gets `TIMEOUT`.\n\n", time.Duration(ev.TimeoutMs)*time.Millisecond)
 	}
 	if len(ev.Errors) > 0 {
 		codes := make([]string, len(ev.Errors))
