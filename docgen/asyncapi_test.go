@@ -87,7 +87,7 @@ func TestAsyncAPIDocument(t *testing.T) {
 
 	// A handled event's reply is the envelope around the acknowledgement.
 	edit := ops["receive.documents.document.edit"].(map[string]any)
-	assert.Equal(t, []any{"FORBIDDEN", "INTERNAL", "NOT_FOUND", "RATE_LIMITED", "UNAVAILABLE", "UNKNOWN_EVENT", "VALIDATION_ERROR"},
+	assert.Equal(t, []any{"FORBIDDEN", "INTERNAL", "NOT_FOUND", "RATE_LIMITED", "TIMEOUT", "UNAVAILABLE", "UNKNOWN_EVENT", "VALIDATION_ERROR"},
 		edit["x-rtkit-errors"])
 	reply := edit["reply"].(map[string]any)
 	msg, ok := pointer(doc, reply["messages"].([]any)[0].(map[string]any)["$ref"].(string))
