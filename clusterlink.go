@@ -13,6 +13,12 @@ import (
 // (EmitWithAcks, Rooms.Count, Rooms.Fetch, EmitServers) use it. An adapter
 // without it (the in-memory one) makes them see this server only.
 //
+// It is being retired: rtkit's own adapter interface carries these operations
+// (NamespaceAdapter's FetchSockets, ServerSideEmit and BroadcastWithAck,
+// the operations of Node.js socket.io's adapters, so that they also see
+// Node.js peers). ServerLink serves only the legacy Redis adapter on the
+// zishang520 core, and goes with it.
+//
 // The messages are opaque to the link: rtkit encodes and checks them.
 // Implementations must be safe for concurrent use.
 type ServerLink interface {

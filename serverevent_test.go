@@ -202,3 +202,47 @@ func TestHandleServerPanics(t *testing.T) {
 	})
 	assert.Panics(t, func() { rtkit.HandleServer[Flush, Flushed](rtkit.NewNamespace("/q"), evFlush, nil) })
 }
+
+// TestPeerFloodIsBounded: another server's requests run at most 256 at
+// once; beyond that they are dropped (their sender times out), and the
+// server answers again once the work is done.
+func TestPeerFloodIsBounded(t *testing.T) {
+	ns := newTestNamespace()
+	release := make(chan struct{})
+	var running, most atomic.Int64
+	rtkit.HandleServer(ns, evFlush, func(context.Context, Flush) (Flushed, error) {
+		n := running.Add(1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		<-release
+		running.Add(-1)
+		return Flushed{}, nil
+	})
+	cp := &capture{Adapter: hub.New().Adapter(false), local: make(chan rtkit.LocalNamespace, 1)}
+	startWithNamespace(t, ns, rtkit.WithAdapter(cp))
+	l := <-cp.local
+	ctx := ctx5(t)
+	answers := make(chan []any, 400)
+	for range 300 {
+		l.ServerEvent(ctx, []any{"cache:flush", map[string]any{"key": "k"}}, func(a []any) { answers <- a })
+	}
+	require.Eventually(t, func() bool { return running.Load() == 256 }, 5*time.Second, time.Millisecond)
+	close(release)
+	for range 256 {
+		select {
+		case <-answers:
+		case <-ctx.Done():
+			t.Fatal("the work admitted was not answered")
+		}
+	}
+	assert.EqualValues(t, 256, most.Load(), "at most 256 requests of other servers at once")
+	assert.Empty(t, answers, "the 44 beyond the bound were dropped")
+	l.ServerEvent(ctx, []any{"cache:flush", map[string]any{"key": "k"}}, func(a []any) { answers <- a })
+	select {
+	case a := <-answers:
+		b, _ := json.Marshal(a[0])
+		assert.JSONEq(t, `{"success":true,"data":{"dropped":0}}`, string(b))
+	case <-ctx.Done():
+		t.Fatal("no answer after the flood")
+	}
+}
