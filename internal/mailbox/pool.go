@@ -17,23 +17,38 @@ import (
 //
 // Idle workers wait, newest first, for at most workerIdle, and at most
 // maxIdleWorkers of them; Stop ends them all, and after it Run starts a
-// plain goroutine per call.
+// plain goroutine per call. A worker waits on its channel alone: one
+// timer per pool (armed while workers are idle) ends those idle for too
+// long, so that parking after each event costs no timer of its own.
 type Pool struct {
 	mu      sync.Mutex
-	idle    []*worker // most recently used last
+	idle    []*worker // most recently used last: in the order they went idle
 	stopped bool
 	live    int // goroutines serving, idle or busy
 	// idleFor is how long a worker waits for work (0: workerIdle).
 	idleFor time.Duration
+	reaper  *time.Timer // runs reap
+	reaping bool        // reaper is armed
 }
 
-// worker is one goroutine of the pool; work hands it the next loop.
-type worker struct{ work chan func() }
+// worker is one goroutine of the pool; work hands it the next loop, or nil
+// to end.
+type worker struct {
+	work  chan func()
+	since time.Time // when it went idle; under Pool.mu
+}
 
 const (
 	maxIdleWorkers = 256
 	workerIdle     = 2 * time.Second
 )
+
+func (p *Pool) wait() time.Duration {
+	if p.idleFor > 0 {
+		return p.idleFor
+	}
+	return workerIdle
+}
 
 // Run runs f on an idle worker, or on a new one.
 func (p *Pool) Run(f func()) {
@@ -47,27 +62,21 @@ func (p *Pool) Run(f func()) {
 		return
 	}
 	stopped := p.stopped
+	if !stopped {
+		p.live++
+	}
 	p.mu.Unlock()
 	if stopped {
 		go f()
 		return
 	}
-	p.mu.Lock()
-	p.live++
-	p.mu.Unlock()
 	go p.serve(&worker{work: make(chan func(), 1)}, f)
 }
 
-// serve runs f and then whatever run hands this worker, until it has been
-// idle for workerIdle, the pool is full, or the pool stops.
+// serve runs f and then whatever Run hands this worker, until reap or
+// Stop ends it or the pool is full of idle workers.
 func (p *Pool) serve(w *worker, f func()) {
-	wait := p.idleFor
-	if wait <= 0 {
-		wait = workerIdle
-	}
-	idle := time.NewTimer(wait)
 	defer func() {
-		idle.Stop()
 		p.mu.Lock()
 		p.live--
 		p.mu.Unlock()
@@ -77,21 +86,8 @@ func (p *Pool) serve(w *worker, f func()) {
 		if !p.park(w) {
 			return
 		}
-		idle.Reset(wait)
-		select {
-		case f = <-w.work:
-			if f == nil {
-				return // stop
-			}
-		case <-idle.C:
-			if p.unpark(w) {
-				return
-			}
-			// run took this worker just as it timed out: its work is
-			// on the way.
-			if f = <-w.work; f == nil {
-				return
-			}
+		if f = <-w.work; f == nil {
+			return
 		}
 	}
 }
@@ -103,21 +99,47 @@ func (p *Pool) park(w *worker) bool {
 	if p.stopped || len(p.idle) >= maxIdleWorkers {
 		return false
 	}
+	w.since = time.Now()
 	p.idle = append(p.idle, w)
+	if !p.reaping {
+		p.reaping = true
+		if p.reaper == nil {
+			p.reaper = time.AfterFunc(p.wait(), p.reap)
+		} else {
+			p.reaper.Reset(p.wait())
+		}
+	}
 	return true
 }
 
-// unpark takes w off the idle list; false when run already took it.
-func (p *Pool) unpark(w *worker) bool {
+// reap ends the workers idle for longer than the pool's wait, and arms
+// itself again for the oldest of the others.
+func (p *Pool) reap() {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	for i, x := range p.idle {
-		if x == w {
-			p.idle = append(p.idle[:i], p.idle[i+1:]...)
-			return true
-		}
+	if p.stopped {
+		p.reaping = false
+		p.mu.Unlock()
+		return
 	}
-	return false
+	now := time.Now()
+	wait := p.wait()
+	n := 0
+	for n < len(p.idle) && now.Sub(p.idle[n].since) >= wait {
+		n++
+	}
+	old := append([]*worker(nil), p.idle[:n]...)
+	rest := copy(p.idle, p.idle[n:])
+	clear(p.idle[rest:])
+	p.idle = p.idle[:rest]
+	if rest > 0 {
+		p.reaper.Reset(wait - now.Sub(p.idle[0].since))
+	} else {
+		p.reaping = false
+	}
+	p.mu.Unlock()
+	for _, w := range old {
+		w.work <- nil
+	}
 }
 
 // Stop ends the idle workers; busy ones end when their loop returns.
@@ -126,6 +148,10 @@ func (p *Pool) Stop() {
 	idle := p.idle
 	p.idle = nil
 	p.stopped = true
+	if p.reaper != nil {
+		p.reaper.Stop()
+	}
+	p.reaping = false
 	p.mu.Unlock()
 	for _, w := range idle {
 		w.work <- nil
