@@ -6,18 +6,24 @@ import (
 	"fmt"
 
 	rds "github.com/redis/go-redis/v9"
-	sioadapter "github.com/zishang520/socket.io/adapters/adapter/v3"
-	"github.com/zishang520/socket.io/parsers/socket/v3/parser"
-	"github.com/zishang520/socket.io/servers/socket/v3"
 
 	"github.com/rtkit-go/rtkit"
+	"github.com/rtkit-go/rtkit/adapter/internal/wire"
 )
 
-// Emitter publishes events to the sockets of rtkit servers that use the
-// Redis adapter, from a process that runs no Socket.IO server (a worker, a
-// cron job, an HTTP-only service). It is an rtkit.Publisher: emit with
-// rtkit.Emit(ns.Via(em).To("room"), ev, payload), which validates the
-// payload against the namespace's contract first.
+// Emitter publishes events to the sockets of the servers of an
+// application (rtkit servers with the Redis adapter, and Node.js socket.io
+// servers with @socket.io/redis-adapter) from a process that runs no
+// server: a worker, a cron job, an HTTP-only service. It is an
+// rtkit.Publisher: emit with rtkit.Emit(ns.Via(em).To("room"), ev,
+// payload), which validates the payload against the namespace's contract
+// first.
+//
+// It publishes what the servers' adapters publish, as sender "emitter":
+// with sharded Pub/Sub by default (what Node's sharded adapter and rtkit
+// receive), with classic Pub/Sub when Options.Classic is set (what Node's
+// classic adapter, @socket.io/redis-emitter and rtkit in either mode
+// receive). Payloads travel as MessagePack with exact integers.
 //
 // Delivery is Redis Pub/Sub's: servers connected at the time of the
 // publish get the event; nothing is stored. An Emitter is safe for
@@ -30,8 +36,8 @@ type Emitter struct {
 var _ rtkit.Publisher = (*Emitter)(nil)
 
 // NewEmitter returns an emitter over client (the caller keeps ownership
-// of it). opts.Prefix must be the servers' prefix; opts.Timeout bounds
-// each publish whose context has no deadline.
+// of it). opts.Prefix and opts.Classic must be the servers'; opts.Timeout
+// bounds each publish whose context has no deadline.
 func NewEmitter(client rds.UniversalClient, opts Options) *Emitter {
 	if client == nil {
 		panic("adapter: NewEmitter: nil client")
@@ -39,34 +45,22 @@ func NewEmitter(client rds.UniversalClient, opts Options) *Emitter {
 	return &Emitter{client: client, opts: opts.withDefaults()}
 }
 
-// emitterUID is the sender id upstream emitters use; servers never skip
-// it as their own.
-const emitterUID sioadapter.ServerId = "emitter"
-
-// Publish implements rtkit.Publisher: one SPUBLISH of a broadcast message
-// that the servers' adapters deliver to their matching sockets, encoded as
-// the adapter encodes its own broadcasts, so that the payload reaches
-// clients as JSON with exact numbers. (The upstream emitter would send a
-// json.RawMessage as binary.)
+// Publish implements rtkit.Publisher: one publish of a broadcast that the
+// servers deliver to their matching sockets.
 func (e *Emitter) Publish(ctx context.Context, namespace string, rooms, except []string, event string, payload json.RawMessage) error {
-	data := []any{event}
+	args := []any{event}
 	if payload != nil {
-		data = append(data, payload)
+		args = append(args, payload)
 	}
-	m := &sioadapter.ClusterMessage{
-		Uid:  emitterUID,
-		Nsp:  namespace,
-		Type: sioadapter.BROADCAST,
-		Data: &sioadapter.BroadcastMessage{
-			Packet: &parser.Packet{Type: parser.EVENT, Nsp: namespace, Data: data},
-			Opts: &sioadapter.PacketOptions{
-				Rooms:  toRooms(rooms),
-				Except: toRooms(except),
-				Flags:  &socket.BroadcastFlags{},
-			},
-		},
+	sel := wire.Selection{Rooms: rooms, Except: except}
+	pkt := wire.Packet{Type: wire.PacketEvent, Nsp: namespace, Args: args}
+	var b []byte
+	var err error
+	if e.opts.Classic {
+		b, err = wire.EncodeClassicBroadcast(wire.EmitterUID, pkt, sel, wire.Flags{})
+	} else {
+		b, err = wire.EncodeMessage(&wire.Message{Type: wire.Broadcast, UID: wire.EmitterUID, Nsp: namespace, Packet: pkt, Sel: sel})
 	}
-	b, err := encodeMessage(m)
 	if err != nil {
 		return fmt.Errorf("adapter: encode broadcast: %w", err)
 	}
@@ -75,19 +69,13 @@ func (e *Emitter) Publish(ctx context.Context, namespace string, rooms, except [
 		ctx, cancel = context.WithTimeout(ctx, e.opts.Timeout)
 		defer cancel()
 	}
-	if err := e.client.SPublish(ctx, channelOf(e.opts.Prefix, namespace), b).Err(); err != nil {
+	if e.opts.Classic {
+		err = e.client.Publish(ctx, wire.BroadcastChannel(e.opts.Prefix, namespace, sel), b).Err()
+	} else {
+		err = e.client.SPublish(ctx, wire.Channel(e.opts.Prefix, namespace), b).Err()
+	}
+	if err != nil {
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return nil
-}
-
-func toRooms(rs []string) []socket.Room {
-	if len(rs) == 0 {
-		return nil
-	}
-	out := make([]socket.Room, len(rs))
-	for i, r := range rs {
-		out[i] = socket.Room(r)
-	}
-	return out
 }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	rds "github.com/redis/go-redis/v9"
-	"github.com/zishang520/socket.io/servers/socket/v3"
 
 	"github.com/rtkit-go/rtkit"
 )
@@ -20,10 +19,18 @@ import (
 // means the defaults.
 type Options struct {
 	// Prefix starts the name of every Redis channel used ("socket.io" by
-	// default, the upstream adapters' and emitters' default). Servers
-	// and emitters of one application must use the same prefix; two
-	// applications sharing one Redis must use different ones.
+	// default, the Node.js adapters' and emitter's default: their
+	// channelPrefix or key option). Servers and emitters of one
+	// application must use the same prefix; two applications sharing one
+	// Redis must use different ones.
 	Prefix string
+	// Classic selects classic Pub/Sub (PUBLISH, SUBSCRIBE, PSUBSCRIBE),
+	// the protocol of @socket.io/redis-adapter's createAdapter. By
+	// default the adapter uses sharded Pub/Sub (SPUBLISH, SSUBSCRIBE;
+	// Redis 7 or newer, Redis Cluster supported), the protocol of
+	// createShardedAdapter with subscriptionMode "static". Every server of
+	// a deployment must use the same one.
+	Classic bool
 	// Timeout bounds each Redis command issued for a broadcast, a cluster
 	// operation, an emitter's publish or a health check (1 s by default).
 	// It is how long an emit may block while Redis is unreachable.
@@ -49,10 +56,14 @@ func (o Options) withDefaults() Options {
 const (
 	defaultPrefix  = "socket.io"
 	defaultTimeout = time.Second
+	// requestTimeout bounds what another server asks of this one without
+	// a deadline of its own (a server-side event with acknowledgement, a
+	// broadcast with acknowledgement without a timeout flag): Node's
+	// default.
+	requestTimeout = 5 * time.Second
 	// logEvery is the least interval between two logged Redis errors.
 	logEvery = time.Second
-	// backoff is how long a receive loop waits after an error, and how
-	// long publishes fail fast after a failed one.
+	// backoff is how long publishes fail fast after a failed one.
 	backoff = 250 * time.Millisecond
 )
 
@@ -61,23 +72,18 @@ const (
 // event.
 var ErrUnavailable = errors.New("adapter: redis unavailable")
 
-// Sharded is the adapter that delivers broadcasts to every rtkit server
-// connected to the same Redis (or Redis Cluster), with sharded Pub/Sub
-// (SPUBLISH/SSUBSCRIBE, Redis 7 or newer) and static subscriptions: two
-// subscriptions per namespace and server, whatever the number of rooms,
-// plus two per server for the operations that gather answers from every
-// server (it is an rtkit.ServerLink: see link.go and the package
-// documentation).
+// RedisAdapter connects the rtkit servers of an application, and Node.js
+// socket.io servers with @socket.io/redis-adapter, through Redis (see the
+// package documentation). It is an rtkit.Adapter.
 //
 // While Redis is unreachable, sockets of this process still get every
 // event at once; other processes miss what is published meanwhile (Redis
 // Pub/Sub stores nothing); each emit blocks at most Options.Timeout; State
 // reports the outage; delivery across processes resumes by itself when
-// Redis is back. Connection state recovery is not available (see the
-// package documentation).
+// Redis is back.
 //
-// A Sharded value is safe for concurrent use.
-type Sharded struct {
+// A RedisAdapter is safe for concurrent use.
+type RedisAdapter struct {
 	client rds.UniversalClient
 	owned  bool // created by FromURL: Close closes it
 	opts   Options
@@ -85,29 +91,31 @@ type Sharded struct {
 	cancel context.CancelFunc
 	closed atomic.Bool
 
+	wgMu    sync.Mutex
+	closing bool           // under wgMu: no new goroutine starts
+	wg      sync.WaitGroup // receive loops and answers in flight
+
 	// downUntil (unix nanoseconds) is when publishes may try Redis again
 	// after a failure.
 	downUntil atomic.Int64
 	healthy   atomic.Bool
-
-	link link // the rtkit.ServerLink side (link.go)
 
 	logMu      sync.Mutex
 	lastLog    time.Time
 	suppressed int
 }
 
-var _ rtkit.Adapter = (*Sharded)(nil)
+var _ rtkit.Adapter = (*RedisAdapter)(nil)
 
 // Redis returns an adapter over client: a *redis.Client, or a
 // *redis.ClusterClient for Redis Cluster. The caller keeps ownership of
 // client: Close does not close it. Give every server of an application the
-// same Options.Prefix.
-func Redis(client rds.UniversalClient, opts Options) *Sharded {
+// same Options.Prefix and Options.Classic.
+func Redis(client rds.UniversalClient, opts Options) *RedisAdapter {
 	if client == nil {
 		panic("adapter: Redis: nil client")
 	}
-	a := &Sharded{client: client, opts: opts.withDefaults()}
+	a := &RedisAdapter{client: client, opts: opts.withDefaults()}
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 	a.healthy.Store(true)
 	return a
@@ -118,7 +126,17 @@ func Redis(client rds.UniversalClient, opts Options) *Sharded {
 // rediss:// for TLS. A URL with addr query parameters
 // (redis://host1:6379?addr=host2:6379&addr=host3:6379) connects to a Redis
 // Cluster. The adapter owns that client and closes it in Close.
-func FromURL(rawURL string, opts Options) (*Sharded, error) {
+func FromURL(rawURL string, opts Options) (*RedisAdapter, error) {
+	client, err := clientFromURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	a := Redis(client, opts)
+	a.owned = true
+	return a, nil
+}
+
+func clientFromURL(rawURL string) (rds.UniversalClient, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("adapter: redis URL: %w", err)
@@ -126,34 +144,33 @@ func FromURL(rawURL string, opts Options) (*Sharded, error) {
 	if u.Scheme != "redis" && u.Scheme != "rediss" {
 		return nil, fmt.Errorf("adapter: redis URL: scheme %q, want redis or rediss", u.Scheme)
 	}
-	var client rds.UniversalClient
 	if u.Query().Has("addr") {
 		co, err := rds.ParseClusterURL(rawURL)
 		if err != nil {
 			return nil, fmt.Errorf("adapter: redis cluster URL: %w", err)
 		}
-		client = rds.NewClusterClient(co)
-	} else {
-		o, err := rds.ParseURL(rawURL)
-		if err != nil {
-			return nil, fmt.Errorf("adapter: redis URL: %w", err)
-		}
-		client = rds.NewClient(o)
+		return rds.NewClusterClient(co), nil
 	}
-	a := Redis(client, opts)
-	a.owned = true
-	return a, nil
+	o, err := rds.ParseURL(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("adapter: redis URL: %w", err)
+	}
+	return rds.NewClient(o), nil
 }
 
-// Constructor returns the builder of the per-namespace adapters, for the
-// zishang520 Socket.IO server that is rtkit's default core; it is not part
-// of rtkit.Adapter, and goes away with rtkit's own adapter interface.
-func (a *Sharded) Constructor() socket.AdapterConstructor { return builder{a} }
+// name is the adapter's name in State.
+func (a *RedisAdapter) name() string {
+	if a.opts.Classic {
+		return "redis-classic"
+	}
+	return "redis-sharded"
+}
 
 // State pings Redis (within Options.Timeout and ctx) and reports
-// "redis-sharded", unhealthy while Redis does not answer.
-func (a *Sharded) State(ctx context.Context) rtkit.AdapterState {
-	st := rtkit.AdapterState{Name: "redis-sharded", Healthy: true}
+// "redis-sharded" (or "redis-classic"), unhealthy while Redis does not
+// answer.
+func (a *RedisAdapter) State(ctx context.Context) rtkit.AdapterState {
+	st := rtkit.AdapterState{Name: a.name(), Healthy: true}
 	if a.closed.Load() {
 		st.Healthy, st.Detail = false, "closed"
 		return st
@@ -169,16 +186,27 @@ func (a *Sharded) State(ctx context.Context) rtkit.AdapterState {
 	return st
 }
 
-// Close stops the adapter's remaining work and, for an adapter made by
-// FromURL, closes its Redis client. The server calls it last in Shutdown,
-// after the per-namespace adapters were closed. Calling it again returns
-// nil.
-func (a *Sharded) Close(ctx context.Context) error {
+// Close stops the adapter's remaining work (within ctx) and, for an
+// adapter made by FromURL, closes its Redis client. The server calls it
+// last in Shutdown, after the namespace adapters were closed. Calling it
+// again returns nil.
+func (a *RedisAdapter) Close(ctx context.Context) error {
 	if a.closed.Swap(true) {
 		return nil
 	}
 	a.cancel()
-	a.closeLink(ctx)
+	a.wgMu.Lock()
+	a.closing = true
+	a.wgMu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		a.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
 	if a.owned {
 		return a.client.Close()
 	}
@@ -187,7 +215,7 @@ func (a *Sharded) Close(ctx context.Context) error {
 
 // unavailable returns ErrUnavailable once the adapter is closed, and for
 // backoff after a failed Redis command: publishes then fail at once.
-func (a *Sharded) unavailable() error {
+func (a *RedisAdapter) unavailable() error {
 	if a.closed.Load() {
 		return fmt.Errorf("%w: adapter closed", ErrUnavailable)
 	}
@@ -197,36 +225,44 @@ func (a *Sharded) unavailable() error {
 	return nil
 }
 
-// publishCtx returns the context of one Redis command, or ErrUnavailable
-// at once while a recent command failed.
-func (a *Sharded) publishCtx() (context.Context, context.CancelFunc, error) {
+// command runs fn with the context of one Redis command (ctx bounded by
+// Options.Timeout), or returns ErrUnavailable at once while a recent
+// command failed. Failures wrap ErrUnavailable.
+func (a *RedisAdapter) command(ctx context.Context, fn func(ctx context.Context) error) error {
 	if err := a.unavailable(); err != nil {
-		return nil, nil, err
+		return err
 	}
-	ctx, cancel := context.WithTimeout(a.ctx, a.opts.Timeout)
-	return ctx, cancel, nil
-}
-
-// spublish publishes msg on a sharded channel within Options.Timeout and
-// returns the number of subscribers that received it. Failures, and the
-// fast failures of publishCtx, wrap ErrUnavailable.
-func (a *Sharded) spublish(channel string, msg []byte) (int64, error) {
-	ctx, cancel, err := a.publishCtx()
-	if err != nil {
-		return 0, err
-	}
+	ctx, cancel := context.WithTimeout(ctx, a.opts.Timeout)
 	defer cancel()
-	n, err := a.client.SPublish(ctx, channel, msg).Result()
+	stop := context.AfterFunc(a.ctx, cancel)
+	defer stop()
+	err := fn(ctx)
 	a.report(err)
 	if err != nil {
-		return 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	return n, nil
+	return nil
+}
+
+// publish publishes msg on channel (SPUBLISH, or PUBLISH for classic) and
+// returns the number of subscribers that received it.
+func (a *RedisAdapter) publish(ctx context.Context, classic bool, channel string, msg []byte) (int64, error) {
+	var n int64
+	err := a.command(ctx, func(ctx context.Context) error {
+		var err error
+		if classic {
+			n, err = a.client.Publish(ctx, channel, msg).Result()
+		} else {
+			n, err = a.client.SPublish(ctx, channel, msg).Result()
+		}
+		return err
+	})
+	return n, err
 }
 
 // report records the outcome of a Redis command: failures open the fast
 // failure window and are logged at most once per logEvery.
-func (a *Sharded) report(err error) {
+func (a *RedisAdapter) report(err error) {
 	if err == nil {
 		// Load first: every publish reports, and a swap would write the
 		// shared flag each time.
@@ -248,4 +284,19 @@ func (a *Sharded) report(err error) {
 	}
 	a.opts.Logger.Error("adapter: redis error", "err", err, "suppressed", a.suppressed)
 	a.lastLog, a.suppressed = time.Now(), 0
+}
+
+// spawn runs fn in a goroutine the adapter waits for in Close; after
+// Close it does nothing.
+func (a *RedisAdapter) spawn(fn func()) {
+	a.wgMu.Lock()
+	defer a.wgMu.Unlock()
+	if a.closing {
+		return
+	}
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		fn()
+	}()
 }

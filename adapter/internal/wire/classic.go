@@ -111,7 +111,7 @@ type Request struct {
 	Rooms []string
 	// Close: RemoteDisconnect.
 	Close bool
-	// Args: ServerSideEmit.
+	// Args: ServerSideEmit (the event name first, a string).
 	Args []any
 	// Packet: Broadcast (with acknowledgements).
 	Packet Packet
@@ -212,8 +212,8 @@ func DecodeRequest(b []byte) (*Request, error) {
 		r.Rooms, err = rooms(rj.Rooms)
 	case ReqAllRooms:
 	case ReqServerSideEmit:
-		if r.Args, err = d.args(rj.Data); err == nil && len(r.Args) == 0 {
-			err = fmt.Errorf("%w: server-side emit without an event", ErrMalformed)
+		if r.Args, err = d.args(rj.Data); err == nil {
+			err = eventName(r.Args)
 		}
 	case ReqBroadcast:
 		if r.Sel, r.Flags, err = rj.Opts.decode(); err == nil {
@@ -268,9 +268,16 @@ func EncodeResponse(r *Response) ([]byte, error) {
 		}
 		return b, nil
 	case ReqServerSideEmit, ReqBroadcastAck:
-		b = appendMapHeader(b, 3)
+		n := 2
+		if r.Answer != nil {
+			n++
+		}
+		b = appendMapHeader(b, n)
 		b = appendInt(appendString(b, "type"), int64(r.Type))
 		b = appendString(appendString(b, "requestId"), r.RequestID)
+		if r.Answer == nil {
+			return b, nil
+		}
 		key := "data"
 		if r.Type == ReqBroadcastAck {
 			key = "packet"

@@ -76,10 +76,24 @@ func EncodeMessage(m *Message) ([]byte, error) {
 			}
 		}
 	case ServerSideEmitResponse, BroadcastAck:
-		b = appendMapHeader(b, 2)
+		n := 1
+		for _, set := range []bool{m.Answer != nil, m.AckSocket != "", m.AckGone} {
+			if set {
+				n++
+			}
+		}
+		b = appendMapHeader(b, n)
 		b = appendString(appendString(b, "requestId"), m.RequestID)
-		if b, err = appendValue(appendString(b, "packet"), m.Answer); err != nil {
-			return nil, err
+		if m.Answer != nil {
+			if b, err = appendValue(appendString(b, "packet"), m.Answer); err != nil {
+				return nil, err
+			}
+		}
+		if m.AckSocket != "" {
+			b = appendString(appendString(b, "rtkitSocket"), m.AckSocket)
+		}
+		if m.AckGone {
+			b = appendBool(appendString(b, "rtkitGone"), true)
 		}
 	case BroadcastClientCount:
 		b = appendMapHeader(b, 2)
@@ -181,6 +195,8 @@ type (
 		Close       bool            `json:"close"`
 		Sockets     []socketJSON    `json:"sockets"`
 		ClientCount int64           `json:"clientCount"`
+		AckSocket   string          `json:"rtkitSocket"`
+		AckGone     bool            `json:"rtkitGone"`
 	}
 	optsJSON struct {
 		Rooms  json.RawMessage `json:"rooms"`
@@ -267,8 +283,8 @@ func decodeData(d decoded, dj *dataJSON, m *Message) error {
 	case FetchSockets:
 		m.Sel, m.Flags, err = dj.Opts.decode()
 	case ServerSideEmit:
-		if m.Args, err = d.args(dj.Packet); err == nil && len(m.Args) == 0 {
-			err = fmt.Errorf("%w: server-side emit without an event", ErrMalformed)
+		if m.Args, err = d.args(dj.Packet); err == nil {
+			err = eventName(m.Args)
 		}
 	case FetchSocketsResponse:
 		m.Sockets, err = d.sockets(dj.Sockets)
@@ -276,6 +292,7 @@ func decodeData(d decoded, dj *dataJSON, m *Message) error {
 		if len(dj.Packet) > 0 {
 			m.Answer, err = d.arg(dj.Packet)
 		}
+		m.AckSocket, m.AckGone = dj.AckSocket, dj.AckGone
 	case BroadcastClientCount:
 		m.ClientCount = dj.ClientCount
 	}

@@ -142,7 +142,7 @@ func TestShardedNodeClusterOperations(t *testing.T) {
 	m, _ = s.shardedMessage()
 	assert.Equal(t, wire.ServerSideEmit, m.Type)
 	assert.Empty(t, m.RequestID)
-	assert.Equal(t, []any{json.RawMessage(`"node:who"`), json.RawMessage(`{"x":9007199254740991}`)}, m.Args)
+	assert.Equal(t, []any{"node:who", json.RawMessage(`{"x":9007199254740991}`)}, m.Args)
 }
 
 // TestShardedNodeRequests: Node's fetchSockets, serverSideEmitWithAck and

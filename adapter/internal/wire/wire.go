@@ -117,15 +117,20 @@ type Message struct {
 	Rooms []string
 	// Close: DisconnectSockets (close the underlying connection).
 	Close bool
-	// Args: ServerSideEmit (the event name first).
+	// Args: ServerSideEmit (the event name first, a string).
 	Args []any
 	// Sockets: FetchSocketsResponse.
 	Sockets []Socket
 	// ClientCount: BroadcastClientCount.
 	ClientCount int64
 	// Answer: ServerSideEmitResponse and BroadcastAck (the one argument
-	// Node passes on).
+	// Node passes on; nil: none).
 	Answer any
+	// AckSocket and AckGone: BroadcastAck from rtkit servers, which say
+	// which socket answered and whether it left before answering (extra
+	// fields "rtkitSocket" and "rtkitGone", which Node ignores).
+	AckSocket string
+	AckGone   bool
 }
 
 // IsResponse reports whether t is a response type, published on a
