@@ -1,14 +1,13 @@
-// Package adapter provides the adapters that carry an rtkit server's
-// broadcasts (rtkit.Adapter) and an emitter for processes that run no
-// server (rtkit.Publisher).
+// Package adapter provides the adapters that connect an rtkit server to
+// the other servers of a deployment (rtkit.Adapter), and an emitter for
+// processes that run no server (rtkit.Publisher).
 //
 // # Choosing an adapter
 //
-// Memory keeps everything in one process; it is the default, and recovery
-// works with rtkit's in-memory delivery log. Redis (or FromURL, for the
-// REDIS_URL convention) connects every rtkit server of an application
-// through Redis, so that a typed emit on any server reaches the matching
-// sockets on all of them:
+// Memory keeps everything in one process; it is the default. Redis (or
+// FromURL, for the REDIS_URL convention) connects every server of an
+// application through Redis, so that a typed emit on any server reaches the
+// matching sockets on all of them:
 //
 //	a, err := adapter.FromURL(os.Getenv("REDIS_URL"), adapter.Options{Prefix: "myapp"})
 //	srv := rtkit.NewServer(rtkit.WithAdapter(a))
@@ -16,114 +15,125 @@
 // Add package redislog's delivery log for connection state recovery across
 // servers: rtkit.WithDeliveryLog(redislog.New(client, redislog.Options{})).
 //
-// The Redis adapter is github.com/zishang520/socket.io/adapters/redis/v3's
-// sharded adapter (SPUBLISH/SSUBSCRIBE, Redis 7 or newer, Redis Cluster
-// supported) in static subscription mode, with rtkit's corrections:
+// # One protocol with Node.js socket.io
 //
-//   - Static subscriptions: two Pub/Sub connections per namespace and
-//     server, plus one per server for the cluster operations, whatever
-//     the number of rooms. (The upstream default, dynamic
-//     mode, opens one connection per room; the classic adapter does not
-//     deliver broadcasts to a whole namespace or to several rooms across
-//     servers; the streams adapter is broken with its defaults.)
-//   - Payloads cross servers exactly. Upstream encodes broadcasts as JSON
-//     and decodes every number into a float64 (an int64 beyond 2^53
-//     arrives changed); the upstream emitter encodes a json.RawMessage as
-//     MessagePack binary. This package sends rtkit payloads as MessagePack
-//     with integers kept as integers, which the upstream receivers accept:
-//     clients on every server receive the same JSON text.
-//   - Outages: the upstream receive loops retry at once and spin on a down
-//     Redis (measured: 1.4 CPU cores with two servers); here they wait
-//     250 ms between attempts (measured: under 1 % of one core). Each
-//     Redis command is bounded by Options.Timeout, and publishes fail fast
-//     for 250 ms after a failure: an emit delivers to this process's
-//     sockets at once and blocks at most Options.Timeout. Errors are
-//     logged at most once a second. State, hence Server.Health, reports
-//     the outage. When Redis returns, the subscriptions are restored by
-//     go-redis and delivery across servers resumes by itself.
+// The Redis adapter speaks the protocol of the official Node.js packages,
+// so that rtkit servers and Node.js socket.io 4.8 servers can serve one
+// application side by side (a migration, a team with both stacks):
+//
+//   - by default, @socket.io/redis-adapter 8.3's sharded adapter
+//     (createShardedAdapter with subscriptionMode "static"): sharded
+//     Pub/Sub (SPUBLISH/SSUBSCRIBE), Redis 7 or newer, Redis Cluster
+//     supported. Node's default subscription mode, "dynamic", publishes
+//     an emit to a single room on a channel of that room, which rtkit does
+//     not subscribe to (its subscriptions do not grow with rooms): give
+//     Node's servers subscriptionMode "static";
+//   - with Options.Classic, its classic adapter (createAdapter): classic
+//     Pub/Sub, any Redis;
+//   - @socket.io/redis-emitter 5 (which publishes with classic Pub/Sub):
+//     its emits, joins, leaves, disconnections and server-side events
+//     reach rtkit's sockets in both modes.
+//
+// Every operation crosses in both directions: broadcasts to rooms, to
+// several rooms, to the whole namespace, with except rooms;
+// fetchSockets; socketsJoin, socketsLeave and disconnectSockets;
+// serverSideEmit, with acknowledgements; broadcasts with
+// acknowledgements and their timeout. The tests run each of them against a
+// real Node.js server on a real redis-server, sharded (also on a Redis
+// Cluster) and classic, and read what the Node packages publish byte for
+// byte.
+//
+// # Where rtkit's typed semantics meet untyped Node peers
+//
+// rtkit validates what its own servers emit against the namespace's
+// declarations, before anything is published. What a Node server
+// broadcasts is not validated: Node has no declarations, and rtkit
+// delivers its broadcasts to rtkit's sockets as they came (transiently:
+// not stored in a delivery log, without a recovery offset). An rtkit
+// client that depends on a payload's shape must therefore only share a
+// namespace with Node servers that emit that shape. What rtkit can check,
+// it does: a server-side event from Node runs the HandleServer handler of
+// its name only if its payload matches the handler's type, and an
+// acknowledgement from a Node client reaches rtkit's EmitWithAcks only if
+// it decodes into the acknowledgement's type (otherwise it counts as a
+// bad answer, as from any client).
+//
+// Numbers: rtkit sends payloads as MessagePack, keeping 64-bit integers
+// exact between rtkit servers. Node reads every number as a float64, so an
+// integer beyond 2^53 reaches a Node server's clients rounded, as it would
+// from a Node emit. Binary attachments cross as binary both ways.
+//
+// rtkit's answers have rtkit's shapes: a server-side event answered by an
+// rtkit server gives Node its acknowledgement envelope
+// ({"success":true,"data":…}); fetchSockets gives Node each rtkit socket's
+// id, rooms and handshake address, query and time, with no credentials
+// (empty headers and auth) and empty data.
+//
+// # Trust model
+//
+// The servers that share a Redis prefix trust each other: whatever can
+// publish on the prefix's channels counts as a server. A socketsJoin from
+// a Node server (or from an emitter) is a server-side join, like
+// Rooms.Join on an rtkit server: no room policy checks it. A
+// disconnectSockets from a peer disconnects rtkit's sockets, and a
+// broadcast from a peer reaches them. Keep Redis reachable by the
+// application's servers only (network, ACL user per application), and give
+// each application its own prefix.
+//
+// Malformed messages (from a buggy or hostile publisher) are dropped
+// without stopping anything: the decoder refuses lengths beyond the
+// message, nesting deeper than 256 levels and types no Node package
+// writes, and a publisher cannot forge binary attachments.
+//
+// # Connections
+//
+// Subscriptions are static: a namespace's sharded subscriptions are its
+// channel (PREFIX#NSP#) and this server's response channel
+// (PREFIX#NSP#UID#), on two Pub/Sub connections (Redis Cluster may place
+// them on different nodes), plus one classic subscription for emitters
+// (PREFIX#NSP#* and PREFIX-request#NSP#); classic mode holds all of its
+// subscriptions on one connection. None of this grows with rooms: the
+// tests count the connections of two servers with sockets in 1 and in
+// 10,000 rooms.
 //
 // # Cluster operations
 //
-// rtkit.Rooms.Join, Leave and Disconnect (ns.To(rooms...).Disconnect(), say)
-// reach the selected sockets on every server through the adapter: this is
-// how a revocation decided on one server disconnects a user's sockets on
-// all of them.
+// rtkit.Rooms.Join, Leave and Disconnect reach the selected sockets on
+// every server: this is how a revocation decided on one server
+// disconnects a user's sockets on all of them. The operations that gather
+// answers (rtkit.EmitWithAcks, Rooms.Count and Rooms.Fetch, server events)
+// ask every server, Node's included. The number of servers expected to
+// answer is what SPUBLISH (or PUBLISH) returns for the request, minus this
+// one: there is no membership list to go stale; a server that stops is no
+// longer counted, and one that hangs makes the operation end at its
+// deadline with what the others answered.
 //
-// The operations that gather answers from every server also cover the
-// whole deployment: rtkit.EmitWithAcks (the acknowledgements of every
-// socket of a room, with a deadline), Rooms.Count and Rooms.Fetch, and
-// server events (rtkit.HandleServer, rtkit.EmitServers). They do not use
-// the upstream adapter's request path (see the limits below): Sharded is
-// an rtkit.ServerLink, and the servers ask each other over two sharded
-// Pub/Sub channels per server, whatever the number of namespaces and
-// rooms, in one slot of a Redis Cluster (hash tag {PREFIX}), hence one
-// more Pub/Sub connection per server:
+// # Outages
 //
-//   - {PREFIX}#rtkit#req#, to which every server subscribes and where
-//     requests are published;
-//   - {PREFIX}#rtkit#res#ID#, where server ID receives the answers to its
-//     requests.
+// While Redis is unreachable, local delivery is unaffected: an emit
+// reaches this server's sockets at once and blocks at most
+// Options.Timeout; publishes fail fast (ErrUnavailable) for 250 ms after a
+// failure; go-redis restores the subscriptions, waiting between attempts
+// (no busy loop); errors are logged at most once a second; State, hence
+// Server.Health, reports the outage. Delivery across servers resumes by
+// itself when Redis is back. What is published meanwhile is lost for the
+// other servers (Pub/Sub stores nothing): with package redislog as the
+// delivery log, recovering clients get what they missed.
 //
-// The number of servers expected to answer is what SPUBLISH returns for the
-// request (the subscribers that received it), so there is no membership
-// list to go stale: a server takes part once rtkit.NewServer has returned
-// (it waits up to Options.Timeout for the subscription), one that stops is
-// no longer counted, and one that receives a request and hangs makes the
-// operation end at its deadline with a TIMEOUT error and what the others
-// answered. Measured between a
-// server and a node process on one local redis-server, on a shared 2-core
-// machine: 0.4 to 0.8 ms for an acknowledgement round trip, 0.22 to
-// 0.24 ms for a Count (BenchmarkCrossProcessGather).
+// go-redis writes its own dial errors to the standard logger; silence them
+// in main with redis.SetLogger if they are unwanted.
 //
 // # Redis Cluster
 //
 // Give Redis a *redis.ClusterClient, or FromURL a URL with addr
-// parameters. The tests run two servers against a Redis Cluster of three
-// primaries: broadcasts, acknowledgements and counts cross servers through
-// it, and each server holds the same number of Redis connections (7 or 8
-// over the three nodes, with one namespace) with sockets in 1 room or in
-// 1,000 rooms. Leave the
-// client's ReadOnly option off: it would subscribe on replicas, whose
-// subscribers SPUBLISH does not count, and gathering operations would
-// return before those servers answered.
-//
-// # Limits rtkit cannot fix
-//
-// These come from Redis Pub/Sub or from the upstream adapter, and hold for
-// every server of a Redis deployment:
-//
-//   - Delivery through the adapter is at most once. What is published
-//     while Redis is down, or while a server is disconnected from it, is
-//     lost for the other servers (Pub/Sub stores nothing); local sockets
-//     are not affected. With package redislog as the server's delivery log
-//     (rtkit.WithDeliveryLog), events travel through a Redis Stream that
-//     every server reads instead, and recovering clients get what they
-//     missed.
-//     Gathering operations then see this server only and return an error
-//     wrapping ErrUnavailable; a server whose subscriptions go-redis is
-//     restoring after an outage is neither counted nor asked.
-//   - Connection state recovery needs a delivery log every server shares:
-//     the sharded adapter stores nothing. Behind this adapter, rtkit turns
-//     recovery on only with package redislog (rtkit.WithDeliveryLog);
-//     without it, recovery is off and a warning says so.
-//   - The upstream request path stays broken for code that uses the
-//     Socket.IO server directly, outside rtkit's API: the upstream cluster
-//     adapter (v3.0.2) counts servers with its base method, which always
-//     says 1, so its FetchSockets and server-side emit with acknowledgement
-//     see this server only, and its broadcast with acknowledgement has a
-//     data race (a packet id written while a timer reads it). rtkit's API
-//     never calls them.
-//   - Binary attachments ([]byte) in broadcasts made outside rtkit cross
-//     servers as base64 strings, as upstream sends them.
-//   - go-redis writes its own dial errors to the standard logger
-//     ("redis: connection pool: failed to dial"); silence them in main
-//     with redis.SetLogger if they are unwanted. This package does not
-//     change that global setting.
+// parameters. Leave the client's ReadOnly option off: it would subscribe
+// on replicas, whose subscribers SPUBLISH does not count.
 //
 // # Emitting from other processes
 //
 // NewEmitter returns an rtkit.Publisher over Redis: declare the namespace
 // as the servers do (share the declaring code), and emit through it with
 // rtkit.Emit(ns.Via(em).To("room"), ev, payload). The payload is validated
-// against the namespace's contract before anything is published.
+// against the namespace's contract before anything is published; Node
+// servers receive it too.
 package adapter

@@ -123,7 +123,7 @@ func (n *nsAdapter) BroadcastWithAck(ctx context.Context, p rtkit.Packet, sel rt
 				onCount(int(a.ClientCount))
 			case wire.ReqBroadcastAck:
 				answered++
-				onAnswer(rtkit.AckAnswer{Args: answerArgs(a.Answer)})
+				onAnswer(rtkit.AckAnswer{Socket: a.AckSocket, Gone: a.AckGone, Args: answerArgs(a.Answer)})
 			}
 		}
 		return counted >= servers && answered >= expected

@@ -128,7 +128,7 @@ func (n *nsAdapter) onClassicRequest(b []byte) {
 				reply(&wire.Response{Type: wire.ReqBroadcastClientCount, RequestID: r.RequestID, ClientCount: int64(count)})
 			},
 			func(a rtkit.AckAnswer) {
-				reply(&wire.Response{Type: wire.ReqBroadcastAck, RequestID: r.RequestID, Answer: firstArg(a.Args)})
+				reply(&wire.Response{Type: wire.ReqBroadcastAck, RequestID: r.RequestID, Answer: firstArg(a.Args), AckSocket: a.Socket, AckGone: a.Gone})
 			})
 	}
 }

@@ -42,6 +42,7 @@ import (
 	"time"
 
 	"github.com/rtkit-go/rtkit"
+	"github.com/rtkit-go/rtkit/adapter"
 )
 
 // EchoIn is the payload of "echo".
@@ -100,9 +101,11 @@ func newBenchNamespace() *rtkit.Namespace {
 	return ns
 }
 
-// newBenchServer is the rtkit server of the benchmark, /bench mounted.
-func newBenchServer(log *slog.Logger) *rtkit.Server {
-	srv := rtkit.NewServer(
+// newBenchServer is the rtkit server of the benchmark, /bench mounted;
+// with an adapter (Redis, for the two-node benchmark), broadcasts reach
+// the other servers too.
+func newBenchServer(log *slog.Logger, opts ...rtkit.ServerOption) *rtkit.Server {
+	srv := rtkit.NewServer(append([]rtkit.ServerOption{
 		rtkit.WithLogger(log),
 		rtkit.WithTransports(rtkit.WebSocket),
 		// Connection state recovery is off: the references (the raw Go
@@ -112,7 +115,7 @@ func newBenchServer(log *slog.Logger) *rtkit.Server {
 		// off keeps the comparison about the typed layer alone; rtkit then
 		// installs no recovery adapter at all.
 		rtkit.WithRecovery(0),
-	)
+	}, opts...)...)
 	srv.Mount(newBenchNamespace())
 	return srv
 }
@@ -122,19 +125,29 @@ func main() {
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile to this file (diagnostics; off by default)")
 	memProfile := flag.String("memprofile", "", "write an allocation profile to this file at shutdown (diagnostics; off by default)")
 	pprofAddr := flag.String("pprof", "", "serve net/http/pprof on this address, e.g. 127.0.0.1:6060 (diagnostics; off by default)")
+	redisURL := flag.String("redis", "", "join the servers of this Redis URL with the sharded Redis adapter (off by default)")
 	flag.Parse()
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	if *pprofAddr != "" {
 		go servePprof(log, *pprofAddr)
 	}
-	if err := run(log, *addr, *cpuProfile, *memProfile); err != nil {
+	var opts []rtkit.ServerOption
+	if *redisURL != "" {
+		a, err := adapter.FromURL(*redisURL, adapter.Options{Logger: log})
+		if err != nil {
+			log.Error("bench: redis", "err", err)
+			os.Exit(2)
+		}
+		opts = append(opts, rtkit.WithAdapter(a))
+	}
+	if err := run(log, *addr, *cpuProfile, *memProfile, opts...); err != nil {
 		log.Error("bench: exiting", "err", err)
 		os.Exit(1)
 	}
 }
 
-func run(log *slog.Logger, addr, cpuProfile, memProfile string) error {
+func run(log *slog.Logger, addr, cpuProfile, memProfile string, opts ...rtkit.ServerOption) error {
 	if cpuProfile != "" {
 		f, err := os.Create(cpuProfile)
 		if err != nil {
@@ -150,7 +163,7 @@ func run(log *slog.Logger, addr, cpuProfile, memProfile string) error {
 		defer writeHeapProfile(log, memProfile)
 	}
 
-	srv := newBenchServer(log)
+	srv := newBenchServer(log, opts...)
 
 	mux := http.NewServeMux()
 	mux.Handle(srv.Path(), srv.Handler())

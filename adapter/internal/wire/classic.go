@@ -245,6 +245,10 @@ type Response struct {
 	Answer any
 	// ClientCount: BroadcastClientCount.
 	ClientCount int64
+	// AckSocket and AckGone: BroadcastAck from rtkit servers (see
+	// Message).
+	AckSocket string
+	AckGone   bool
 }
 
 // EncodeResponse encodes a classic response as MessagePack. A ReqNone
@@ -269,12 +273,20 @@ func EncodeResponse(r *Response) ([]byte, error) {
 		return b, nil
 	case ReqServerSideEmit, ReqBroadcastAck:
 		n := 2
-		if r.Answer != nil {
-			n++
+		for _, set := range []bool{r.Answer != nil, r.AckSocket != "", r.AckGone} {
+			if set {
+				n++
+			}
 		}
 		b = appendMapHeader(b, n)
 		b = appendInt(appendString(b, "type"), int64(r.Type))
 		b = appendString(appendString(b, "requestId"), r.RequestID)
+		if r.AckSocket != "" {
+			b = appendString(appendString(b, "rtkitSocket"), r.AckSocket)
+		}
+		if r.AckGone {
+			b = appendBool(appendString(b, "rtkitGone"), true)
+		}
 		if r.Answer == nil {
 			return b, nil
 		}
@@ -300,6 +312,8 @@ type responseJSON struct {
 	Data        json.RawMessage `json:"data"`
 	Packet      json.RawMessage `json:"packet"`
 	ClientCount int64           `json:"clientCount"`
+	AckSocket   string          `json:"rtkitSocket"`
+	AckGone     bool            `json:"rtkitGone"`
 }
 
 // DecodeResponse decodes a classic response, in JSON or MessagePack.
@@ -341,6 +355,7 @@ func DecodeResponse(b []byte) (*Response, error) {
 		if len(rj.Packet) > 0 {
 			r.Answer, err = d.arg(rj.Packet)
 		}
+		r.AckSocket, r.AckGone = rj.AckSocket, rj.AckGone
 	case ReqBroadcastClientCount:
 		r.ClientCount = rj.ClientCount
 	default:

@@ -92,6 +92,7 @@ func TestClassicRoundTrip(t *testing.T) {
 		{Type: wire.ReqServerSideEmit, RequestID: "q", Answer: json.RawMessage(`{"x":1}`)},
 		{Type: wire.ReqBroadcastClientCount, RequestID: "q", ClientCount: 3},
 		{Type: wire.ReqBroadcastAck, RequestID: "q", Answer: []byte{1}},
+		{Type: wire.ReqBroadcastAck, RequestID: "q", AckSocket: "s", AckGone: true},
 	}
 	for _, r := range resps {
 		b, err := wire.EncodeResponse(&r)
