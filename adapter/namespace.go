@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -35,13 +36,20 @@ type nsAdapter struct {
 	// it.
 	joined   atomic.Bool
 	answered chan struct{}
+	// pending counts the subscriptions not in place yet; subscribed is
+	// closed when it reaches 0.
+	pending    atomic.Int32
+	subscribed chan struct{}
 }
 
 var _ rtkit.NamespaceAdapter = (*nsAdapter)(nil)
 
-// Open implements rtkit.Adapter: it joins namespace to the cluster and
-// returns at once; its subscriptions are made in the background (go-redis
-// retries them while Redis is unreachable).
+// Open implements rtkit.Adapter: it joins namespace to the cluster. Its
+// subscriptions are made in the background (go-redis retries them while
+// Redis is unreachable); Open waits for them up to Options.Timeout, so that
+// a server takes part in the cluster once Mount has returned, and not at
+// all while Redis is known to be unreachable (then the namespace joins
+// when Redis is back).
 //
 // Sharded, each namespace holds two Pub/Sub connections (its channel
 // PREFIX#NSP# and this server's response channel PREFIX#NSP#UID#, which
@@ -56,7 +64,8 @@ func (a *RedisAdapter) Open(_ context.Context, namespace string, local rtkit.Loc
 	if a.closed.Load() {
 		return nil, fmt.Errorf("adapter: Open %s: adapter closed", namespace)
 	}
-	n := &nsAdapter{a: a, name: namespace, local: local, uid: newID(), answered: make(chan struct{})}
+	n := &nsAdapter{a: a, name: namespace, local: local, uid: newID(), answered: make(chan struct{}),
+		subscribed: make(chan struct{})}
 	n.ctx, n.stop = context.WithCancel(a.ctx)
 	p := a.opts.Prefix
 	n.channel, n.responses = wire.Channel(p, namespace), wire.ResponseChannel(p, namespace, n.uid)
@@ -70,8 +79,10 @@ func (a *RedisAdapter) Open(_ context.Context, namespace string, local rtkit.Loc
 		return ps
 	}
 	if a.opts.Classic {
+		n.pending.Store(1)
 		a.spawn(func() { n.receive(classic, 4, n.onClassic, n.ready) })
 	} else {
+		n.pending.Store(3)
 		a.spawn(func() {
 			n.receive(func(ctx context.Context) *rds.PubSub { return a.client.SSubscribe(ctx, n.channel) }, 1,
 				n.onSharded, func() { n.joined.Store(true) })
@@ -80,7 +91,17 @@ func (a *RedisAdapter) Open(_ context.Context, namespace string, local rtkit.Loc
 			n.receive(func(ctx context.Context) *rds.PubSub { return a.client.SSubscribe(ctx, n.responses) }, 1,
 				n.onSharded, func() { close(n.answered) })
 		})
-		a.spawn(func() { n.receive(classic, 4, n.onClassic, nil) })
+		a.spawn(func() { n.receive(classic, 4, n.onClassic, func() {}) })
+	}
+	if a.unavailable() == nil {
+		t := time.NewTimer(a.opts.Timeout)
+		defer t.Stop()
+		select {
+		case <-n.subscribed:
+		case <-t.C:
+			// Redis is slow or gone: later namespaces do not wait.
+			a.report(fmt.Errorf("adapter: %s: not subscribed within %v", namespace, a.opts.Timeout))
+		}
 	}
 	return n, nil
 }
@@ -124,6 +145,9 @@ func (n *nsAdapter) receive(subscribe func(context.Context) *rds.PubSub, want in
 				if onReady != nil && m.Count >= want {
 					onReady()
 					onReady = nil
+					if n.pending.Add(-1) == 0 {
+						close(n.subscribed)
+					}
 				}
 			case *rds.Message:
 				handle(m)
@@ -232,9 +256,12 @@ func (n *nsAdapter) ServerCount(ctx context.Context) (int, error) {
 }
 
 func forEachMaster(ctx context.Context, cc *rds.ClusterClient, fn func(context.Context, rds.UniversalClient) error) error {
+	var mu sync.Mutex // ForEachMaster calls its function concurrently
 	var clients []*rds.Client
 	err := cc.ForEachMaster(ctx, func(_ context.Context, c *rds.Client) error {
+		mu.Lock()
 		clients = append(clients, c)
+		mu.Unlock()
 		return nil
 	})
 	if err != nil {

@@ -110,8 +110,8 @@ func testProcGather(t *testing.T, r *redistest.Server, bin string, k int) {
 	assert.Len(t, acks, k)
 }
 
-// TestProcessesSilentServer: a subscriber of the request channel that never
-// answers (a server that hangs) makes Count and EmitWithAcks return at
+// TestProcessesSilentServer: a subscriber of the namespace's channel that
+// never answers (a server that hangs) makes Count and EmitWithAcks return at
 // their deadline with a TIMEOUT error and what the others answered.
 func TestProcessesSilentServer(t *testing.T) {
 	r := redistest.Start(t)
@@ -124,7 +124,7 @@ func TestProcessesSilentServer(t *testing.T) {
 	rtkittest.Answer(c, askChat, func(q Question) Answer { return Answer{N: len(q.Q)} })
 
 	// The silent server: subscribed, never answering.
-	silent := r.Client(t).SSubscribe(context.Background(), "{socket.io}#rtkit#req#")
+	silent := r.Client(t).SSubscribe(context.Background(), chatChannel)
 	t.Cleanup(func() { _ = silent.Close() })
 	_, err := silent.Receive(context.Background())
 	require.NoError(t, err)
