@@ -37,7 +37,6 @@ func TestRedisCluster(t *testing.T) {
 		return err == nil && n == 1
 	}, 10*time.Second, 50*time.Millisecond, "A counts B's socket through the cluster")
 
-	// The namespace's own subscriptions may come a moment after the link's.
 	require.Eventually(t, func() bool {
 		if err := rtkit.Emit(a.ns.To("r:1"), noteNew, Note{Text: "probe"}); err != nil {
 			return false
