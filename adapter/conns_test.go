@@ -21,8 +21,9 @@ import (
 // (Node's default, dynamic mode, subscribes one channel per room).
 func TestRedisConnectionsDoNotGrowWithRooms(t *testing.T) {
 	r := redistest.Start(t)
-	a := redisNode(t, r, adapter.Options{})
-	b := redisNode(t, r, adapter.Options{})
+	log := testLogger(t) // shown if the test fails
+	a := startNode(t, adapter.Redis(r.Client(t), adapter.Options{Logger: log}), log)
+	b := startNode(t, adapter.Redis(r.Client(t), adapter.Options{Logger: log}), log)
 	admin := r.Client(t)
 	ctx := context.Background()
 	clients := func() int {

@@ -124,3 +124,16 @@ func next(in *rtkittest.Inbox[Note], d time.Duration) (Note, error) {
 	defer cancel()
 	return in.Next(ctx)
 }
+
+// testLogger logs to t (shown when the test fails or with -v), from
+// Warn level up.
+func testLogger(t testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+type tWriter struct{ t testing.TB }
+
+func (w tWriter) Write(p []byte) (int, error) {
+	w.t.Log(string(p))
+	return len(p), nil
+}
