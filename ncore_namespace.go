@@ -19,7 +19,7 @@ type nNamespace struct {
 
 	mu      sync.RWMutex
 	sockets map[string]*nSocket              // socket id →
-	rooms   map[string]map[*nSocket]struct{} // room → members; a socket's id is a room
+	rooms   map[string]map[*nSocket]struct{} // room → members; a socket's own id room is sockets (see members)
 }
 
 // register lists s in the namespace with its rooms and sends CONNECT, in
@@ -31,7 +31,6 @@ func (ns *nNamespace) register(s *nSocket) bool {
 	defer s.wmu.Unlock()
 	ns.mu.Lock()
 	ns.sockets[s.sid] = s
-	ns.addLocked(s, s.sid)
 	for room := range s.joined {
 		ns.addLocked(s, room)
 	}
@@ -78,12 +77,12 @@ func (ns *nNamespace) selectSockets(rooms, except []string) []*nSocket {
 	defer ns.mu.RUnlock()
 	var skip map[*nSocket]struct{}
 	for _, r := range except {
-		for s := range ns.rooms[r] {
+		ns.members(r, func(s *nSocket) {
 			if skip == nil {
 				skip = map[*nSocket]struct{}{}
 			}
 			skip[s] = struct{}{}
-		}
+		})
 	}
 	var out []*nSocket
 	add := func(s *nSocket) {
@@ -98,21 +97,32 @@ func (ns *nNamespace) selectSockets(rooms, except []string) []*nSocket {
 			add(s)
 		}
 	case 1:
-		for s := range ns.rooms[rooms[0]] {
-			add(s)
-		}
+		ns.members(rooms[0], add)
 	default:
 		seen := map[*nSocket]struct{}{}
 		for _, r := range rooms {
-			for s := range ns.rooms[r] {
+			ns.members(r, func(s *nSocket) {
 				if _, dup := seen[s]; !dup {
 					seen[s] = struct{}{}
 					add(s)
 				}
-			}
+			})
 		}
 	}
 	return out
+}
+
+// members calls fn for each listed socket in room: those that joined it,
+// then the socket whose id it is. A socket's id is a room of its own
+// that rooms does not hold (a map per socket for one member), so that an
+// idle socket costs the namespace one entry in sockets; mu held.
+func (ns *nNamespace) members(room string, fn func(*nSocket)) {
+	for s := range ns.rooms[room] {
+		fn(s)
+	}
+	if s := ns.sockets[room]; s != nil {
+		fn(s)
+	}
 }
 
 // fanOut queues one encoded packet on each socket, the packet encoded
@@ -340,7 +350,6 @@ func (s *nSocket) close(reason string, persist bool) {
 	var rooms []string
 	if s.listed {
 		delete(ns.sockets, s.sid)
-		ns.removeLocked(s, s.sid)
 		for r := range s.joined {
 			ns.removeLocked(s, r)
 			rooms = append(rooms, r)
