@@ -115,8 +115,9 @@ func errOverdue() *Error {
 // handlerRun is one handler call under a deadline: begin starts it, end
 // finishes it, and expire runs at the deadline if end has not come first.
 //
-// It is also the handler's context: the deadline's context, whose Value
-// knows the run (callerDeadline).
+// It is also the handler's context: a context cancelled at the deadline
+// (expire) that reports the deadline, and whose Value knows the run
+// (callerDeadline).
 type handlerRun struct {
 	context.Context
 
@@ -127,8 +128,7 @@ type handlerRun struct {
 	// stuck counts the overdue handlers of the event.
 	stuck *atomic.Int32
 
-	cancel   context.CancelFunc // nil: no deadline
-	timer    *time.Timer
+	cancel   context.CancelCauseFunc // nil: no deadline
 	deadline time.Time
 
 	mu       sync.Mutex
@@ -152,10 +152,50 @@ func (n *Namespace) begin(s *Socket, ev incoming, d *eventDesc, stuck *atomic.In
 	r := &handlerRun{Context: s.ctx, n: n, s: s, event: ev.name, ack: ev.ack, stuck: stuck}
 	if timeout > 0 {
 		r.deadline = time.Now().Add(timeout)
-		r.Context, r.cancel = context.WithDeadlineCause(s.ctx, r.deadline, ErrHandlerTimeout)
-		r.timer = time.AfterFunc(timeout, r.expire)
+		r.Context, r.cancel = context.WithCancelCause(s.ctx)
+		s.timer.arm(s, r, timeout)
 	}
 	return r, nil
+}
+
+// runTimer is a socket's deadline timer, one for all its handlers: they
+// run one at a time, and a handler past its deadline needs it no more.
+// Reusing it spares two allocations per event.
+type runTimer struct {
+	t   atomic.Pointer[time.Timer] // set by the socket's first handler with a deadline
+	run atomic.Pointer[handlerRun]
+}
+
+// arm starts the deadline of r, the socket's running handler. Only the
+// socket's queue calls it, one handler at a time.
+func (rt *runTimer) arm(s *Socket, r *handlerRun, d time.Duration) {
+	rt.run.Store(r)
+	if t := rt.t.Load(); t != nil {
+		t.Reset(d)
+		return
+	}
+	rt.t.Store(time.AfterFunc(d, func() { rt.fire() }))
+}
+
+// disarm stops the deadline of r, the socket's running handler, which
+// returned in time. (An overdue handler never disarms: once the socket's
+// queue went on without it, the next handler may arm the timer at any
+// moment.)
+func (rt *runTimer) disarm(r *handlerRun) {
+	if rt.run.CompareAndSwap(r, nil) {
+		rt.t.Load().Stop()
+	}
+}
+
+// fire runs when the timer goes off. A firing that was already under way
+// when the timer was stopped or re-armed finds no handler, or a handler
+// whose deadline is still to come: it does nothing.
+func (rt *runTimer) fire() {
+	r := rt.run.Load()
+	if r == nil || time.Now().Before(r.deadline) {
+		return
+	}
+	r.expire()
 }
 
 // end finishes the call with the handler's result. It returns false when
@@ -168,7 +208,6 @@ func (r *handlerRun) end(err *error) bool {
 		srv.leave()
 		return true
 	}
-	r.timer.Stop()
 	r.mu.Lock() // waits for an expire in progress, which detaches the socket's queue first
 	overdue := r.overdue
 	r.done = true
@@ -177,14 +216,17 @@ func (r *handlerRun) end(err *error) bool {
 	}
 	r.mu.Unlock()
 	if !overdue {
+		// Still the socket's running handler: nothing else arms the
+		// timer meanwhile.
+		r.s.timer.disarm(r)
 		if *err != nil && context.Cause(r.Context) == ErrHandlerTimeout {
 			*err = errHandlerTimeout().WithCause(*err)
 		}
-		r.cancel()
+		r.cancel(nil)
 		srv.leave()
 		return true
 	}
-	r.cancel()
+	r.cancel(nil)
 	srv.overdue.Add(-1)
 	r.stuck.Add(-1)
 	r.s.overdue.Add(-1)
@@ -199,7 +241,7 @@ func (r *handlerRun) end(err *error) bool {
 // within overdueGrace of its deadline (one that honours its context) is
 // answered by end as usual; after that, it is overdue.
 func (r *handlerRun) expire() {
-	<-r.Done() // its own timer fires at the same instant: Err is DeadlineExceeded
+	r.cancel(ErrHandlerTimeout) // Err: DeadlineExceeded
 	r.mu.Lock()
 	if r.done {
 		r.mu.Unlock()
@@ -246,6 +288,29 @@ func (r *handlerRun) expire() {
 
 // runKey is the key under which a handler's context returns its run.
 type runKey struct{}
+
+// Deadline returns the handler's deadline (the socket context's, should
+// it come first).
+func (r *handlerRun) Deadline() (time.Time, bool) {
+	d, ok := r.Context.Deadline()
+	if r.cancel == nil || ok && d.Before(r.deadline) {
+		return d, ok
+	}
+	return r.deadline, true
+}
+
+// Err returns context.DeadlineExceeded once the deadline has cancelled
+// the context. (The context is a plain cancellable one, cancelled by the
+// socket's deadline timer: a context of its own with a timer would cost a
+// second timer per event. Contexts derived from it report
+// context.Canceled, with the same cause.)
+func (r *handlerRun) Err() error {
+	err := r.Context.Err()
+	if err != nil && r.cancel != nil && context.Cause(r.Context) == ErrHandlerTimeout {
+		return context.DeadlineExceeded
+	}
+	return err
+}
 
 // Value returns the run for runKey, the context's values otherwise.
 func (r *handlerRun) Value(key any) any {

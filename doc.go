@@ -376,7 +376,8 @@ default) or its event's ([HandlerTimeout], which may also turn it off for
 one event). The handler's context carries it. At the deadline:
 
   - the handler's context is cancelled, with [ErrHandlerTimeout] as its
-    cause (ctx.Err() is context.DeadlineExceeded);
+    cause (its Err is context.DeadlineExceeded; contexts derived from it
+    report context.Canceled, with the same cause);
   - the client gets TIMEOUT, in the acknowledgement envelope or, without
     one, as the "error" event; a handler that returns its context's error
     after the deadline answers TIMEOUT too, never INTERNAL;

@@ -29,6 +29,8 @@ type Socket struct {
 	// overdue counts the socket's handlers past their deadline
 	// (deadline.go).
 	overdue atomic.Int32
+	// timer is the deadline of the running handler (deadline.go).
+	timer runTimer
 }
 
 // Handshake is what the client sent when it connected: the Socket.IO auth
