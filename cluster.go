@@ -1,5 +1,7 @@
 package rtkit
 
+import "context"
+
 // Operations on the sockets a Rooms value selects, on every server the
 // adapter reaches (all servers behind a Redis adapter). They are the
 // server's decisions: room policies do not apply. ns.To() with no room
@@ -20,9 +22,9 @@ func (r Rooms) Disconnect() {
 		return
 	}
 	c.disconnectSockets(r.rooms, r.except)
-	ctx, cancel := r.ns.remoteCtx()
-	defer cancel()
-	r.ns.remoteFailed("disconnect", r.ns.others().DisconnectSockets(ctx, r.sel(), false))
+	r.ns.toOthers("disconnect", func(ctx context.Context, ra NamespaceAdapter) error {
+		return ra.DisconnectSockets(ctx, r.sel(), false)
+	})
 }
 
 // Join makes the selected sockets join rooms.
@@ -32,9 +34,9 @@ func (r Rooms) Join(rooms ...string) {
 		return
 	}
 	c.socketsJoin(r.rooms, r.except, rooms)
-	ctx, cancel := r.ns.remoteCtx()
-	defer cancel()
-	r.ns.remoteFailed("join", r.ns.others().SocketsJoin(ctx, r.sel(), rooms))
+	r.ns.toOthers("join", func(ctx context.Context, ra NamespaceAdapter) error {
+		return ra.SocketsJoin(ctx, r.sel(), rooms)
+	})
 }
 
 // Leave makes the selected sockets leave rooms.
@@ -44,9 +46,9 @@ func (r Rooms) Leave(rooms ...string) {
 		return
 	}
 	c.socketsLeave(r.rooms, r.except, rooms)
-	ctx, cancel := r.ns.remoteCtx()
-	defer cancel()
-	r.ns.remoteFailed("leave", r.ns.others().SocketsLeave(ctx, r.sel(), rooms))
+	r.ns.toOthers("leave", func(ctx context.Context, ra NamespaceAdapter) error {
+		return ra.SocketsLeave(ctx, r.sel(), rooms)
+	})
 }
 
 // sel is r as the adapter's Selection.

@@ -51,10 +51,17 @@ func (n *Namespace) others() NamespaceAdapter {
 	return n.remote
 }
 
-// remoteCtx is the context of a call to the namespace adapter made on
-// behalf of an emit or a room operation.
-func (n *Namespace) remoteCtx() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(n.srv.baseCtx, remoteTimeout)
+// toOthers calls fn with the namespace adapter, on behalf of an emit or a
+// room operation, and logs its failure; nothing happens when n reaches no
+// other server (the in-memory adapter), so a lone server pays nothing.
+func (n *Namespace) toOthers(op string, fn func(context.Context, NamespaceAdapter) error) {
+	ra := n.others()
+	if _, solo := ra.(soloNamespace); solo {
+		return
+	}
+	ctx, cancel := context.WithTimeout(n.srv.baseCtx, remoteTimeout)
+	defer cancel()
+	n.remoteFailed(op, fn(ctx, ra))
 }
 
 // broadcastAll sends an event to the sockets sel picks on this server and
@@ -67,17 +74,15 @@ func (n *Namespace) broadcastAll(sel Selection, event string, payload json.RawMe
 // broadcastOthers sends an event to the sockets sel picks on the other
 // servers only.
 func (n *Namespace) broadcastOthers(sel Selection, event string, payload json.RawMessage) {
-	ctx, cancel := n.remoteCtx()
-	defer cancel()
-	n.remoteFailed("broadcast", n.others().Broadcast(ctx, Packet{Args: []any{event, payload}}, sel))
+	n.sendArgsOthers(sel, []any{event, payload})
 }
 
 // sendArgsOthers sends an event packet made of args to the sockets sel
 // picks on the other servers only.
 func (n *Namespace) sendArgsOthers(sel Selection, args []any) {
-	ctx, cancel := n.remoteCtx()
-	defer cancel()
-	n.remoteFailed("broadcast", n.others().Broadcast(ctx, Packet{Args: args}, sel))
+	n.toOthers("broadcast", func(ctx context.Context, ra NamespaceAdapter) error {
+		return ra.Broadcast(ctx, Packet{Args: args}, sel)
+	})
 }
 
 // remoteFailures counts the failures to reach other servers since the

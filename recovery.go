@@ -225,10 +225,10 @@ func (a *recovery) disconnect(rooms, except []string) bool {
 	}
 	// Servers that do not read the log (Node.js peers) disconnect theirs
 	// through the adapter.
-	rctx, rcancel := a.n.remoteCtx()
-	defer rcancel()
 	sel := Selection{Rooms: rooms, Except: except, Logged: true}
-	a.n.remoteFailed("disconnect", a.n.others().DisconnectSockets(rctx, sel, false))
+	a.n.toOthers("disconnect", func(ctx context.Context, ra NamespaceAdapter) error {
+		return ra.DisconnectSockets(ctx, sel, false)
+	})
 	return true
 }
 
