@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -22,8 +23,12 @@ import (
 func TestRedisConnectionsDoNotGrowWithRooms(t *testing.T) {
 	r := redistest.Start(t)
 	log := testLogger(t) // shown if the test fails
-	a := startNode(t, adapter.Redis(r.Client(t), adapter.Options{Logger: log}), log)
-	b := startNode(t, adapter.Redis(r.Client(t), adapter.Options{Logger: log}), log)
+	// 10,000 publishes in a row on a loaded test machine: a generous
+	// bound, so that one slow SPUBLISH does not open the fast-failure
+	// window (publishes are at most once) in the middle of the count.
+	opts := adapter.Options{Logger: log, Timeout: 5 * time.Second}
+	a := startNode(t, adapter.Redis(r.Client(t), opts), log)
+	b := startNode(t, adapter.Redis(r.Client(t), opts), log)
 	admin := r.Client(t)
 	ctx := context.Background()
 	clients := func() int {
