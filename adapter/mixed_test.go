@@ -22,7 +22,7 @@ import (
 // TestMixedServers: an rtkit server and a Node.js socket.io 4.8 server
 // with @socket.io/redis-adapter serve /chat together, end to end through
 // rtkit's public API, sharded and classic: each one's broadcasts reach
-// the other's clients, rtkit's counts, fetches, acknowledgements and
+// the other's clients, the official Node emitter reaches rtkit's clients, rtkit's counts, fetches, acknowledgements and
 // server events include the Node server, and Node's socketsJoin is a
 // server-side join on rtkit's sockets.
 func TestMixedServers(t *testing.T) {
@@ -70,6 +70,14 @@ func TestMixedServers(t *testing.T) {
 			got, err = next(inRtkit, 5*time.Second)
 			require.NoError(t, err)
 			assert.Equal(t, Note{Text: "from node", ID: 8}, got)
+
+			// The official Node emitter (classic Pub/Sub) → rtkit client,
+			// in both modes.
+			peer.Must(t, "emitterEmit", map[string]any{"rooms": []string{"r:1"}, "event": "note:new",
+				"args": []any{map[string]any{"text": "from emitter", "id": 9}}})
+			got, err = next(inRtkit, 5*time.Second)
+			require.NoError(t, err)
+			assert.Equal(t, Note{Text: "from emitter", ID: 9}, got)
 
 			// Fetch: both sockets, the Node one described by Node.
 			infos, err := n.ns.To("r:1").Fetch(ctx(5 * time.Second))
