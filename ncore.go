@@ -103,7 +103,7 @@ const defaultConnectTimeout = 45 * time.Second
 
 // OnOpen starts a connection's Socket.IO state.
 func (c *nCore) OnOpen(ec *engine.Conn) {
-	nc := &nConn{core: c, ec: ec, sockets: map[string]*nSocket{}}
+	nc := &nConn{core: c, ec: ec}
 	ec.SetValue(nc)
 	nc.mu.Lock()
 	nc.timer = time.AfterFunc(c.connectTimeout(), func() {

@@ -20,9 +20,9 @@ type nConn struct {
 	ec   *engine.Conn
 
 	mu      sync.Mutex
-	timer   *time.Timer         // the connect timeout, until a namespace is joined
-	sockets map[string]*nSocket // namespace →
-	joined  bool                // a namespace was joined once
+	timer   *time.Timer // the connect timeout, until a namespace is joined
+	sockets connSockets // one per namespace
+	joined  bool        // a namespace was joined once
 
 	bin  *sioproto.Packet // reader only: waiting for attachments
 	atts [][]byte
@@ -30,6 +30,34 @@ type nConn struct {
 	// the reference parser, which then waits for attachments that never
 	// come, the connection takes no further message.
 	stuck bool
+}
+
+// connSockets is a connection's sockets, one per namespace. A slice: a
+// connection has a few at most, and a map would cost each idle connection
+// about 0.2 KB.
+type connSockets []*nSocket
+
+// get returns the socket of namespace nsp, or nil.
+func (cs connSockets) get(nsp string) *nSocket {
+	for _, s := range cs {
+		if s.ns.n.name == nsp {
+			return s
+		}
+	}
+	return nil
+}
+
+// remove takes s out, if it is there.
+func (cs *connSockets) remove(s *nSocket) {
+	for i, x := range *cs {
+		if x == s {
+			last := len(*cs) - 1
+			(*cs)[i] = (*cs)[last]
+			(*cs)[last] = nil
+			*cs = (*cs)[:last]
+			return
+		}
+	}
 }
 
 // errProtocol reports a packet that is valid Socket.IO but not allowed
@@ -78,7 +106,7 @@ func (nc *nConn) packet(p sioproto.Packet, atts [][]byte) error {
 		return nc.core.onWorker(func() error { return nc.connect(p) })
 	}
 	nc.mu.Lock()
-	s := nc.sockets[p.Namespace]
+	s := nc.sockets.get(p.Namespace)
 	nc.mu.Unlock()
 	if s == nil {
 		return fmt.Errorf("%w: namespace %.64q not connected", errProtocol, p.Namespace)
@@ -147,7 +175,7 @@ func (nc *nConn) connect(p sioproto.Packet) error {
 		return nil
 	}
 	nc.mu.Lock()
-	_, dup := nc.sockets[p.Namespace]
+	dup := nc.sockets.get(p.Namespace) != nil
 	nc.mu.Unlock()
 	if dup {
 		return fmt.Errorf("%w: second CONNECT to %s", errProtocol, p.Namespace)
@@ -186,7 +214,7 @@ func (nc *nConn) connect(p sioproto.Packet) error {
 	}
 	s.sock = sock
 	nc.mu.Lock()
-	nc.sockets[p.Namespace] = s
+	nc.sockets = append(nc.sockets, s)
 	nc.joined = true
 	if nc.timer != nil { // the connect timeout is over: let it go
 		nc.timer.Stop()
@@ -195,7 +223,7 @@ func (nc *nConn) connect(p sioproto.Packet) error {
 	nc.mu.Unlock()
 	if !ns.register(s) {
 		nc.mu.Lock()
-		delete(nc.sockets, p.Namespace)
+		nc.sockets.remove(s)
 		nc.mu.Unlock()
 		n.abandon(sock)
 		return nil

@@ -358,9 +358,7 @@ func (s *nSocket) close(reason string, persist bool) {
 	}
 	ns.mu.Unlock()
 	s.conn.mu.Lock()
-	if s.conn.sockets[ns.n.name] == s {
-		delete(s.conn.sockets, ns.n.name)
-	}
+	s.conn.sockets.remove(s)
 	s.conn.mu.Unlock()
 	s.ackMu.Lock()
 	s.acks = nil
