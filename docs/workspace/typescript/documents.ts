@@ -67,6 +67,37 @@ export interface DocumentDeleted {
   id: string;
 }
 
+export interface Attachment {
+  /** Format `uuid`. */
+  documentId: string;
+  /**
+   * A file name, without a path
+   *
+   * 1 to 200 characters; pattern `^[^/\\]+$`.
+   */
+  name: string;
+  /**
+   * A media type such as image/png
+   *
+   * 3 to 100 characters; pattern `^[a-z]+/[a-zA-Z0-9.+-]+$`.
+   */
+  contentType: string;
+  /**
+   * The file: an ArrayBuffer or typed array (a Buffer in Node)
+   *
+   * A Socket.IO binary attachment (base64 in JSON).
+   */
+  data: ArrayBuffer | Uint8Array;
+}
+
+export interface AttachmentInfo {
+  /** Format `uuid`. */
+  documentId: string;
+  name: string;
+  contentType: string;
+  size: number;
+}
+
 export interface Resync {
   /** One of `"window_exceeded"`, `"unknown_session"`. */
   reason: "window_exceeded" | "unknown_session";
@@ -95,6 +126,8 @@ export interface ClientToServerEvents {
   "document:subscribe": (payload: DocumentRef, ack: (res: AckEnvelope<DocumentSummary>) => void) => void;
   /** Stop following a document */
   "document:unsubscribe": (payload: DocumentRef, ack: (res: AckEnvelope<DocumentRef>) => void) => void;
+  /** Share a file (a binary attachment) with the followers of one of your documents */
+  "document:attach": (payload: Attachment, ack: (res: AckEnvelope<AttachmentInfo>) => void) => void;
   /** Extend the session of this connection with a new token */
   "auth:refresh": (payload: RefreshIn, ack: (res: AckEnvelope<RefreshOut>) => void) => void;
 }
@@ -105,6 +138,8 @@ export interface ServerToClientEvents {
   "document:updated": (payload: DocumentSummary, offset?: string) => void;
   /** A document you own or follow was deleted */
   "document:deleted": (payload: DocumentDeleted, offset?: string) => void;
+  /** A file shared with a document you own or follow (a binary attachment) */
+  "document:attachment": (payload: Attachment, offset?: string) => void;
   /**
    * Events may have been lost while the client was away: fetch the current state
    *

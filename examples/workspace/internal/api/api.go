@@ -15,6 +15,7 @@ import (
 	"github.com/rtkit-go/rtkit"
 	"github.com/rtkit-go/rtkit/examples/workspace/internal/config"
 	"github.com/rtkit-go/rtkit/examples/workspace/internal/identity"
+	"github.com/rtkit-go/rtkit/examples/workspace/internal/realtime"
 	"github.com/rtkit-go/rtkit/examples/workspace/internal/store"
 )
 
@@ -23,6 +24,9 @@ import (
 type Realtime interface {
 	DocumentUpdated(d store.Document) error
 	DocumentDeleted(d store.Document) error
+	// DocumentAttachment shares a file with the owner's sockets and the
+	// document's followers.
+	DocumentAttachment(owner uuid.UUID, a realtime.Attachment) error
 	NotificationNew(n store.Notification) error
 	NotificationUpdated(user uuid.UUID, n store.Notification) error
 	// SessionEnded disconnects the session's sockets everywhere.
@@ -75,6 +79,7 @@ func (a *API) routes() []route {
 		{"GET", "/api/documents/{id}", a.authed(a.getDocument)},
 		{"PATCH", "/api/documents/{id}", a.authed(a.patchDocument)},
 		{"DELETE", "/api/documents/{id}", a.authed(a.deleteDocument)},
+		{"POST", "/api/documents/{id}/attachments", a.authed(a.shareAttachment)},
 
 		{"GET", "/api/notifications", a.authed(a.listNotifications)},
 		{"POST", "/api/notifications", a.authed(a.createNotification)},

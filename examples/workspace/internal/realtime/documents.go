@@ -24,7 +24,7 @@ func ownDocument(ctx context.Context, docs store.Documents, id uuid.UUID) (store
 }
 
 // documentsNamespace builds /documents.
-func documentsNamespace(docs store.Documents) *rtkit.Namespace {
+func documentsNamespace(docs store.Documents, share func(owner uuid.UUID, a Attachment) error) *rtkit.Namespace {
 	ns := rtkit.NewNamespace("/documents",
 		rtkit.NamespaceDescription("Changes of the signed-in user's documents"),
 		rtkit.WithRoom("user:{userId}", ownUser,
@@ -55,6 +55,7 @@ func documentsNamespace(docs store.Documents) *rtkit.Namespace {
 	})
 	rtkit.Emits(ns, DocumentUpdated)
 	rtkit.Emits(ns, DocumentDeletedEvent)
+	handleAttachments(ns, docs, share)
 	rtkit.Emits(ns, rtkit.ResyncEvent) // after a reconnection that could not recover
 	return ns
 }

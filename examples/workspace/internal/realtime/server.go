@@ -77,7 +77,7 @@ func New(o Options) *Server {
 	opts = append(opts, rtkit.WithRecovery(2*time.Minute))
 	s.rt = rtkit.NewServer(opts...)
 	s.notes = notificationsNamespace(o.Notifications)
-	s.docs = documentsNamespace(o.Documents)
+	s.docs = documentsNamespace(o.Documents, s.DocumentAttachment)
 	s.rt.Mount(s.notes, s.docs)
 	return s
 }
