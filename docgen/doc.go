@@ -49,6 +49,19 @@ on, the "rtkit:resync" and "rtkit:offset" events and the trailing offset
 argument of logged events (TypeScript: "(payload, offset?: string)";
 AsyncAPI: the x-rtkit-offset message extension and x-rtkit-recovery).
 
+Binary values (rtkit.Binary, marked "x-rtkit-binary": true in the schemas
+beside "format": "binary") travel as Socket.IO binary attachments. The
+TypeScript types them as "ArrayBuffer | Uint8Array" — socket.io-client
+delivers a Buffer (a Uint8Array) in Node.js and an ArrayBuffer in
+browsers, and sends either — so a module compiles with Node's types or the
+DOM's alone; Markdown labels them "binary"; AsyncAPI messages carry the
+event's size limit as x-rtkit-max-binary-size (a specification extension,
+which @asyncapi/parser accepts). JSON examples show a Binary in its JSON
+form, base64. The breaking-change check treats binary as a type of its own
+(a string that became binary, or the reverse, is retyped) and compares
+MaxBinarySize like a constraint: lower on what clients send breaks, higher
+on what they receive warns.
+
 # Examples
 
 JSON examples are built from the schemas: a value's const, first enum
