@@ -324,10 +324,12 @@ packets — the delivery log, server-to-server events ([HandleServer]),
 [Event.ValidatePayload] — a Binary is what encoding/json makes of a []byte,
 a base64 string: recovery replays a missed binary emit with its
 attachments, from its JSON form in the log (a third larger than the
-bytes). Cluster adapters carry broadcasts as JSON, so a broadcast with
-Binary values is refused behind one unless recovery's shared delivery log
-carries it (package redislog), and a [Publisher] refuses them: emit to a
-*Socket, or keep the bytes behind a URL.
+bytes). Behind an [Adapter], broadcasts and [EmitWithAcks] reach the other
+servers' sockets with their attachments (package adapter carries them as
+binary). A [Publisher] carries JSON only, so it refuses events with Binary
+values, and so does Emit behind a legacy cluster adapter of the zishang520
+core unless recovery's shared delivery log carries the broadcast: emit
+from a server, or keep the bytes behind a URL.
 
 # Untyped events
 
