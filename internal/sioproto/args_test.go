@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/stretchr/testify/require"
 )
 
@@ -22,7 +23,7 @@ var argsSeeds = []string{
 }
 
 // Args gives encoding/json's result: the same values, and an error where
-// encoding/json has one.
+// encoding/json has one or where an object repeats a name.
 func checkArgs(t *testing.T, in string) {
 	got, err := Args([]byte(in))
 	var want []any
@@ -31,10 +32,29 @@ func checkArgs(t *testing.T, in string) {
 		require.Error(t, err, "%q", in)
 		return
 	}
+	if hasDuplicateNames(in) {
+		require.Error(t, err, "%q: a repeated name is refused", in)
+		return
+	}
 	require.NoError(t, err, "%q", in)
 	require.Equal(t, want, got, "%q", in)
 	if want != nil {
 		require.NotNil(t, got, "%q: an empty array is not nil", in)
+	}
+}
+
+// hasDuplicateNames reports whether in, valid for encoding/json, repeats a
+// name within one object.
+func hasDuplicateNames(in string) bool {
+	v := jsontext.Value(in)
+	return v.IsValid(jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true)) &&
+		!v.IsValid(jsontext.AllowInvalidUTF8(true))
+}
+
+func TestArgsRefusesDuplicateNames(t *testing.T) {
+	for _, in := range []string{`["dup",{"a":1,"a":2}]`, `["x",{"b":{"role":"user","role":"admin"}}]`} {
+		_, err := Args([]byte(in))
+		require.ErrorIs(t, err, ErrInvalid, "%q", in)
 	}
 }
 
