@@ -117,11 +117,8 @@ func (n *Namespace) emitted(event string, payload json.RawMessage) any {
 
 // sendEvent sends an encoded emit of d to a socket (s) or to the sockets
 // rooms and except select, on this server and the others, outside the
-// delivery log. A payload with Binary values travels with attachments; a
-// legacy cluster adapter (the zishang520 core's) carries JSON only, so it
-// reaches this server's sockets only there, and Emit refuses such a
-// broadcast behind one (errBinaryAcrossServers) unless a shared delivery
-// log carries it.
+// delivery log. A payload with Binary values travels with attachments, to
+// the other servers too (the adapter carries binary arguments).
 func (n *Namespace) sendEvent(rooms, except []string, s *Socket, d *eventDesc, b json.RawMessage) error {
 	if d.in.bin == nil {
 		if s != nil {
@@ -138,10 +135,6 @@ func (n *Namespace) sendEvent(rooms, except []string, s *Socket, d *eventDesc, b
 		s.raw.send(args)
 		return nil
 	}
-	if n.crossesServers() {
-		n.srv.log.Warn("rtkit: binary payload delivered to this server's sockets only",
-			"namespace", n.name, "event", d.name)
-	}
 	n.core.deliver(rooms, except, args)
 	n.sendArgsOthers(Selection{Rooms: rooms, Except: except}, args)
 	return nil
@@ -157,17 +150,11 @@ func (n *Namespace) sendOthers(sel Selection, d *eventDesc, b json.RawMessage) {
 	n.sendArgsOthers(sel, []any{d.name, n.wireArg(d.in, d.name, b)})
 }
 
-// crossesServers reports whether broadcasts on n reach other servers
-// through a legacy cluster adapter, which carries JSON only.
-func (n *Namespace) crossesServers() bool {
-	return n.srv != nil && isCluster(n.srv.cfg.adapter)
-}
-
-// errBinaryAcrossServers refuses a broadcast with Binary values that would
-// reach other servers through the adapter, which carries JSON only.
+// errBinaryAcrossServers refuses an emit with Binary values through a
+// Publisher, which carries JSON only.
 func errBinaryAcrossServers(d *eventDesc) error {
 	return fmt.Errorf("rtkit: Emit: event %s carries Binary values, which cannot reach other servers' sockets "+
-		"through the adapter: emit to a *Socket, or turn recovery on with a shared delivery log", d.name)
+		"through a Publisher (JSON only): emit from a server", d.name)
 }
 
 // binaryAnswer returns the acknowledgement arguments of a handler's

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
 )
 
 // Ack is one socket's acknowledgement of an EmitWithAcks.
@@ -85,36 +84,20 @@ func EmitWithAcks[In, Out any](ctx context.Context, r Rooms, ev Event[In, Out], 
 		g.mu.Unlock()
 		got++
 	}
-	var servers int
-	var remoteErr error
-	if srv.link != nil {
-		servers, remoteErr = srv.ask(ctx, linkRequest{Op: opAcks, NS: r.ns.name, Rooms: r.rooms, Except: r.except, Event: ev.d.name, Payload: b},
-			func(servers int, a linkAnswer) bool {
-				switch {
-				case a.Count != nil:
-					counted++
-					expected += *a.Count
-				case a.Socket != "":
-					remote(a.Socket, a.Data, a.Gone)
-				}
-				return counted >= servers && got >= expected
-			})
-	} else {
-		servers, remoteErr = r.ns.others().BroadcastWithAck(ctx, Packet{Args: []any{ev.d.name, b}}, r.sel(),
-			func(n int) {
-				counted++
-				expected += n
-			},
-			func(a AckAnswer) {
-				data, err := argJSON(a.Args, 0)
-				if err != nil {
-					data = json.RawMessage("null") // fails Out's schema unless null is allowed
-				}
-				remote(a.Socket, data, a.Gone)
-			})
-		if remoteErr != nil {
-			remoteErr = errNotReached(remoteErr)
-		}
+	servers, remoteErr := r.ns.others().BroadcastWithAck(ctx, Packet{Args: []any{ev.d.name, b}}, r.sel(),
+		func(n int) {
+			counted++
+			expected += n
+		},
+		func(a AckAnswer) {
+			data, err := argJSON(a.Args, 0)
+			if err != nil {
+				data = json.RawMessage("null") // fails Out's schema unless null is allowed
+			}
+			remote(a.Socket, data, a.Gone)
+		})
+	if remoteErr != nil {
+		remoteErr = errNotReached(remoteErr)
 	}
 
 	select {
@@ -190,63 +173,4 @@ func emitAcks(ss []*Socket, event string, payload any, answer func(s *Socket, v 
 			once.Do(func() { answer(s, nil, true) })
 		}
 	}
-}
-
-// serveAcks is the work of another server's EmitWithAcks on this one: the
-// number of recipients first, then each answer as it arrives.
-func serveAcks(ctx context.Context, n *Namespace, req linkRequest, send func(linkAnswer)) {
-	var ss []*Socket
-	if n != nil {
-		if err := checkRelayed(n, req); err != nil {
-			n.srv.log.Warn("rtkit: another server's acknowledged emit refused", "namespace", req.NS, "event", req.Event, "err", err)
-		} else {
-			ss = n.localMatches(req.Rooms, req.Except)
-		}
-	}
-	c := len(ss)
-	send(linkAnswer{Count: &c})
-	if c == 0 {
-		return
-	}
-	var remaining atomic.Int64
-	remaining.Store(int64(c))
-	done := make(chan struct{})
-	emitAcks(ss, req.Event, n.emitted(req.Event, req.Payload), func(s *Socket, v any, gone bool) {
-		defer func() {
-			if remaining.Add(-1) == 0 {
-				close(done)
-			}
-		}()
-		if ctx.Err() != nil {
-			return // the requester stopped waiting
-		}
-		a := linkAnswer{Socket: s.ID(), Gone: gone}
-		if !gone {
-			b, err := json.Marshal(v)
-			if err != nil {
-				b = []byte("null")
-			}
-			a.Data = b
-		}
-		send(a)
-	})
-	select {
-	case <-done:
-	case <-ctx.Done():
-	}
-}
-
-// checkRelayed checks an acknowledged emit another server asks this one to
-// make: the event must be declared here with an acknowledgement, and the
-// payload must match its schema (whoever can publish on Redis is not
-// trusted to have validated it).
-func checkRelayed(n *Namespace, req linkRequest) error {
-	d := n.emits[req.Event]
-	if d == nil || d.out == nil {
-		return errors.New("event not declared here with an acknowledgement")
-	}
-	if e := checkJSON(d.in, req.Payload); e != nil {
-		return e
-	}
-	return nil
 }

@@ -22,14 +22,8 @@ const remoteTimeout = 5 * time.Second
 // reach the other servers.
 const remoteLogEvery = 5 * time.Second
 
-// openRemote joins n to the cluster through the server's adapter. Cores
-// that deliver through an adapter of their own (the zishang520 one) get
-// a namespace adapter that reaches nobody.
+// openRemote joins n to the cluster through the server's adapter.
 func (n *Namespace) openRemote(srv *Server) {
-	if _, own := srv.core.(*nCore); !own {
-		n.remote = soloNamespace{}
-		return
-	}
 	ctx, cancel := context.WithTimeout(srv.baseCtx, remoteTimeout)
 	defer cancel()
 	ra, err := srv.cfg.adapter.Open(ctx, n.name, &localNamespace{n: n})

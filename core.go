@@ -14,9 +14,8 @@ import (
 // rtkit's own terms: rooms are strings, payloads are encoded once, a
 // selection is rooms minus except rooms. A core calls back into the
 // runtime through the Namespace methods admit, connected, receive and gone
-// (dispatch.go). Two cores implement them: the one on the zishang520
-// servers (zcore*.go, the default while the Redis adapter needs it) and
-// rtkit's own on internal/engine (ncore*.go).
+// (dispatch.go). rtkit's own core on internal/engine (ncore*.go)
+// implements them.
 
 // serverCore is the Socket.IO server underneath a Server.
 type serverCore interface {
@@ -40,9 +39,7 @@ type namespaceCore interface {
 	//
 	// broadcast, disconnectSockets, socketsJoin and socketsLeave act on
 	// this server's sockets: the runtime reaches the other servers through
-	// the namespace adapter (cluster_remote.go). The zishang520 core is the
-	// exception while it exists: with a legacy Redis adapter it reaches the
-	// other servers itself, and its namespace adapter reaches nobody.
+	// the namespace adapter (cluster_remote.go).
 	broadcast(rooms, except []string, event string, payload json.RawMessage)
 	// deliver sends an event packet made of args to this server's
 	// sockets that rooms and except select (the delivery log's deliveries

@@ -42,28 +42,12 @@ func (r Rooms) Count(ctx context.Context) (int, error) {
 	answered := 0
 	ctx, cancel := r.ns.srv.withWait(ctx)
 	defer cancel()
-	var servers int
-	var err error
-	if r.ns.srv.link != nil {
-		servers, err = r.ns.srv.ask(ctx, linkRequest{Op: opCount, NS: r.ns.name, Rooms: r.rooms, Except: r.except},
-			func(servers int, a linkAnswer) bool {
-				if a.Count != nil {
-					total += *a.Count
-					answered++
-				}
-				return answered >= servers
-			})
-	} else {
-		servers, err = r.ns.others().FetchSockets(ctx, r.sel(), func(ss []RemoteSocket) {
-			total += len(ss)
-			answered++
-		})
-		if err != nil {
-			err = errNotReached(err)
-		}
-	}
+	servers, err := r.ns.others().FetchSockets(ctx, r.sel(), func(ss []RemoteSocket) {
+		total += len(ss)
+		answered++
+	})
 	if err != nil {
-		return total, err
+		return total, errNotReached(err)
 	}
 	return total, missing(ctx, servers, answered)
 }
@@ -80,30 +64,16 @@ func (r Rooms) Fetch(ctx context.Context) ([]SocketInfo, error) {
 	answered := 0
 	ctx, cancel := r.ns.srv.withWait(ctx)
 	defer cancel()
-	var servers int
-	var err error
-	if r.ns.srv.link != nil {
-		servers, err = r.ns.srv.ask(ctx, linkRequest{Op: opFetch, NS: r.ns.name, Rooms: r.rooms, Except: r.except},
-			func(servers int, a linkAnswer) bool {
-				out = append(out, a.Sockets...)
-				answered++
-				return answered >= servers
-			})
-	} else {
-		servers, err = r.ns.others().FetchSockets(ctx, r.sel(), func(ss []RemoteSocket) {
-			for _, s := range ss {
-				rooms := slices.DeleteFunc(slices.Clone(s.Rooms), func(room string) bool { return room == s.ID })
-				slices.Sort(rooms)
-				out = append(out, SocketInfo{ID: s.ID, Rooms: rooms, RemoteAddr: s.Address, Query: s.Query, Connected: s.Connected})
-			}
-			answered++
-		})
-		if err != nil {
-			err = errNotReached(err)
+	servers, err := r.ns.others().FetchSockets(ctx, r.sel(), func(ss []RemoteSocket) {
+		for _, s := range ss {
+			rooms := slices.DeleteFunc(slices.Clone(s.Rooms), func(room string) bool { return room == s.ID })
+			slices.Sort(rooms)
+			out = append(out, SocketInfo{ID: s.ID, Rooms: rooms, RemoteAddr: s.Address, Query: s.Query, Connected: s.Connected})
 		}
-	}
+		answered++
+	})
 	if err != nil {
-		return out, err
+		return out, errNotReached(err)
 	}
 	return out, missing(ctx, servers, answered)
 }

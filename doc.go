@@ -348,12 +348,8 @@ recovery.
 rtkit serves Socket.IO on a core of its own (Engine.IO v4 and Socket.IO v5,
 internal packages): one goroutine per idle websocket connection, no writer
 goroutines, timers that are not goroutines, a broadcast encoded once and
-written with one system call per recipient. A server with one of package
-adapter's legacy Redis adapters runs on the zishang520 Go server instead,
-which those adapters are built on, until adapters of rtkit's own interface
-replace them; the environment variable RTKIT_CORE=zishang selects that core
-for every server of the process with the in-memory adapter. The heartbeat is Socket.IO's usual
-25 s / 20 s on rtkit's core ([WithPing]).
+written with one system call per recipient. The heartbeat is Socket.IO's
+usual 25 s / 20 s ([WithPing]).
 
 # Concurrency
 
@@ -436,9 +432,7 @@ a new socket id, none of the owner's rooms or events), and the saved session
 stays recoverable by its owner. For this the connection middleware runs
 once with the saved socket id and, when the identity differs, once more
 with the fresh one. Without middleware stating an identity, every identity
-is empty and recovery works as before. On the zishang520 core (used with
-the Redis adapter) the socket id is fixed before the middleware runs, so
-such a connection is refused with UNAUTHORIZED instead.
+is empty and recovery works as before.
 
 rtkit keeps its own delivery log for this ([WithDeliveryLog]): the memory
 log by default (one process), or package redislog (Redis Streams) so that

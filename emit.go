@@ -96,8 +96,6 @@ func Emit[In, Out any](t Target, ev Event[In, Out], payload In) error {
 	}
 	if s != nil {
 		rooms = []string{s.ID()}
-	} else if ev.d.in.bin != nil && ns.recovery == nil && ns.crossesServers() {
-		return errBinaryAcrossServers(ev.d)
 	}
 	if r := ns.recovery; r != nil && r.emit(rooms, except, ev.d, b, s == nil) {
 		return nil

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"os"
 	"sync"
 	"time"
 
@@ -24,29 +23,6 @@ type nCore struct {
 
 	mu  sync.RWMutex
 	nss map[string]*nNamespace
-}
-
-// coreEnv selects the core: "zishang" for the zishang520 server's,
-// anything else for rtkit's own (ncore*.go). It exists for running the
-// test suite on either core while both exist.
-const coreEnv = "RTKIT_CORE"
-
-// useOwnCore reports whether NewServer builds rtkit's own core: the
-// default, unless RTKIT_CORE=zishang. A legacy cluster adapter of package
-// adapter needs the zishang520 core whatever is asked; any other adapter
-// but the in-memory one speaks rtkit's adapter interface, which only
-// rtkit's own core uses.
-func useOwnCore(cfg *serverConfig) bool {
-	if isCluster(cfg.adapter) {
-		return false
-	}
-	if clusterAdapter(cfg.adapter) {
-		return true
-	}
-	if cfg.core != "" {
-		return cfg.core == "own"
-	}
-	return os.Getenv(coreEnv) != "zishang"
 }
 
 func newNCore(s *Server) *nCore {

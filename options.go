@@ -137,8 +137,6 @@ type serverConfig struct {
 	handlerTimeout  time.Duration // 0: default, < 0: none
 	maxOverdue      int32         // < 0: no bound
 	nsOptions       []NamespaceOption
-	// core names the core for tests ("own", "zishang"); empty: useOwnCore.
-	core string
 }
 
 // WithPath sets the HTTP path of the Socket.IO endpoint (default
@@ -164,21 +162,11 @@ func WithTransports(ts ...Transport) ServerOption {
 }
 
 // WithPing sets the heartbeat interval and timeout (defaults 25 s and 20 s,
-// Socket.IO's usual ones, on rtkit's own core; 25 s and 30 s on the
-// zishang520 core). A dead client is noticed after interval + timeout.
-//
-// The zishang520 core's longer default timeout is on purpose: that
-// Engine.IO server can arm a ping's timeout after the client's pong was
-// already handled, and that stale timer then closes a healthy connection
-// (measured: about one ping in 4,000 on a busy server). With a timeout
-// longer than the interval, the next ping clears it first.
+// Socket.IO's usual ones). A dead client is noticed after interval +
+// timeout.
 func WithPing(interval, timeout time.Duration) ServerOption {
 	return serverOptionFunc(func(c *serverConfig) { c.pingInterval, c.pingTimeout = interval, timeout })
 }
-
-// zishangPingTimeout is the zishang520 core's default ping timeout,
-// longer than the ping interval (see WithPing).
-const zishangPingTimeout = 30 * time.Second
 
 // WithConnectTimeout bounds the time between opening a connection and
 // joining a namespace (default 45 s).
@@ -255,10 +243,4 @@ const defaultMaxPending = 256
 // every namespace the server mounts.
 func WithNamespaceOptions(opts ...NamespaceOption) ServerOption {
 	return serverOptionFunc(func(c *serverConfig) { c.nsOptions = append(c.nsOptions, opts...) })
-}
-
-// withCore selects the core by name ("own", "zishang"), over RTKIT_CORE:
-// for the tests of one core's own parts.
-func withCore(name string) ServerOption {
-	return serverOptionFunc(func(c *serverConfig) { c.core = name })
 }

@@ -3,7 +3,6 @@ package rtkit_test
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 
@@ -62,25 +61,14 @@ func TestRecoveryRefusesAnotherIdentitysSession(t *testing.T) {
 
 	rcB := sioraw.Dial(t, ts.URL, nil)
 	stolen := map[string]any{"user": "b", "pid": a.pid, "offset": a.offset}
-	if os.Getenv("RTKIT_CORE") == "zishang" {
-		// That core fixes the socket id before the middleware runs: the
-		// connection is refused instead of started afresh.
-		frame := rcB.Connect("/own", stolen)
-		assert.True(t, strings.HasPrefix(frame, "44/own,"), "refused: %q", frame)
-		assert.Contains(t, frame, `"code":"UNAUTHORIZED"`)
-		assert.NotContains(t, frame, sidA)
-	} else {
-		fresh(t, ns, rcB, stolen, sidA, a.pid)
-	}
+	fresh(t, ns, rcB, stolen, sidA, a.pid)
 
 	rcA2 := sioraw.Dial(t, ts.URL, nil)
 	sidA2, pidA2 := connectIDs(t, rcA2, "/own", map[string]any{"user": "a", "pid": a.pid, "offset": a.offset})
 	assert.Equal(t, sidA, sidA2, "A recovers its socket id")
 	assert.Equal(t, a.pid, pidA2, "A recovers its session")
 	assert.Equal(t, 2, readNote(t, rcA2, "/own", &a), "A's missed event is replayed")
-	if os.Getenv("RTKIT_CORE") != "zishang" {
-		assert.Equal(t, 3, readNote(t, rcA2, "/own", &a))
-	}
+	assert.Equal(t, 3, readNote(t, rcA2, "/own", &a))
 }
 
 // fresh checks that B, presenting A's session, got a fresh one of its own.

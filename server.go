@@ -41,9 +41,7 @@ type Server struct {
 	closing   atomic.Bool
 	closed    atomic.Bool
 
-	// link reaches the other servers when the adapter is a ServerLink
-	// (clusterlink.go); linkSem bounds the work done for them.
-	link    ServerLink
+	// linkSem bounds the work done for other servers (cluster_local.go).
 	linkSem chan struct{}
 
 	// workers run the sockets' mailboxes.
@@ -87,12 +85,7 @@ func NewServer(opts ...ServerOption) *Server {
 	s := &Server{cfg: cfg, log: cfg.logger, linkSem: make(chan struct{}, maxLinkWork)}
 	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
 	s.cfg.recoveryOff, s.cfg.deliveryLog = recoveryLog(&cfg)
-	if useOwnCore(&s.cfg) {
-		s.core = newNCore(s)
-	} else {
-		s.core = newZCore(s)
-	}
-	s.linkTo(cfg.adapter)
+	s.core = newNCore(s)
 	return s
 }
 

@@ -107,27 +107,11 @@ func EmitServers[In, Out any](ctx context.Context, n *Namespace, ev Event[In, Ou
 			}
 		}
 	}
-	var servers int
-	if n.srv.link != nil {
-		servers, err = n.srv.ask(ctx, linkRequest{Op: opServer, NS: n.name, Event: ev.d.name, Payload: b},
-			func(servers int, a linkAnswer) bool {
-				if a.Error != nil {
-					take(nil, a.Error.toError())
-				} else {
-					take(a.Data, nil)
-				}
-				return answered >= servers
-			})
-	} else {
-		servers, err = n.others().ServerSideEmit(ctx, []any{ev.d.name, b}, func(args []any) {
-			take(serverAnswer(args))
-		})
-		if err != nil {
-			err = errNotReached(err)
-		}
-	}
+	servers, err := n.others().ServerSideEmit(ctx, []any{ev.d.name, b}, func(args []any) {
+		take(serverAnswer(args))
+	})
 	if err != nil {
-		return nil, err
+		return nil, errNotReached(err)
 	}
 	if merr := missing(ctx, servers, answered); merr != nil {
 		errs = append(errs, merr)
@@ -203,17 +187,4 @@ func serverEventAnswer(ctx context.Context, n *Namespace, event string, payload 
 		return json.RawMessage(`{"success":false,"error":{"code":"INTERNAL","message":"internal server error"}}`)
 	}
 	return env
-}
-
-// serveServerEvent runs this server's handler of another server's event
-// (the legacy ServerLink).
-func serveServerEvent(ctx context.Context, n *Namespace, req linkRequest) linkAnswer {
-	if n == nil {
-		return linkAnswer{Error: toLinkError(NewError(CodeNotFound, fmt.Sprintf("no handler of server event %s on %s", req.Event, req.NS)))}
-	}
-	out, e := runServerEvent(ctx, n, req.Event, req.Payload)
-	if e != nil {
-		return linkAnswer{Error: toLinkError(e)}
-	}
-	return linkAnswer{Data: out}
 }

@@ -161,22 +161,12 @@ run_tests() {
 	return "$status"
 }
 
-# The packages that serve Socket.IO run once more on the other server core
-# (RTKIT_CORE, ncore.go), while rtkit has two.
-OTHER_CORE=zishang
-CORE_PACKAGES=(. ./auth ./ratelimit ./redislog ./adapter ./internal/hostile ./internal/soak ./examples/workspace)
-
-run_other_core_tests() {
-	RTKIT_CORE=$OTHER_CORE go test -race -count=1 -timeout 15m "${CORE_PACKAGES[@]}"
-}
-
 check "tracked files" ./.ci/tracked-files.sh
 check "gofmt -l" check_gofmt
 check "go vet ./..." go vet ./...
 check "staticcheck ./..." go run "$STATICCHECK" ./...
 check "go build ./..." go build ./...
 check "go test -race ./..." run_tests
-check "go test -race, RTKIT_CORE=$OTHER_CORE" run_other_core_tests
 
 echo
 echo "==> Summary"

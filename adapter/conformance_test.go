@@ -8,6 +8,7 @@ import (
 	"github.com/rtkit-go/rtkit"
 	"github.com/rtkit-go/rtkit/adapter"
 	"github.com/rtkit-go/rtkit/adaptertest"
+	"github.com/rtkit-go/rtkit/redislog"
 )
 
 func TestConformanceMemory(t *testing.T) {
@@ -17,22 +18,39 @@ func TestConformanceMemory(t *testing.T) {
 	})
 }
 
+// TestConformanceRedis runs the whole suite (the interface itself, then
+// servers and clients) on the Redis adapter: sharded and classic Pub/Sub,
+// two and three servers, and once with recovery on through a delivery log
+// in the same Redis.
 func TestConformanceRedis(t *testing.T) {
-	for _, servers := range []int{2, 3} {
-		t.Run(map[int]string{2: "TwoServers", 3: "ThreeServers"}[servers], func(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		servers int
+		classic bool
+		log     bool
+	}{
+		{"TwoServers", 2, false, false},
+		{"ThreeServers", 3, false, false},
+		{"Classic", 3, true, false},
+		{"WithDeliveryLog", 2, false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
 			r := redistest.Start(t)
-			// The legacy Redis adapter delivers through the zishang520
-			// core, not through rtkit's adapter interface: the servers'
-			// cases only.
-			adaptertest.RunServers(t, adaptertest.Harness{
-				Servers: servers,
+			h := adaptertest.Harness{
+				Servers: tc.servers,
 				NewAdapter: func(t *testing.T) rtkit.Adapter {
-					return adapter.Redis(r.Client(t), adapter.Options{Logger: quiet()})
+					return adapter.Redis(r.Client(t), adapter.Options{Logger: quiet(), Classic: tc.classic})
 				},
 				NewPublisher: func(t *testing.T) rtkit.Publisher {
-					return adapter.NewEmitter(r.Client(t), adapter.Options{})
+					return adapter.NewEmitter(r.Client(t), adapter.Options{Classic: tc.classic})
 				},
-			})
+			}
+			if tc.log {
+				h.NewDeliveryLog = func(t *testing.T) rtkit.DeliveryLog {
+					return redislog.New(r.Client(t), redislog.Options{Prefix: t.Name()})
+				}
+			}
+			adaptertest.Run(t, h)
 		})
 	}
 }

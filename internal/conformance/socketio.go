@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/rtkit-go/rtkit"
@@ -26,9 +25,6 @@ import (
 //   - "/ask": on connection, emits "ask" with an acknowledgement and sends
 //     the client's answer back as "answer" with the same arguments.
 func socketIOServer(log *slog.Logger) *rtkit.Server {
-	// The conformance server runs on rtkit's own core whatever the
-	// environment says.
-	_ = os.Unsetenv("RTKIT_CORE")
 	srv := rtkit.NewServer(
 		rtkit.WithPing(300*time.Millisecond, 200*time.Millisecond),
 		rtkit.WithMaxPayload(1_000_000),
