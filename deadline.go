@@ -131,10 +131,11 @@ type handlerRun struct {
 	cancel   context.CancelCauseFunc // nil: no deadline
 	deadline time.Time
 
+	cut      atomic.Bool // the socket went away before the deadline (runTimer.cut)
 	mu       sync.Mutex
 	done     bool          // end came first
 	overdue  bool          // expire came first
-	returned chan struct{} // closed by end once expire waits for it
+	returned chan struct{} // set by expire (once), closed by end
 }
 
 // begin admits a handler call of s for event e (e.info.desc nil for an
@@ -192,10 +193,32 @@ func (rt *runTimer) disarm(r *handlerRun) {
 // whose deadline is still to come: it does nothing.
 func (rt *runTimer) fire() {
 	r := rt.run.Load()
-	if r == nil || time.Now().Before(r.deadline) {
+	if r == nil {
 		return
 	}
+	if !r.cut.Load() {
+		if left := time.Until(r.deadline); left > 0 {
+			rt.t.Load().Reset(left) // in case a cut re-armed it for another run
+			return
+		}
+	}
 	r.expire()
+}
+
+// cut ends the running handler's time at once: its socket is gone. The
+// handler's context is already cancelled; if it has not returned within
+// overdueGrace, it is overdue, so that a client cannot trigger a handler
+// that hangs and leave, socket after socket, without meeting
+// WithMaxOverdueHandlers.
+func (rt *runTimer) cut() {
+	r := rt.run.Load()
+	if r == nil {
+		return
+	}
+	r.cut.Store(true)
+	if t := rt.t.Load(); t != nil {
+		t.Reset(0)
+	}
 }
 
 // end finishes the call with the handler's result. It returns false when
@@ -243,9 +266,9 @@ func (r *handlerRun) end(err *error) bool {
 func (r *handlerRun) expire() {
 	r.cancel(ErrHandlerTimeout) // Err: DeadlineExceeded
 	r.mu.Lock()
-	if r.done {
+	if r.done || r.returned != nil {
 		r.mu.Unlock()
-		return
+		return // returned, or already expiring or overdue
 	}
 	r.returned = make(chan struct{})
 	r.mu.Unlock()
@@ -270,7 +293,7 @@ func (r *handlerRun) expire() {
 	if s.ctx.Err() != nil {
 		// The socket is gone (its context ended before the deadline):
 		// nobody to answer, no queue to go on with.
-		srv.log.Warn("rtkit: handler of a disconnected socket passed its deadline",
+		srv.log.Warn("rtkit: handler of a disconnected socket still runs; it is overdue until it returns",
 			"namespace", n.name, "event", r.event, "socket", s.ID())
 		return
 	}

@@ -318,7 +318,7 @@ func TestOverdueHandlersPerEventAreBounded(t *testing.T) {
 	require.Eventually(t, func() bool { return h.started.Load() == 1 }, 5*time.Second, time.Millisecond)
 	gone.Close()
 	require.Eventually(t, func() bool { return h.health().Handlers.Overdue == 1 }, 5*time.Second, 5*time.Millisecond,
-		"a handler of a socket that left is overdue at its deadline all the same")
+		"a handler of a socket that left, still running, is overdue")
 
 	var refused int
 	for i := range 10 {
@@ -398,4 +398,45 @@ func TestSpecListsHandlerDeadlines(t *testing.T) {
 	assert.Equal(t, int64(300), events["short"].TimeoutMs)
 	assert.Zero(t, events["long"].TimeoutMs)
 	assert.NotContains(t, events["long"].Errors, rtkit.CodeTimeout)
+}
+
+// TestTriggerAndLeaveIsBounded is the attack of a client that opens a
+// socket, triggers a handler that hangs and leaves at once, again and
+// again: each such handler is overdue soon after its socket left, long
+// before its deadline, so that WithMaxOverdueHandlers stops the event
+// after a few rounds instead of one goroutine piling up per round.
+func TestTriggerAndLeaveIsBounded(t *testing.T) {
+	const bound = 3
+	h := startHang(t, rtkit.WithHandlerTimeout(time.Minute), rtkit.WithMaxOverdueHandlers(bound))
+	refused := 0
+	for i := range 10 {
+		c := h.ts.Dial(t, "/dl")
+		errs := rtkittest.ListenErrors(c)
+		before := h.started.Load()
+		require.NoError(t, rtkittest.Send(c, evHangNote, Empty{}))
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		for h.started.Load() == before && errs.Len() == 0 && ctx.Err() == nil {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+		if errs.Len() > 0 {
+			e, err := errs.Next(ctx5(t))
+			require.NoError(t, err)
+			assert.Equal(t, rtkit.CodeUnavailable, e.Code, "round %d", i)
+			refused++
+			c.Close()
+			continue
+		}
+		require.Greater(t, h.started.Load(), before, "round %d: the handler started", i)
+		c.Close()
+		want := int(h.started.Load())
+		require.Eventually(t, func() bool { return h.health().Handlers.Overdue == want }, 5*time.Second, 5*time.Millisecond,
+			"round %d: the hung handler of the socket that left is overdue", i)
+	}
+	assert.Equal(t, int32(bound), h.started.Load(), "no handler ran beyond the bound")
+	assert.Equal(t, 10-bound, refused)
+	assert.Equal(t, bound, inHandlers())
+	h.free()
+	require.Eventually(t, func() bool { return h.health().Handlers.Overdue == 0 && inHandlers() == 0 },
+		5*time.Second, 5*time.Millisecond)
 }

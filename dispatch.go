@@ -153,6 +153,7 @@ func (n *Namespace) gone(s *Socket, reason string) {
 	n.sockets.CompareAndDelete(s.ID(), s)
 	s.box.Close()
 	s.cancel(ErrDisconnected)
+	s.timer.cut() // deadline.go
 	for _, fn := range n.onDisconnect {
 		n.safely("disconnect hook", func() { fn(s, reason) })
 	}

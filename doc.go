@@ -399,7 +399,9 @@ goroutines:
     UNAVAILABLE without running its handler; other events are served.
 
 A handler still running when its socket disconnects is cancelled at once
-and becomes overdue at its deadline all the same. [Server.Health] reports
+and, if it has not returned 50 ms later, is overdue: a client cannot open
+socket after socket, trigger a handler that hangs and leave, without
+meeting these bounds long before the deadline. [Server.Health] reports
 running and overdue handlers and the sockets' queues, and says "degraded"
 while any handler is overdue or while 1024 events or more wait in the
 sockets' queues. [Server.Shutdown] waits for overdue handlers like the
