@@ -95,4 +95,7 @@ type incoming struct {
 	// run, when set, is the core's own work on the mailbox instead of an
 	// event (a socket's connect hooks).
 	run func()
+	// depth is the socket's queue depth on arrival, this event included
+	// (set only when the server has an Observer).
+	depth int32
 }

@@ -127,6 +127,9 @@ type handlerRun struct {
 	ack   func([]any)
 	// stuck counts the overdue handlers of the event.
 	stuck *atomic.Int32
+	// obs is the event's observation (observer.go), nil without an
+	// Observer.
+	obs *eventObs
 
 	cancel   context.CancelCauseFunc // nil: no deadline
 	deadline time.Time
@@ -139,9 +142,12 @@ type handlerRun struct {
 }
 
 // begin admits a handler call of s for event e (e.info.desc nil for an
-// unknown or raw event; stuck is its overdue count) and arms its deadline.
-// It returns the error to answer with instead when the call is refused.
-func (n *Namespace) begin(s *Socket, ev incoming, d *eventDesc, stuck *atomic.Int32) (*handlerRun, *Error) {
+// unknown or raw event; stuck is its overdue count) and arms its deadline;
+// the handler's context derives from parent (the socket's, or the
+// Observer's from it). obs, when the server has an Observer, hears of a
+// TIMEOUT at the deadline. It returns the error to answer with instead
+// when the call is refused.
+func (n *Namespace) begin(parent context.Context, s *Socket, ev incoming, d *eventDesc, stuck *atomic.Int32, obs *eventObs) (*handlerRun, *Error) {
 	srv := n.srv
 	timeout := srv.handlerTimeout(d)
 	if timeout > 0 && srv.cfg.maxOverdue > 0 && stuck.Load() >= srv.cfg.maxOverdue && !srv.closing.Load() {
@@ -150,10 +156,10 @@ func (n *Namespace) begin(s *Socket, ev incoming, d *eventDesc, stuck *atomic.In
 	if err := srv.enter(); err != nil {
 		return nil, err
 	}
-	r := &handlerRun{Context: s.ctx, n: n, s: s, event: ev.name, ack: ev.ack, stuck: stuck}
+	r := &handlerRun{Context: parent, n: n, s: s, event: ev.name, ack: ev.ack, stuck: stuck, obs: obs}
 	if timeout > 0 {
 		r.deadline = time.Now().Add(timeout)
-		r.Context, r.cancel = context.WithCancelCause(s.ctx)
+		r.Context, r.cancel = context.WithCancelCause(parent)
 		s.timer.arm(s, r, timeout)
 	}
 	return r, nil
@@ -250,6 +256,7 @@ func (r *handlerRun) end(err *error) bool {
 		return true
 	}
 	r.cancel(nil)
+	r.obs.report(CodeTimeout) // unless expire did, at the deadline
 	srv.overdue.Add(-1)
 	r.stuck.Add(-1)
 	r.s.overdue.Add(-1)
@@ -297,7 +304,7 @@ func (r *handlerRun) expire() {
 			"namespace", n.name, "event", r.event, "socket", s.ID())
 		return
 	}
-	n.reply(s, r.ack, r.event, nil, errHandlerTimeout())
+	r.obs.report(n.reply(s, r.ack, r.event, nil, errHandlerTimeout()))
 	if onSocket > maxOverduePerSocket {
 		srv.log.Warn("rtkit: handler passed its deadline; the socket has too many overdue handlers and is disconnected",
 			"namespace", n.name, "event", r.event, "socket", s.ID(), "overdue", onSocket)

@@ -22,6 +22,11 @@ func (n *Namespace) admit(raw socketCore, hs *Handshake) (*Socket, *Error) {
 	}
 	ctx, cancel := context.WithCancelCause(srv.baseCtx)
 	s := &Socket{raw: raw, ns: n, hs: hs, ctx: ctx, cancel: cancel}
+	o := srv.obs
+	if o != nil {
+		s.ctx = o.HandshakeStart(ctx, s)
+		ctx = s.ctx
+	}
 	for _, fn := range n.connectFns {
 		c, err := n.runConnect(fn, s)
 		if err != nil {
@@ -34,6 +39,9 @@ func (n *Namespace) admit(raw socketCore, hs *Handshake) (*Socket, *Error) {
 				srv.log.Error("rtkit: connection middleware failed", "namespace", n.name, "err", err)
 			} else {
 				srv.log.Debug("rtkit: connection refused", "namespace", n.name, "code", pub.Code, "err", err)
+			}
+			if o != nil {
+				o.HandshakeEnd(ctx, s, pub)
 			}
 			return nil, pub
 		}
@@ -48,6 +56,9 @@ func (n *Namespace) admit(raw socketCore, hs *Handshake) (*Socket, *Error) {
 	s.box.Run = func(ev incoming) { n.dispatch(s, ev) }
 	s.box.Pool = &srv.workers
 	n.sockets.Store(raw.id(), s) // listed (Health, Sockets) once the client can act
+	if o != nil {
+		o.HandshakeEnd(ctx, s, nil)
+	}
 	return s, nil
 }
 
@@ -133,8 +144,11 @@ func (n *Namespace) receive(s *Socket, ev incoming) {
 	if n.srv.closing.Load() {
 		n.srv.lastEvent.Store(time.Now().UnixNano())
 	}
+	if n.srv.obs != nil {
+		ev.depth = int32(s.box.Depth()) + 1
+	}
 	if !s.box.Push(ev, int(n.srv.cfg.maxPending)) {
-		n.reply(s, ev.ack, ev.name, nil, errQueueFull())
+		n.refuse(s, ev, errQueueFull(), RefusedQueueFull)
 	}
 }
 
@@ -157,6 +171,9 @@ func (n *Namespace) gone(s *Socket, reason string) {
 	for _, fn := range n.onDisconnect {
 		n.safely("disconnect hook", func() { fn(s, reason) })
 	}
+	if o := n.srv.obs; o != nil {
+		o.Disconnected(s, reason)
+	}
 }
 
 func (n *Namespace) safely(what string, fn func()) {
@@ -175,9 +192,10 @@ func (n *Namespace) dispatch(s *Socket, ev incoming) {
 		ev.run()
 		return
 	}
-	req := &Request{HasAck: ev.ack != nil, argc: len(ev.args), args: ev.args}
+	args, parent, state := traceArg(ev.args)
+	req := &Request{HasAck: ev.ack != nil, argc: len(args), args: args}
 	if req.argc > 0 {
-		req.Payload = ev.args[0]
+		req.Payload = args[0]
 	}
 	h, stuck := n.unknown, &n.unknownStuck
 	if e, ok := n.handlers[ev.name]; ok {
@@ -185,28 +203,62 @@ func (n *Namespace) dispatch(s *Socket, ev incoming) {
 	} else {
 		req.Event = &EventInfo{Namespace: n.name, Name: ev.name}
 	}
-	run, rerr := n.begin(s, ev, req.Event.desc, stuck) // deadline.go
+	ctx := s.ctx
+	var obs *eventObs
+	if n.srv.obs != nil {
+		obs = n.observe(s, ev, req.Event.Declared, parent, state, "")
+		ctx = obs.ctx
+	}
+	run, rerr := n.begin(ctx, s, ev, req.Event.desc, stuck, obs) // deadline.go
 	if rerr != nil {
-		n.reply(s, ev.ack, ev.name, nil, rerr)
+		code := n.reply(s, ev.ack, ev.name, nil, rerr)
+		if obs != nil {
+			obs.ob.Refusal = n.refusal(rerr)
+			obs.report(code)
+		}
 		return
 	}
-	data, err := n.call(run, h, s, req)
+	var panicked bool
+	data, err := n.call(run, h, s, req, &panicked)
 	if !run.end(&err) {
-		return // past its deadline: the client got TIMEOUT
+		return // past its deadline: the client got TIMEOUT, the observer heard
 	}
+	code := n.answer(s, ev, req, data, err)
+	if obs != nil {
+		obs.ob.Panicked = panicked
+		obs.report(code)
+	}
+}
+
+// answer sends the outcome of a handled event and returns the code the
+// client got ("" on success).
+func (n *Namespace) answer(s *Socket, ev incoming, req *Request, data json.RawMessage, err error) Code {
 	if req.raw && err == nil {
 		if ev.ack != nil {
 			ev.ack(req.rawOut) // HandleRaw: the arguments as they are
 		}
-		return
+		return ""
 	}
 	if err == nil && ev.ack != nil {
 		if args, ok := n.binaryAnswer(req.Event.desc, data); ok {
 			ev.ack(args) // the answer's Binary values as attachments
-			return
+			return ""
 		}
 	}
-	n.reply(s, ev.ack, req.Event.Name, data, err)
+	return n.reply(s, ev.ack, req.Event.Name, data, err)
+}
+
+// refuse answers an event refused on arrival with e, and reports it to
+// the observer as such.
+func (n *Namespace) refuse(s *Socket, ev incoming, e *Error, why string) {
+	if n.srv.obs == nil {
+		n.reply(s, ev.ack, ev.name, nil, e)
+		return
+	}
+	_, parent, state := traceArg(ev.args)
+	_, declared := n.handlers[ev.name]
+	obs := n.observe(s, ev, declared, parent, state, why)
+	obs.report(n.reply(s, ev.ack, ev.name, nil, e))
 }
 
 // eventName cuts a client's event name to maxEventNameLen.
@@ -217,10 +269,12 @@ func eventName(name string) string {
 	return name
 }
 
-// call runs h and turns a panic into INTERNAL.
-func (n *Namespace) call(ctx context.Context, h HandlerFunc, s *Socket, req *Request) (data json.RawMessage, err error) {
+// call runs h under ctx and turns a panic into INTERNAL, setting
+// *panicked.
+func (n *Namespace) call(ctx context.Context, h HandlerFunc, s *Socket, req *Request, panicked *bool) (data json.RawMessage, err error) {
 	defer func() {
 		if r := recover(); r != nil {
+			*panicked = true
 			n.srv.log.Error("rtkit: handler panicked", "namespace", n.name, "event", req.Event.Name,
 				"socket", s.ID(), "panic", r, "stack", string(debug.Stack()))
 			data, err = nil, NewError(CodeInternal, internalMessage)
@@ -240,20 +294,21 @@ type failureEnvelope struct {
 }
 
 // reply sends the outcome of one event: the acknowledgement envelope when
-// the client asked for one, otherwise the "error" event on failure.
-func (n *Namespace) reply(s *Socket, ack func([]any), event string, data json.RawMessage, err error) {
+// the client asked for one, otherwise the "error" event on failure. It
+// returns the code the client got ("" on success).
+func (n *Namespace) reply(s *Socket, ack func([]any), event string, data json.RawMessage, err error) Code {
 	if err == nil {
 		if ack == nil {
-			return
+			return ""
 		}
 		if data == nil {
 			ack([]any{successEmpty})
-			return
+			return ""
 		}
 		env := make([]byte, 0, len(successPrefix)+len(data)+1)
 		env = append(append(append(env, successPrefix...), data...), '}')
 		ack([]any{json.RawMessage(env)})
-		return
+		return ""
 	}
 	pub, unexpected := publicError(err)
 	if unexpected {
@@ -270,4 +325,5 @@ func (n *Namespace) reply(s *Socket, ack func([]any), event string, data json.Ra
 	if pub.Disconnect {
 		s.Disconnect()
 	}
+	return pub.Code
 }

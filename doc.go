@@ -351,6 +351,27 @@ goroutines, timers that are not goroutines, a broadcast encoded once and
 written with one system call per recipient. The heartbeat is Socket.IO's
 usual 25 s / 20 s ([WithPing]).
 
+# Observability
+
+[WithObserver] sets an [Observer]: the server reports handshakes, events
+(with their result code, duration and queue depth), emits, acknowledgement
+waits, recovery replays and resyncs, writes towards other processes and the
+bytes on the wire. Package otelrtkit implements it with OpenTelemetry
+metrics and traces. Without an Observer the server pays a nil check per
+hook and allocates nothing for it.
+
+A handler that passes its ctx to [EmitContext] (rather than [Emit]) has the
+emit observed as part of its event: otelrtkit records it under the
+handler's span.
+
+Clients may send a W3C trace context: in the handshake auth object
+({traceparent, tracestate}), or with one event as a trailing argument after
+the payload, socket.emit("doc:save", payload, {traceparent}, ack). rtkit
+takes that argument (an object holding a "traceparent" string, optionally a
+"tracestate" string, and nothing else) off the event's arguments, with or
+without an Observer, and hands it to the Observer as
+[EventObservation].Traceparent; handlers and middleware never see it.
+
 # Concurrency
 
 Events of one socket are handled one at a time, in arrival order: event

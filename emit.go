@@ -86,21 +86,52 @@ func encodeEmit(ns *Namespace, d *eventDesc, payload any) (json.RawMessage, erro
 // fields if payload does not match the event's schema; nothing is sent
 // then. Emit is safe for concurrent use.
 func Emit[In, Out any](t Target, ev Event[In, Out], payload In) error {
+	return EmitContext(context.Background(), t, ev, payload)
+}
+
+// EmitContext is Emit with a context for the server's Observer: a handler
+// that emits with its own ctx has the emit traced as part of its event
+// (package otelrtkit links it to the handler's span). The context does
+// not bound the emit, which never waits for the client.
+func EmitContext[In, Out any](ctx context.Context, t Target, ev Event[In, Out], payload In) error {
+	ns, _, _, _ := t.selection()
+	err := emit(t, ev.d, payload)
+	if ns != nil && ns.srv != nil && ns.srv.obs != nil && ev.d != nil {
+		ns.srv.obs.Emitted(ctx, EmitObservation{Namespace: ns.name, Event: ev.d.name, Target: targetKind(t), Err: err})
+	}
+	return err
+}
+
+// emit is EmitContext without the observer.
+func emit(t Target, d *eventDesc, payload any) error {
 	if r, ok := t.(Remote); ok {
-		return r.publish(ev.d, payload)
+		return r.publish(d, payload)
 	}
 	ns, rooms, except, s := t.selection()
-	b, err := prepare(ns, ev.d, payload)
+	b, err := prepare(ns, d, payload)
 	if err != nil {
 		return err
 	}
 	if s != nil {
 		rooms = []string{s.ID()}
 	}
-	if r := ns.recovery; r != nil && r.emit(rooms, except, ev.d, b, s == nil) {
+	if r := ns.recovery; r != nil && r.emit(rooms, except, d, b, s == nil) {
 		return nil
 	}
-	return ns.sendEvent(rooms, except, s, ev.d, b)
+	return ns.sendEvent(rooms, except, s, d, b)
+}
+
+// targetKind names t for EmitObservation.Target.
+func targetKind(t Target) string {
+	switch t.(type) {
+	case *Socket:
+		return "socket"
+	case *Namespace:
+		return "namespace"
+	case Remote:
+		return "remote"
+	}
+	return "rooms"
 }
 
 // EmitWithAck sends a server → client event to one socket and waits for
@@ -113,6 +144,19 @@ func Emit[In, Out any](t Target, ev Event[In, Out], payload In) error {
 // It may be called from one of s's own handlers: the client's answer is
 // processed while the handler waits.
 func EmitWithAck[In, Out any](ctx context.Context, s *Socket, ev Event[In, Out], payload In) (Out, error) {
+	o := s.ns.srv.obsOrNil()
+	if o == nil {
+		return emitWithAck(ctx, s, ev, payload)
+	}
+	start := time.Now()
+	out, err := emitWithAck(ctx, s, ev, payload)
+	if ev.d != nil {
+		o.AckAwaited(ctx, s, ev.d.name, time.Since(start), err)
+	}
+	return out, err
+}
+
+func emitWithAck[In, Out any](ctx context.Context, s *Socket, ev Event[In, Out], payload In) (Out, error) {
 	var zero Out
 	b, err := prepare(s.ns, ev.d, payload)
 	if err != nil {

@@ -111,6 +111,9 @@ func (c *nCore) OnMessage(ec *engine.Conn, data []byte, binary bool) {
 	if nc == nil {
 		return
 	}
+	if o := c.srv.obs; o != nil {
+		o.Received(len(data))
+	}
 	if err := nc.message(data, binary); err != nil {
 		c.srv.log.Debug("rtkit: invalid Socket.IO packet; connection closed", "err", err)
 		ec.Close(engine.ReasonParseError)

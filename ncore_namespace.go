@@ -130,20 +130,34 @@ func (ns *nNamespace) members(room string, fn func(*nSocket)) {
 // broadcasts made in a row share one write per connection. A packet and
 // its attachments are queued as one group: all or nothing, and nothing of
 // another namespace on the same connection between them.
-func fanOut(sockets []*nSocket, text []byte, atts [][]byte) {
+func (ns *nNamespace) fanOut(sockets []*nSocket, text []byte, atts [][]byte) {
 	var b engine.Batch
+	sent := 0
 	for _, s := range sockets {
 		s.wmu.Lock()
 		if s.ready && !s.closed.Load() {
 			b.SendGroup(s.conn.ec, text, atts)
+			sent++
 		}
 		s.wmu.Unlock()
 	}
 	b.FlushSoon()
+	if o := ns.core.srv.obs; o != nil && sent > 0 {
+		o.Sent(ns.n.name, sent, sent*packetSize(text, atts))
+	}
+}
+
+// packetSize is the number of bytes of a packet and its attachments.
+func packetSize(text []byte, atts [][]byte) int {
+	n := len(text)
+	for _, a := range atts {
+		n += len(a)
+	}
+	return n
 }
 
 func (ns *nNamespace) broadcast(rooms, except []string, event string, payload json.RawMessage) {
-	fanOut(ns.selectSockets(rooms, except), sioproto.AppendEvent(nil, ns.n.name, sioproto.NoID, event, payload), nil)
+	ns.fanOut(ns.selectSockets(rooms, except), sioproto.AppendEvent(nil, ns.n.name, sioproto.NoID, event, payload), nil)
 }
 
 func (ns *nNamespace) deliver(rooms, except []string, args []any) {
@@ -152,7 +166,7 @@ func (ns *nNamespace) deliver(rooms, except []string, args []any) {
 		ns.core.srv.log.Error("rtkit: undeliverable packet", "namespace", ns.n.name, "err", err)
 		return
 	}
-	fanOut(ns.selectSockets(rooms, except), text, atts)
+	ns.fanOut(ns.selectSockets(rooms, except), text, atts)
 }
 
 func (ns *nNamespace) each(rooms, except []string, fn func(string)) {
@@ -313,7 +327,11 @@ func (s *nSocket) acker(id int64) func([]any) {
 		if s.sock != nil && s.sock.box.Waiting() {
 			// More events of this socket are queued: their answers
 			// can share one write.
-			_ = s.conn.ec.SendGroupSoon(text, atts)
+			if s.conn.ec.SendGroupSoon(text, atts) == nil {
+				if o := s.ns.core.srv.obs; o != nil {
+					o.Sent(s.ns.n.name, 1, packetSize(text, atts))
+				}
+			}
 			return
 		}
 		_ = s.write(text, atts)
@@ -332,7 +350,11 @@ func (s *nSocket) send(args []any) {
 // write queues a packet and its attachments on the connection as one
 // group (see fanOut).
 func (s *nSocket) write(text []byte, atts [][]byte) error {
-	return s.conn.ec.SendGroup(text, atts)
+	err := s.conn.ec.SendGroup(text, atts)
+	if o := s.ns.core.srv.obs; o != nil && err == nil {
+		o.Sent(s.ns.n.name, 1, packetSize(text, atts))
+	}
+	return err
 }
 
 // drop closes the connection as a lost network would: the client

@@ -137,6 +137,7 @@ type serverConfig struct {
 	handlerTimeout  time.Duration // 0: default, < 0: none
 	maxOverdue      int32         // < 0: no bound
 	nsOptions       []NamespaceOption
+	observer        Observer
 }
 
 // WithPath sets the HTTP path of the Socket.IO endpoint (default

@@ -3,6 +3,7 @@ package rtkit
 import (
 	"context"
 	"encoding/json"
+	"time"
 )
 
 // Publisher delivers events to the sockets of servers that run in other
@@ -59,5 +60,12 @@ func (r Remote) publish(d *eventDesc, payload any) error {
 	if d.in.bin != nil {
 		return errBinaryAcrossServers(d)
 	}
-	return r.pub.Publish(context.Background(), r.ns.name, r.rooms, r.except, d.name, b)
+	o := r.ns.srv.obsOrNil()
+	if o == nil {
+		return r.pub.Publish(context.Background(), r.ns.name, r.rooms, r.except, d.name, b)
+	}
+	start := time.Now()
+	err = r.pub.Publish(context.Background(), r.ns.name, r.rooms, r.except, d.name, b)
+	o.Published(context.Background(), r.ns.name, "publish", time.Since(start), err)
+	return err
 }

@@ -196,7 +196,7 @@ func (a *recovery) emit(rooms, except []string, d *eventDesc, payload json.RawMe
 	defer cancel()
 	e := LogEntry{Rooms: rooms, Except: except, Event: d.name, Payload: payload, Transient: d.transient}
 	sel := Selection{Rooms: rooms, Except: except}
-	switch err := l.Append(ctx, e); {
+	switch err := a.append(ctx, l, e); {
 	case err != nil:
 		a.storeFailed("append", err)
 		_ = a.n.sendEvent(rooms, except, nil, d, payload)
@@ -205,6 +205,18 @@ func (a *recovery) emit(rooms, except []string, d *eventDesc, payload json.RawMe
 		a.n.sendOthers(sel, d, payload)
 	}
 	return true
+}
+
+// append appends e to l, timed for the server's Observer.
+func (a *recovery) append(ctx context.Context, l NamespaceLog, e LogEntry) error {
+	o := a.n.srv.obs
+	if o == nil {
+		return l.Append(ctx, e)
+	}
+	start := time.Now()
+	err := l.Append(ctx, e)
+	o.Published(ctx, a.n.name, "log_append", time.Since(start), err)
+	return err
 }
 
 // disconnect appends a Disconnect entry for the sockets rooms and except
@@ -219,7 +231,7 @@ func (a *recovery) disconnect(rooms, except []string) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), logTimeout)
 	defer cancel()
 	e := LogEntry{Rooms: rooms, Except: except, Transient: true, Disconnect: true}
-	if err := l.Append(ctx, e); err != nil {
+	if err := a.append(ctx, l, e); err != nil {
 		a.storeFailed("append", err)
 		return false
 	}

@@ -147,13 +147,18 @@ func (a *recovery) replay(s *Socket, p *pendingRecovery) {
 	ctx, cancel := context.WithTimeout(s.ctx, logTimeout)
 	defer cancel()
 	last := p.offset
+	sent := 0
 	err := a.opened.Load().l.Range(ctx, p.offset, a.head, func(e LogEntry) error {
 		if concerns(e, p.filter) {
 			a.write(s, a.wireArgs(e))
 			last = e.Offset
+			sent++
 		}
 		return nil
 	})
+	if o := a.n.srv.obs; o != nil {
+		o.Replayed(s, sent)
+	}
 	switch {
 	case err != nil:
 		if !errors.Is(err, ErrLogGap) {
@@ -190,6 +195,9 @@ func concerns(e LogEntry, rooms []string) bool {
 func (a *recovery) resync(s *Socket, r ResyncReason) {
 	b, _ := json.Marshal(Resync{Reason: r})
 	a.write(s, []any{ResyncEvent.Name(), json.RawMessage(b), a.head})
+	if o := a.n.srv.obs; o != nil {
+		o.Resynced(s, r)
+	}
 	a.n.srv.log.Debug("rtkit: socket told to resync", "namespace", a.n.name, "socket", s.ID(), "reason", r)
 }
 

@@ -46,6 +46,9 @@ type Server struct {
 
 	// workers run the sockets' mailboxes.
 	workers mailbox.Pool
+
+	// obs is WithObserver's Observer, nil when none (observer.go).
+	obs Observer
 }
 
 // NewServer returns a server with the given options. Defaults: path
@@ -82,10 +85,13 @@ func NewServer(opts ...ServerOption) *Server {
 			panic(fmt.Sprintf("rtkit: NewServer: unknown transport %q", t))
 		}
 	}
-	s := &Server{cfg: cfg, log: cfg.logger, linkSem: make(chan struct{}, maxLinkWork)}
+	s := &Server{cfg: cfg, log: cfg.logger, linkSem: make(chan struct{}, maxLinkWork), obs: cfg.observer}
 	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
 	s.cfg.recoveryOff, s.cfg.deliveryLog = recoveryLog(&cfg)
 	s.core = newNCore(s)
+	if s.obs != nil {
+		s.obs.Attach(s)
+	}
 	return s
 }
 
@@ -166,6 +172,15 @@ func errQueueFull() *Error {
 const overloadRetry = 250 * time.Millisecond
 
 func (s *Server) leave() { s.inflight.Add(-1) }
+
+// obsOrNil returns the server's Observer, nil when there is none or s is
+// nil (a namespace not mounted).
+func (s *Server) obsOrNil() Observer {
+	if s == nil {
+		return nil
+	}
+	return s.obs
+}
 
 // Sockets iterates over the sockets connected to every namespace of s, at
 // the time of the call. Use it to act on a set of sockets (disconnect every

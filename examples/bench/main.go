@@ -17,7 +17,10 @@
 //
 // Usage:
 //
-//	bench [-addr 127.0.0.1:3901] [-cpuprofile FILE] [-memprofile FILE] [-pprof ADDR]
+//	bench [-addr 127.0.0.1:3901] [-redis URL] [-otel off|noop|metrics|never|always] [-cpuprofile FILE] [-memprofile FILE] [-pprof ADDR]
+//
+// -otel turns on package otelrtkit's metrics and traces (see otel.go), to
+// measure what instrumentation costs.
 //
 // For diagnostics, -cpuprofile and -memprofile write a CPU profile (from
 // start to shutdown) and an allocation profile (at shutdown), and -pprof
@@ -126,6 +129,7 @@ func main() {
 	memProfile := flag.String("memprofile", "", "write an allocation profile to this file at shutdown (diagnostics; off by default)")
 	pprofAddr := flag.String("pprof", "", "serve net/http/pprof on this address, e.g. 127.0.0.1:6060 (diagnostics; off by default)")
 	redisURL := flag.String("redis", "", "join the servers of this Redis URL with the sharded Redis adapter (off by default)")
+	otelMode := flag.String("otel", "off", "OpenTelemetry instrumentation: off, noop (an observer that does nothing), metrics (no traces), never (metrics, traces sampled never) or always (metrics, every span recorded)")
 	flag.Parse()
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -141,7 +145,17 @@ func main() {
 		}
 		opts = append(opts, rtkit.WithAdapter(a))
 	}
-	if err := run(log, *addr, *cpuProfile, *memProfile, opts...); err != nil {
+	obs, stopObs, err := observer(*otelMode)
+	if err != nil {
+		log.Error("bench: otel", "err", err)
+		os.Exit(2)
+	}
+	if obs != nil {
+		opts = append(opts, obs)
+	}
+	err = run(log, *addr, *cpuProfile, *memProfile, opts...)
+	stopObs()
+	if err != nil {
 		log.Error("bench: exiting", "err", err)
 		os.Exit(1)
 	}

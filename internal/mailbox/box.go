@@ -111,6 +111,18 @@ func (m *Box[T]) Len() int {
 	return len(m.events)
 }
 
+// Depth returns the number of events waiting or running (a detached
+// event no longer counts).
+func (m *Box[T]) Depth() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := len(m.events)
+	if m.busy {
+		n++
+	}
+	return n
+}
+
 // Close drops the waiting events; the running one, if any, finishes.
 func (m *Box[T]) Close() {
 	m.mu.Lock()

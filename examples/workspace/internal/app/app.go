@@ -49,6 +49,8 @@ type App struct {
 	logClient, limitClient *redis.Client
 	// stopCleanup stops the background clean-up and waits for it.
 	stopCleanup func()
+	// tel is the metrics and traces (telemetry.go).
+	tel *telemetry
 }
 
 // openStore opens PostgreSQL (DATABASE_URL) or SQLite in DATA_DIR, and
@@ -137,7 +139,15 @@ func New(cfg config.Config, o Options) (*App, error) {
 		Throttle: &api.Throttle{Store: budgets, PerAddress: cfg.Limits.AuthPerAddress, PerAccount: cfg.Limits.SignInPerAccount},
 		Quotas:   cfg.Limits,
 	}
+	a.tel, err = newTelemetry(cfg)
+	if err != nil {
+		a.closeStores()
+		return nil, fmt.Errorf("telemetry: %w", err)
+	}
 	mux := http.NewServeMux()
+	if a.tel.metrics != nil {
+		mux.Handle("GET /metrics", a.tel.metrics)
+	}
 	if cfg.SocketIO {
 		ro := realtime.Options{
 			Path: cfg.SocketIOPath, Origins: cfg.CORSOrigins, RateLimit: cfg.SocketRateLimit,
@@ -150,6 +160,9 @@ func New(cfg config.Config, o Options) (*App, error) {
 				Store:         budgets,
 				Logger:        log,
 			},
+		}
+		if a.tel.observer != nil {
+			ro.Observer = a.tel.observer
 		}
 		if cfg.RedisURL != "" {
 			ad, err := adapter.FromURL(cfg.RedisURL, adapter.Options{Prefix: "workspace", Logger: log})
@@ -238,6 +251,12 @@ func (a *App) closeStores() error {
 		a.stopCleanup()
 	}
 	var errs []error
+	if a.tel != nil {
+		// The spans of the shutdown itself are flushed here, last.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		errs = append(errs, a.tel.shutdown(ctx))
+		cancel()
+	}
 	for _, c := range []*redis.Client{a.logClient, a.limitClient} {
 		if c != nil {
 			errs = append(errs, c.Close())

@@ -62,6 +62,15 @@ type Config struct {
 	// LogLevel is the least level logged (LOG_LEVEL: debug, info, warn or
 	// error; "info").
 	LogLevel slog.Level
+	// MetricsToken, when set (METRICS_TOKEN, at least 32 characters),
+	// serves the metrics at /metrics in Prometheus format to requests
+	// with "Authorization: Bearer <token>"; unset, /metrics is not served.
+	MetricsToken string
+	// OTLPTraces is set when the standard OTEL_EXPORTER_OTLP_ENDPOINT or
+	// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT names an endpoint (and neither
+	// OTEL_SDK_DISABLED=true nor OTEL_TRACES_EXPORTER=none): the traces
+	// are sent there over OTLP/HTTP.
+	OTLPTraces bool
 	// ClientScript is an explicit path to socket.io.min.js
 	// (SOCKET_IO_CLIENT_JS); empty means the default locations.
 	ClientScript string
@@ -136,6 +145,7 @@ func Load(getenv func(string) string) (Config, error) {
 		Timeouts: Timeouts{Read: 15 * time.Second, Write: 60 * time.Second, Idle: 60 * time.Second},
 	}
 	var errs []error
+	var err error
 	for _, v := range variables {
 		value := strings.TrimSpace(getenv(v.name))
 		if value == "" {
@@ -143,11 +153,15 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		if err := v.parse(value, &c); err != nil {
 			shown := redact(value)
-			if strings.HasSuffix(v.name, "PASSWORD") {
+			if strings.HasSuffix(v.name, "PASSWORD") || strings.HasSuffix(v.name, "TOKEN") {
 				shown = "…"
 			}
 			errs = append(errs, fmt.Errorf("%s=%q: %w", v.name, shown, err))
 		}
+	}
+	c.OTLPTraces, err = otlpTraces(getenv)
+	if err != nil {
+		errs = append(errs, err)
 	}
 	if len(c.AdminEmails) > 0 && c.AdminPassword == "" {
 		errs = append(errs, errors.New("ADMIN_PASSWORD: required with ADMIN_EMAILS (the admin accounts are created with it)"))
@@ -192,6 +206,13 @@ var variables = []variable{
 			return errors.New("want redis://[user:password@]host:port[/db] or rediss://…")
 		}
 		c.RedisURL = v
+		return nil
+	}},
+	{"METRICS_TOKEN", func(v string, c *Config) error {
+		if len(v) < minMetricsToken {
+			return fmt.Errorf("want at least %d characters (a random token, not a password)", minMetricsToken)
+		}
+		c.MetricsToken = v
 		return nil
 	}},
 	{"DATA_DIR", func(v string, c *Config) error {
@@ -413,4 +434,36 @@ func redact(v string) string {
 		return v
 	}
 	return u.Redacted()
+}
+
+// minMetricsToken is the shortest METRICS_TOKEN accepted.
+const minMetricsToken = 32
+
+// otlpTraces reports whether the OTEL_* variables send traces to an OTLP
+// endpoint. Only OTLP over HTTP (protobuf) is built in: another protocol is
+// an error rather than silence.
+func otlpTraces(getenv func(string) string) (bool, error) {
+	if strings.EqualFold(strings.TrimSpace(getenv("OTEL_SDK_DISABLED")), "true") {
+		return false, nil
+	}
+	switch strings.TrimSpace(getenv("OTEL_TRACES_EXPORTER")) {
+	case "", "otlp":
+	case "none":
+		return false, nil
+	default:
+		return false, fmt.Errorf("OTEL_TRACES_EXPORTER=%q: only otlp (or none) is built in", getenv("OTEL_TRACES_EXPORTER"))
+	}
+	if strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_ENDPOINT")) == "" &&
+		strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) == "" {
+		return false, nil
+	}
+	for _, name := range []string{"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"} {
+		if p := strings.TrimSpace(getenv(name)); p != "" {
+			if p != "http/protobuf" {
+				return false, fmt.Errorf("%s=%q: only http/protobuf is built in", name, p)
+			}
+			break
+		}
+	}
+	return true, nil
 }

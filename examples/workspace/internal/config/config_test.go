@@ -82,6 +82,7 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		"AUTH_RATE_LIMIT":   {"many"},
 		"DOCUMENT_QUOTA":    {"0", "-1", "x"},
 		"HTTP_READ_TIMEOUT": {"1ms", "x"},
+		"METRICS_TOKEN":     {"short-secret", "0123456789012345678901234567890"},
 	} {
 		for _, v := range values {
 			_, err := config.Load(env(map[string]string{name: v}))
@@ -119,5 +120,43 @@ func TestParseLimit(t *testing.T) {
 		got, err := config.ParseLimit(in)
 		require.NoError(t, err, in)
 		assert.Equal(t, want, got, in)
+	}
+}
+
+func TestMetricsTokenIsNotEchoed(t *testing.T) {
+	_, err := config.Load(env(map[string]string{"METRICS_TOKEN": "secret-but-short"}))
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "secret")
+	c, err := config.Load(env(map[string]string{"METRICS_TOKEN": "0123456789abcdef0123456789abcdef"}))
+	require.NoError(t, err)
+	assert.Equal(t, "0123456789abcdef0123456789abcdef", c.MetricsToken)
+}
+
+func TestOTLPTraces(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want bool
+		err  string
+	}{
+		{env: nil},
+		{env: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"}, want: true},
+		{env: map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://collector:4318/v1/traces"}, want: true},
+		{env: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318", "OTEL_TRACES_EXPORTER": "none"}},
+		{env: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318", "OTEL_SDK_DISABLED": "true"}},
+		{env: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf"}, want: true},
+		{env: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"},
+			err: "OTEL_EXPORTER_OTLP_PROTOCOL"},
+		{env: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "grpc",
+			"OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf"}, err: "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"},
+		{env: map[string]string{"OTEL_TRACES_EXPORTER": "zipkin"}, err: "OTEL_TRACES_EXPORTER"},
+	} {
+		c, err := config.Load(env(tc.env))
+		if tc.err != "" {
+			require.Error(t, err, "%v", tc.env)
+			assert.Contains(t, err.Error(), tc.err)
+			continue
+		}
+		require.NoError(t, err, "%v", tc.env)
+		assert.Equal(t, tc.want, c.OTLPTraces, "%v", tc.env)
 	}
 }

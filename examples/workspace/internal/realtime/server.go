@@ -40,6 +40,8 @@ type Options struct {
 	// Connections bounds the sockets of one address and one user (its
 	// UserKey is set here).
 	Connections ratelimit.ConnConfig
+	// Observer, when set, watches the server (metrics and traces).
+	Observer rtkit.Observer
 }
 
 // Server is the Socket.IO side of the application. Its methods are safe for
@@ -73,6 +75,9 @@ func New(o Options) *Server {
 		// Behind a cluster adapter, recovery needs a log every process
 		// shares (package redislog); alone, the in-memory default.
 		opts = append(opts, rtkit.WithDeliveryLog(o.DeliveryLog))
+	}
+	if o.Observer != nil {
+		opts = append(opts, rtkit.WithObserver(o.Observer))
 	}
 	opts = append(opts, rtkit.WithRecovery(2*time.Minute))
 	s.rt = rtkit.NewServer(opts...)

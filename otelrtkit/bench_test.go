@@ -1,0 +1,59 @@
+package otelrtkit_test
+
+import (
+	"context"
+	"testing"
+
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/rtkit-go/rtkit"
+	"github.com/rtkit-go/rtkit/otelrtkit"
+	"github.com/rtkit-go/rtkit/rtkittest"
+)
+
+// BenchmarkRoundTrip measures one acknowledged event over a real
+// connection on 127.0.0.1 (client and server in this process), without
+// an observer and with otelrtkit: metrics with a sampler that records
+// nothing, and metrics with every span recorded (batched to an exporter
+// that drops them).
+func BenchmarkRoundTrip(b *testing.B) {
+	for _, mode := range []string{"off", "never", "always"} {
+		b.Run("otel="+mode, func(b *testing.B) {
+			opts := []rtkit.ServerOption{rtkit.WithLogger(discard()), rtkit.WithTransports(rtkit.WebSocket), rtkit.WithRecovery(0)}
+			if mode != "off" {
+				sampler := sdktrace.NeverSample()
+				if mode == "always" {
+					sampler = sdktrace.AlwaysSample()
+				}
+				mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+				tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sampler), sdktrace.WithBatcher(tracetest.NewNoopExporter()))
+				b.Cleanup(func() {
+					_ = tp.Shutdown(context.Background())
+					_ = mp.Shutdown(context.Background())
+				})
+				obs, err := otelrtkit.New(otelrtkit.WithMeterProvider(mp), otelrtkit.WithTracerProvider(tp))
+				if err != nil {
+					b.Fatal(err)
+				}
+				opts = append(opts, rtkit.WithObserver(obs))
+			}
+			ns := rtkit.NewNamespace("/bench")
+			rtkit.Handle(ns, evEcho, func(_ context.Context, _ *rtkit.Socket, in Text) (Text, error) { return in, nil })
+			srv := rtkit.NewServer(opts...)
+			srv.Mount(ns)
+			ts := rtkittest.Start(b, srv)
+			c := ts.Dial(b, "/bench")
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			in := Text{Text: "user:123"}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, e := rtkittest.Call(ctx, c, evEcho, in); e != nil {
+					b.Fatal(e)
+				}
+			}
+		})
+	}
+}

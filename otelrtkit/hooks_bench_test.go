@@ -1,0 +1,56 @@
+package otelrtkit_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/rtkit-go/rtkit"
+	"github.com/rtkit-go/rtkit/otelrtkit"
+	"github.com/rtkit-go/rtkit/rtkittest"
+)
+
+// BenchmarkEventHooks measures what the observer does for one
+// acknowledged event, without the network: EventStart, EventEnd, the
+// bytes received and the acknowledgement sent.
+func BenchmarkEventHooks(b *testing.B) {
+	for _, mode := range []string{"never", "always"} {
+		b.Run("sampler="+mode, func(b *testing.B) {
+			sampler := sdktrace.NeverSample()
+			if mode == "always" {
+				sampler = sdktrace.AlwaysSample()
+			}
+			mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+			tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sampler), sdktrace.WithBatcher(tracetest.NewNoopExporter()))
+			b.Cleanup(func() {
+				_ = tp.Shutdown(context.Background())
+				_ = mp.Shutdown(context.Background())
+			})
+			obs, err := otelrtkit.New(otelrtkit.WithMeterProvider(mp), otelrtkit.WithTracerProvider(tp))
+			if err != nil {
+				b.Fatal(err)
+			}
+			got := make(chan *rtkit.Socket, 1)
+			ns := rtkit.NewNamespace("/bench", rtkit.OnConnect(func(_ context.Context, s *rtkit.Socket) { got <- s }))
+			srv := rtkit.NewServer(rtkit.WithLogger(discard()), rtkit.WithRecovery(0))
+			srv.Mount(ns)
+			ts := rtkittest.Start(b, srv)
+			ts.Dial(b, "/bench")
+			s := <-got
+			ctx := s.Context()
+			b.ReportAllocs()
+			for b.Loop() {
+				obs.Received(40)
+				e := rtkit.EventObservation{Event: "echo", Declared: true, QueueDepth: 1}
+				ectx := obs.EventStart(ctx, s, e)
+				e.Acked, e.Duration = true, time.Microsecond
+				obs.Sent("/bench", 1, 40)
+				obs.EventEnd(ectx, s, e)
+			}
+		})
+	}
+}
