@@ -177,7 +177,7 @@ func (tm *telemetry) span(t *testing.T, name string, keep func(tracetest.SpanStu
 func attr(s tracetest.SpanStub, key attribute.Key) string {
 	for _, kv := range s.Attributes {
 		if kv.Key == key {
-			return kv.Value.Emit()
+			return kv.Value.String()
 		}
 	}
 	return ""
