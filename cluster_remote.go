@@ -55,7 +55,15 @@ func (n *Namespace) toOthers(op string, fn func(context.Context, NamespaceAdapte
 	}
 	ctx, cancel := context.WithTimeout(n.srv.baseCtx, remoteTimeout)
 	defer cancel()
-	n.remoteFailed(op, fn(ctx, ra))
+	o := n.srv.obs
+	if o == nil {
+		n.remoteFailed(op, fn(ctx, ra))
+		return
+	}
+	start := time.Now()
+	err := fn(ctx, ra)
+	o.Published(ctx, n.name, op, time.Since(start), err)
+	n.remoteFailed(op, err)
 }
 
 // broadcastAll sends an event to the sockets sel picks on this server and

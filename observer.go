@@ -71,8 +71,10 @@ type Observer interface {
 	// Resynced reports an rtkit:resync event sent to s.
 	Resynced(s *Socket, reason ResyncReason)
 	// Published reports one write towards other processes: operation is
-	// "log_append" (the delivery log) or "publish" (a Publisher, through
-	// Namespace.Via); err is the write's error.
+	// "log_append" (the delivery log), "broadcast", "join", "leave" or
+	// "disconnect" (through the namespace adapter, to the other servers),
+	// or "publish" (a Publisher, through Namespace.Via); err is the
+	// write's error.
 	Published(ctx context.Context, namespace, operation string, took time.Duration, err error)
 }
 

@@ -76,7 +76,7 @@
 //	rtkit.recovery.replays              counter         {replay}
 //	rtkit.recovery.replayed_entries     counter         {message}
 //	rtkit.recovery.resyncs              counter         {socket}    rtkit.resync.reason
-//	rtkit.adapter.publish.duration      histogram       s           rtkit.adapter.operation (log_append, publish), error.type
+//	rtkit.adapter.publish.duration      histogram       s           rtkit.adapter.operation (log_append, broadcast, join, leave, disconnect, publish), error.type
 //	rtkit.adapter.healthy               gauge*          1           rtkit.adapter.name (no rtkit.namespace)
 //	rtkit.bytes.received                counter         By          (no rtkit.namespace)
 //	rtkit.bytes.sent                    counter         By
