@@ -101,6 +101,11 @@ type RemoteSocket struct {
 	Query url.Values
 	// Connected is when the handshake happened.
 	Connected time.Time
+	// Transport is the socket's transport (Socket.Transport) and
+	// ClientID names its connection (Socket.ClientID): what the Admin UI
+	// shows of every server's sockets (package adminui).
+	Transport Transport
+	ClientID  string
 }
 
 // NamespaceAdapter is one namespace's link to the other servers. rtkit

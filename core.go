@@ -79,6 +79,10 @@ type socketCore interface {
 	// send writes an event packet made of args, outside the log (the
 	// "error" event, replays, offset markers).
 	send(args []any)
+	// connInfo describes the socket's Engine.IO connection: its current
+	// transport ("polling" or "websocket") and its session id (secret:
+	// see Socket.ClientID).
+	connInfo() (transport, sid string)
 	// drop closes the connection as a lost network would (the client
 	// reconnects on its own), after letting a write in progress finish
 	// until deadline.

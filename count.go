@@ -21,6 +21,11 @@ type SocketInfo struct {
 	RemoteAddr string `json:"remoteAddr,omitempty"`
 	// Query is the URL query of the client's handshake.
 	Query url.Values `json:"query,omitempty"`
+	// Transport is the transport of the socket's connection when it was
+	// described (Socket.Transport).
+	Transport Transport `json:"transport,omitempty"`
+	// ClientID names the socket's connection (Socket.ClientID).
+	ClientID string `json:"clientId,omitempty"`
 	// Connected is when the handshake happened.
 	Connected time.Time `json:"connected"`
 	// Local is true for the sockets of the server that called Fetch.
@@ -126,6 +131,8 @@ func describe(ss []*Socket, local bool) []SocketInfo {
 		out = append(out, SocketInfo{
 			ID:         s.ID(),
 			Rooms:      s.Rooms(),
+			Transport:  s.Transport(),
+			ClientID:   s.ClientID(),
 			RemoteAddr: s.hs.RemoteAddr,
 			Query:      s.hs.Query,
 			Connected:  s.hs.Time,

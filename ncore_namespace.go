@@ -359,6 +359,8 @@ func (s *nSocket) write(text []byte, atts [][]byte) error {
 
 // drop closes the connection as a lost network would: the client
 // reconnects on its own. What is queued is written first.
+func (s *nSocket) connInfo() (string, string) { return s.conn.ec.Transport(), s.conn.ec.ID() }
+
 func (s *nSocket) drop(time.Time) { s.conn.ec.Close(engine.ReasonForcedClose) }
 
 // close ends the socket once: out of its namespace and connection, its

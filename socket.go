@@ -2,6 +2,8 @@ package rtkit
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"iter"
 	"net/http"
 	"net/url"
@@ -93,6 +95,32 @@ func (s *Socket) Context() context.Context { return s.ctx }
 // Recovered reports whether this connection resumed an earlier session
 // through connection state recovery (same id, rooms restored).
 func (s *Socket) Recovered() bool { return s.raw.recovered() }
+
+// Transport returns the transport the socket's connection uses now:
+// Polling until it upgrades, then WebSocket.
+func (s *Socket) Transport() Transport {
+	t, _ := s.raw.connInfo()
+	return Transport(t)
+}
+
+// ClientID names the socket's underlying connection, which the sockets of
+// one client in several namespaces share: 12 hexadecimal digits derived
+// from the Engine.IO session id, from which that id (a secret that
+// polling requests present) cannot be found. Admin and monitoring tools
+// use it to group sockets by client.
+func (s *Socket) ClientID() string {
+	_, sid := s.raw.connInfo()
+	return clientID(sid)
+}
+
+// clientID derives a connection's public name from its session id.
+func clientID(sid string) string {
+	if sid == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte("rtkit client id\x00" + sid))
+	return hex.EncodeToString(sum[:6])
+}
 
 // Rooms returns the rooms the socket is in, without its own id room.
 func (s *Socket) Rooms() []string {

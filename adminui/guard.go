@@ -1,0 +1,237 @@
+package adminui
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"net"
+	"slices"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/rtkit-go/rtkit"
+)
+
+// The refusals the UI understands: it asks for the password again on
+// "invalid credentials".
+func errInvalidCredentials() *rtkit.Error {
+	return rtkit.NewError(rtkit.CodeUnauthorized, "invalid credentials")
+}
+
+func errThrottled(wait time.Duration) *rtkit.Error {
+	return &rtkit.Error{Code: rtkit.CodeRateLimited, Message: "too many failed logins, retry later", RetryAfter: wait}
+}
+
+// maxCompares bounds the bcrypt comparisons running at once: each costs
+// tens of milliseconds of CPU, and a flood of logins must not take the
+// server's cores.
+const maxCompares = 2
+
+// maxSessions and maxTracked bound the memory sessions and failure counts
+// can take.
+const (
+	maxSessions = 1000
+	maxTracked  = 10000
+)
+
+// guard admits sockets to the admin namespace.
+type guard struct {
+	cfg      Config
+	compares chan struct{}
+
+	mu       sync.Mutex
+	sessions map[string]time.Time      // session id → expiry
+	failures map[string]*failureWindow // client address →
+	now      func() time.Time
+	// compare is bcrypt.CompareHashAndPassword (tests count its calls).
+	compare func(hash, password []byte) error
+}
+
+// failureWindow counts the failed logins of one address since start.
+type failureWindow struct {
+	start time.Time
+	count int
+}
+
+func newGuard(cfg Config) *guard {
+	return &guard{
+		cfg: cfg, compares: make(chan struct{}, maxCompares),
+		sessions: map[string]time.Time{}, failures: map[string]*failureWindow{}, now: time.Now,
+		compare: bcrypt.CompareHashAndPassword,
+	}
+}
+
+// admit is the admin namespace's connection middleware.
+func (g *guard) admit(ctx context.Context, s *rtkit.Socket) (context.Context, error) {
+	hs := s.Handshake()
+	if !g.sameOrigin(hs) {
+		return ctx, rtkit.NewError(rtkit.CodeForbidden, "origin not allowed")
+	}
+	if g.cfg.NoAuth {
+		return ctx, nil
+	}
+	if id, _ := hs.Auth["sessionId"].(string); id != "" && g.validSession(id) {
+		return ctx, nil
+	}
+	addr := clientAddress(hs.RemoteAddr)
+	if wait := g.blocked(addr); wait > 0 {
+		return ctx, errThrottled(wait)
+	}
+	user, _ := hs.Auth["username"].(string)
+	pass, _ := hs.Auth["password"].(string)
+	ok, busy := g.check(user, pass)
+	if busy {
+		return ctx, errThrottled(time.Second)
+	}
+	if !ok {
+		g.failed(addr)
+		return ctx, errInvalidCredentials()
+	}
+	return context.WithValue(ctx, newSessionKey{}, g.newSession()), nil
+}
+
+// newSessionKey carries the session id a password login opened, for the
+// "session" event.
+type newSessionKey struct{}
+
+// check compares the credentials: always one bcrypt comparison, whatever
+// the username, and the username in constant time, so that the time taken
+// does not say whether the username was right. busy reports that too many
+// comparisons are running: the attempt is refused without one.
+func (g *guard) check(user, pass string) (ok, busy bool) {
+	select {
+	case g.compares <- struct{}{}:
+	default:
+		return false, true
+	}
+	defer func() { <-g.compares }()
+	passOK := g.compare([]byte(g.cfg.PasswordHash), []byte(pass)) == nil
+	userOK := subtle.ConstantTimeCompare([]byte(user), []byte(g.cfg.Username)) == 1
+	return passOK && userOK, false
+}
+
+// blocked returns how long addr must wait before its next attempt: zero
+// when it may try now.
+func (g *guard) blocked(addr string) time.Duration {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	f := g.failures[addr]
+	if f == nil {
+		return 0
+	}
+	end := f.start.Add(g.cfg.FailureWindow)
+	if !g.now().Before(end) {
+		delete(g.failures, addr)
+		return 0
+	}
+	if f.count < g.cfg.MaxFailures {
+		return 0
+	}
+	return end.Sub(g.now())
+}
+
+// failed counts a failed login of addr.
+func (g *guard) failed(addr string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	now := g.now()
+	f := g.failures[addr]
+	if f == nil || !now.Before(f.start.Add(g.cfg.FailureWindow)) {
+		if len(g.failures) >= maxTracked {
+			g.sweepFailures(now)
+		}
+		f = &failureWindow{start: now}
+		g.failures[addr] = f
+	}
+	f.count++
+}
+
+// sweepFailures forgets ended windows; when all are current (a flood from
+// many addresses), it forgets them all rather than grow. mu held.
+func (g *guard) sweepFailures(now time.Time) {
+	for a, f := range g.failures {
+		if !now.Before(f.start.Add(g.cfg.FailureWindow)) {
+			delete(g.failures, a)
+		}
+	}
+	if len(g.failures) >= maxTracked {
+		clear(g.failures)
+	}
+}
+
+// newSession opens a session and returns its id.
+func (g *guard) newSession() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	id := hex.EncodeToString(b)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	now := g.now()
+	if len(g.sessions) >= maxSessions {
+		for k, exp := range g.sessions {
+			if !now.Before(exp) {
+				delete(g.sessions, k)
+			}
+		}
+	}
+	if len(g.sessions) >= maxSessions {
+		// Full of live sessions: the oldest goes.
+		var oldest string
+		for k, exp := range g.sessions {
+			if oldest == "" || exp.Before(g.sessions[oldest]) {
+				oldest = k
+			}
+		}
+		delete(g.sessions, oldest)
+	}
+	g.sessions[id] = now.Add(g.cfg.SessionTTL)
+	return id
+}
+
+// validSession reports whether id is a live session. The lookup is a map
+// access: its timing depends on the hash of the id, not on how much of a
+// real id an attacker guessed.
+func (g *guard) validSession(id string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	exp, ok := g.sessions[id]
+	if ok && !g.now().Before(exp) {
+		delete(g.sessions, id)
+		return false
+	}
+	return ok
+}
+
+// sameOrigin reports whether the handshake came from the server's own
+// origin, from one of Config.Origins, or from no browser page at all. The
+// rtkit server already refused other origins than its own and WithCORS's;
+// this refuses WithCORS's too, which are the application's, not the
+// admin's. A browser vouches for its own origin with Sec-Fetch-Site
+// "same-origin"; a browser that sends an Origin without Fetch Metadata
+// (older ones) cannot be told apart from a page of a CORS origin, and is
+// refused unless Config.Origins lists its origin.
+func (g *guard) sameOrigin(hs *rtkit.Handshake) bool {
+	origin := hs.Header.Get("Origin")
+	if origin != "" && slices.Contains(g.cfg.Origins, origin) {
+		return true
+	}
+	switch hs.Header.Get("Sec-Fetch-Site") {
+	case "same-origin", "none":
+		return true
+	case "":
+		return origin == "" // not a browser
+	default:
+		return false
+	}
+}
+
+// clientAddress is the host part of a "host:port" address.
+func clientAddress(remote string) string {
+	if host, _, err := net.SplitHostPort(remote); err == nil {
+		return host
+	}
+	return remote
+}
