@@ -54,7 +54,7 @@ fi
 
 # Folders, relative to the repository root, with a committed
 # package-lock.json: `npm ci` installs exactly what it pins.
-NPM_DIRS=(interop/js tools/docscheck examples/workspace/js auth/testdata/betterauth internal/engine/testdata/js adapter/testdata/node)
+NPM_DIRS=(interop/js tools/docscheck examples/workspace/js auth/testdata/betterauth internal/engine/testdata/js adapter/testdata/node examples/workspace/adminui)
 
 # staticcheck runs with `go run` at this version (staticcheck.conf at the
 # root says which checks and why).

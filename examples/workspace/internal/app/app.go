@@ -164,6 +164,12 @@ func New(cfg config.Config, o Options) (*App, error) {
 		if a.tel.observer != nil {
 			ro.Observer = a.tel.observer
 		}
+		admin, err := newAdmin(cfg.AdminUI, cfg.SocketIOPath)
+		if err != nil {
+			a.closeStores()
+			return nil, err
+		}
+		ro.Admin = admin
 		if cfg.RedisURL != "" {
 			ad, err := adapter.FromURL(cfg.RedisURL, adapter.Options{Prefix: "workspace", Logger: log})
 			if err != nil {
@@ -192,6 +198,10 @@ func New(cfg config.Config, o Options) (*App, error) {
 			return nil, err
 		}
 		mux.Handle(DocsPrefix+"/", docs)
+		if admin != nil {
+			mux.Handle(cfg.AdminUI.Path+"/", adminUIHandler(cfg.AdminUI))
+			mux.Handle(cfg.AdminUI.Path, adminUIHandler(cfg.AdminUI))
+		}
 	}
 	mux.Handle("/", rest.Handler())
 	// Every phase of a request is bounded, so that slow or idle clients

@@ -74,6 +74,8 @@ type Config struct {
 	// ClientScript is an explicit path to socket.io.min.js
 	// (SOCKET_IO_CLIENT_JS); empty means the default locations.
 	ClientScript string
+	// AdminUI configures the Socket.IO Admin UI (ADMIN_UI_*, off).
+	AdminUI AdminUI
 }
 
 // Limits bound what one client address or one user may use (see the
@@ -163,6 +165,11 @@ func Load(getenv func(string) string) (Config, error) {
 	if err != nil {
 		errs = append(errs, err)
 	}
+	admin, err := loadAdminUI(getenv, c.SocketIO)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	c.AdminUI = admin
 	if len(c.AdminEmails) > 0 && c.AdminPassword == "" {
 		errs = append(errs, errors.New("ADMIN_PASSWORD: required with ADMIN_EMAILS (the admin accounts are created with it)"))
 	}

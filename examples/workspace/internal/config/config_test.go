@@ -25,6 +25,7 @@ func TestDefaults(t *testing.T) {
 		SocketRateLimit: ratelimit.Limit{Events: 100, Per: time.Minute},
 		SessionTTL:      24 * time.Hour, LogLevel: slog.LevelInfo,
 		DataDir: "data", NotificationRetention: 720 * time.Hour,
+		AdminUI: config.AdminUI{Username: "admin", Path: "/admin-ui"},
 		Limits: config.Limits{
 			AuthPerAddress:        ratelimit.Limit{Events: 20, Per: time.Minute},
 			SignInPerAccount:      ratelimit.Limit{Events: 10, Per: 15 * time.Minute},

@@ -3,6 +3,7 @@ package realtime
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/google/uuid"
 
@@ -24,8 +25,8 @@ func ownDocument(ctx context.Context, docs store.Documents, id uuid.UUID) (store
 }
 
 // documentsNamespace builds /documents.
-func documentsNamespace(docs store.Documents, share func(owner uuid.UUID, a Attachment) error) *rtkit.Namespace {
-	ns := rtkit.NewNamespace("/documents",
+func documentsNamespace(docs store.Documents, share func(owner uuid.UUID, a Attachment) error, extra ...rtkit.NamespaceOption) *rtkit.Namespace {
+	ns := rtkit.NewNamespace("/documents", append(slices.Clone(extra),
 		rtkit.NamespaceDescription("Changes of the signed-in user's documents"),
 		rtkit.WithRoom("user:{userId}", ownUser,
 			rtkit.RoomDescription("Changes of all your documents; every socket joins its own on connect")),
@@ -37,7 +38,7 @@ func documentsNamespace(docs store.Documents, share func(owner uuid.UUID, a Atta
 			_, err = ownDocument(ctx, docs, id)
 			return err
 		}, rtkit.RoomDescription("Followers of one document (document:subscribe); only its owner")),
-		rtkit.AutoJoin(joinOwnRoom))
+		rtkit.AutoJoin(joinOwnRoom))...)
 
 	rtkit.Handle(ns, DocumentSubscribe, func(ctx context.Context, s *rtkit.Socket, in DocumentRef) (DocumentSummary, error) {
 		d, err := ownDocument(ctx, docs, in.DocumentID)

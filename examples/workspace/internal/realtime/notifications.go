@@ -3,6 +3,7 @@ package realtime
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -58,8 +59,8 @@ func channelAllowed(user, channel string) bool {
 }
 
 // notificationsNamespace builds /notifications.
-func notificationsNamespace(notes store.Notifications) *rtkit.Namespace {
-	ns := rtkit.NewNamespace("/notifications",
+func notificationsNamespace(notes store.Notifications, extra ...rtkit.NamespaceOption) *rtkit.Namespace {
+	ns := rtkit.NewNamespace("/notifications", append(slices.Clone(extra),
 		rtkit.NamespaceDescription("Notifications for the signed-in user, and broadcasts"),
 		rtkit.WithRoom("user:{userId}", ownUser,
 			rtkit.RoomDescription("Your notifications; every socket joins its own on connect")),
@@ -67,7 +68,7 @@ func notificationsNamespace(notes store.Notifications) *rtkit.Namespace {
 			rtkit.RoomDescription("Sub-channels of your own channel")),
 		rtkit.WithRoom(BroadcastRoom, rtkit.Anyone,
 			rtkit.RoomDescription("Notifications for everyone")),
-		rtkit.AutoJoin(joinOwnRoom))
+		rtkit.AutoJoin(joinOwnRoom))...)
 
 	rtkit.Handle(ns, SubscribeChannel, func(ctx context.Context, s *rtkit.Socket, in ChannelIn) (ChannelOut, error) {
 		if err := s.Join(ctx, in.Channel); err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/rtkit-go/rtkit"
+	"github.com/rtkit-go/rtkit/adminui"
 	"github.com/rtkit-go/rtkit/auth"
 	"github.com/rtkit-go/rtkit/examples/workspace/internal/store"
 	"github.com/rtkit-go/rtkit/ratelimit"
@@ -42,6 +43,9 @@ type Options struct {
 	Connections ratelimit.ConnConfig
 	// Observer, when set, watches the server (metrics and traces).
 	Observer rtkit.Observer
+	// Admin serves the Socket.IO Admin UI's namespace and observes the
+	// others; nil means no admin namespace.
+	Admin *adminui.Admin
 }
 
 // Server is the Socket.IO side of the application. Its methods are safe for
@@ -54,19 +58,32 @@ type Server struct {
 	log     *slog.Logger
 }
 
-// New builds the server with both namespaces mounted.
+// New builds the server with both namespaces mounted, and the Admin UI's
+// namespace when o.Admin is set.
 func New(o Options) *Server {
 	s := &Server{revoker: &auth.Revoker{}, log: o.Logger}
-	opts := []rtkit.ServerOption{
-		rtkit.WithPath(o.Path),
-		rtkit.WithCORS(o.Origins...),
-		rtkit.WithLogger(o.Logger),
+	// What the application's namespaces need: sign-in, limits, logs.
+	app := rtkit.Options(
 		auth.Required(o.Authenticator, auth.WithRevoker(s.revoker), auth.WithLogger(o.Logger)),
 		ratelimit.Events(ratelimit.Config{Socket: o.RateLimit, Logger: o.Logger}),
 		ratelimit.Connections(connections(o.Connections)),
 		rtkit.OnConnect(s.connected),
 		rtkit.OnDisconnect(s.disconnected),
 		rtkit.WithMiddleware(s.logFailures),
+	)
+	opts := []rtkit.ServerOption{
+		rtkit.WithPath(o.Path),
+		rtkit.WithCORS(o.Origins...),
+		rtkit.WithLogger(o.Logger),
+	}
+	var nsOpts []rtkit.NamespaceOption
+	if o.Admin == nil {
+		opts = append(opts, app)
+	} else {
+		// The admin namespace has a login of its own: the application's
+		// options go to the application's namespaces only.
+		opts = append(opts, o.Admin.Option())
+		nsOpts = append(nsOpts, app)
 	}
 	if o.Adapter != nil {
 		opts = append(opts, rtkit.WithAdapter(o.Adapter))
@@ -81,9 +98,12 @@ func New(o Options) *Server {
 	}
 	opts = append(opts, rtkit.WithRecovery(2*time.Minute))
 	s.rt = rtkit.NewServer(opts...)
-	s.notes = notificationsNamespace(o.Notifications)
-	s.docs = documentsNamespace(o.Documents, s.DocumentAttachment)
+	s.notes = notificationsNamespace(o.Notifications, nsOpts...)
+	s.docs = documentsNamespace(o.Documents, s.DocumentAttachment, nsOpts...)
 	s.rt.Mount(s.notes, s.docs)
+	if o.Admin != nil {
+		s.rt.Mount(o.Admin.Namespace())
+	}
 	return s
 }
 
