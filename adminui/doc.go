@@ -31,11 +31,16 @@
 // then "server_stats" from every server every two seconds. In development
 // mode (the default) it also gets "all_sockets" (the sockets of every
 // server, again every two seconds, which is how it learns of room
-// changes and of other servers' sockets), and, for this server's sockets,
-// "socket_connected", "socket_updated" (a transport upgrade noticed),
-// "socket_disconnected" and "event_received". Production mode sends none
+// changes, transport upgrades and other servers' sockets), and, for this
+// server's sockets, "socket_connected", "socket_disconnected" and
+// "event_received". Not sent: "room_joined" and "room_left" (rtkit has
+// no hook for room changes: the two-second list carries them),
+// "socket_updated" and "event_sent". Production mode sends none
 // of these: only the statistics, with the counts of connections,
-// disconnections and events received per second.
+// disconnections and events received per second. The list of every
+// server's sockets costs a Rooms.Fetch per namespace every two seconds
+// while a UI is connected (and the UI redraws it): with many thousands of
+// sockets, use production mode.
 //
 // The UI's operations are the events "join" (nsp, room, filter),
 // "leave" (nsp, room, filter) and "_disconnect" (nsp, close, filter): they
