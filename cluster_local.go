@@ -83,6 +83,7 @@ func (l *localNamespace) Sockets(sel Selection) []RemoteSocket {
 	for _, s := range ss {
 		out = append(out, RemoteSocket{
 			ID: s.ID(), Rooms: s.Rooms(), Address: s.hs.RemoteAddr, Query: s.hs.Query, Connected: s.hs.Time,
+			Transport: s.Transport(), ClientID: s.ClientID(),
 		})
 	}
 	return out

@@ -73,7 +73,8 @@ func (r Rooms) Fetch(ctx context.Context) ([]SocketInfo, error) {
 		for _, s := range ss {
 			rooms := slices.DeleteFunc(slices.Clone(s.Rooms), func(room string) bool { return room == s.ID })
 			slices.Sort(rooms)
-			out = append(out, SocketInfo{ID: s.ID, Rooms: rooms, RemoteAddr: s.Address, Query: s.Query, Connected: s.Connected})
+			out = append(out, SocketInfo{ID: s.ID, Rooms: rooms, RemoteAddr: s.Address, Query: s.Query, Connected: s.Connected,
+				Transport: s.Transport, ClientID: s.ClientID})
 		}
 		answered++
 	})

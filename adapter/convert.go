@@ -60,7 +60,29 @@ func toWireSocket(s rtkit.RemoteSocket) wire.Socket {
 			rooms = append(rooms, r)
 		}
 	}
-	return wire.Socket{ID: s.ID, Handshake: raw, Rooms: rooms, Data: json.RawMessage(`{}`)}
+	return wire.Socket{ID: s.ID, Handshake: raw, Rooms: rooms, Data: socketData(s)}
+}
+
+// adminData is where Node's Admin UI server (@socket.io/admin-ui) keeps a
+// socket's client id and transport in its data, which fetchSockets
+// carries: rtkit puts them there too, and reads them there from Node
+// servers that run it.
+type adminData struct {
+	Admin *adminFields `json:"_admin,omitempty"`
+}
+
+type adminFields struct {
+	ClientID  string `json:"clientId,omitempty"`
+	Transport string `json:"transport,omitempty"`
+}
+
+// socketData is the data of s on the wire: {} or its _admin part.
+func socketData(s rtkit.RemoteSocket) json.RawMessage {
+	if s.ClientID == "" && s.Transport == "" {
+		return json.RawMessage(`{}`)
+	}
+	raw, _ := json.Marshal(adminData{Admin: &adminFields{ClientID: s.ClientID, Transport: string(s.Transport)}}) // strings only: it cannot fail
+	return raw
 }
 
 // fromWireSocket reads a socket of another server: its rooms without its
@@ -68,6 +90,15 @@ func toWireSocket(s rtkit.RemoteSocket) wire.Socket {
 // Node gives them (other fields are ignored).
 func fromWireSocket(w wire.Socket) rtkit.RemoteSocket {
 	s := rtkit.RemoteSocket{ID: w.ID, Rooms: slices.DeleteFunc(slices.Clone(w.Rooms), func(r string) bool { return r == w.ID })}
+	var d adminData
+	if json.Unmarshal(w.Data, &d) == nil && d.Admin != nil {
+		if t := rtkit.Transport(d.Admin.Transport); t == rtkit.Polling || t == rtkit.WebSocket {
+			s.Transport = t
+		}
+		if len(d.Admin.ClientID) <= 64 {
+			s.ClientID = d.Admin.ClientID
+		}
+	}
 	var h struct {
 		Address any            `json:"address"`
 		Issued  any            `json:"issued"`
