@@ -32,23 +32,10 @@ func (b *Batch) SendGroup(c *Conn, text []byte, binaries [][]byte) {
 	b.queued(c, c.enqueueGroupLocked(text, binaries))
 }
 
-// queued schedules c after its packets were queued (ok) or refused; it
-// unlocks c.mu. A connection whose output reached flushAt is written now
-// (one non-blocking attempt), whoever holds it.
+// queued adds c to the Batch after its packets were queued (ok) or
+// refused, unless a flush will write it already; it unlocks c.mu.
 func (b *Batch) queued(c *Conn, ok bool) {
-	schedule := ok && !c.scheduled && !c.reading
-	if schedule {
-		c.scheduled = true
-	}
-	if ok && c.outLen() >= flushAt {
-		c.flushLocked()
-	}
-	closed := c.state != stateOpen
-	c.mu.Unlock()
-	if !ok || closed {
-		c.afterClose()
-	}
-	if schedule {
+	if c.deferLocked(ok) {
 		b.dirty = append(b.dirty, c)
 	}
 }

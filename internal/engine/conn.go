@@ -120,7 +120,23 @@ func (c *Conn) SendGroup(text []byte, binaries [][]byte) error {
 func (c *Conn) SendGroupSoon(text []byte, binaries [][]byte) error {
 	c.mu.Lock()
 	ok := c.enqueueGroupLocked(text, binaries)
-	schedule := ok && !c.scheduled && !c.reading
+	schedule := c.deferLocked(ok)
+	if !ok {
+		return ErrClosed
+	}
+	if schedule {
+		c.srv.flusher.add1(c)
+	}
+	return nil
+}
+
+// deferLocked finishes queuing packets (ok) or their refusal for a write
+// left to a flush; it unlocks c.mu. It marks c scheduled unless a flush or
+// the reader's batch will write it already, and then reports that the
+// caller must hand c to a flush. A connection whose output reached flushAt
+// is written now (one non-blocking attempt), whoever holds it.
+func (c *Conn) deferLocked(ok bool) (schedule bool) {
+	schedule = ok && !c.scheduled && !c.reading
 	if schedule {
 		c.scheduled = true
 	}
@@ -132,13 +148,7 @@ func (c *Conn) SendGroupSoon(text []byte, binaries [][]byte) error {
 	if !ok || closed {
 		c.afterClose()
 	}
-	if !ok {
-		return ErrClosed
-	}
-	if schedule {
-		c.srv.flusher.add1(c)
-	}
-	return nil
+	return schedule
 }
 
 // sendLocked finishes a Send whose packets were queued (ok) or refused;
