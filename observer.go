@@ -58,11 +58,10 @@ type Observer interface {
 
 	// Sent reports packets the server queued for its clients on
 	// namespace: messages is the number of recipients, bytes the Socket.IO
-	// packet bytes summed over them (Engine.IO framing not counted). Only
-	// rtkit's own core reports it.
+	// packet bytes summed over them (Engine.IO framing not counted).
 	Sent(namespace string, messages, bytes int)
 	// Received reports the bytes of one Socket.IO packet or attachment a
-	// client sent (rtkit's own core only).
+	// client sent.
 	Received(bytes int)
 
 	// Replayed reports a recovered socket's replay: the entries of the

@@ -85,9 +85,9 @@
 // "policy" refusals are RATE_LIMITED answers from middleware such as
 // package ratelimit; queue_full and server_busy come from
 // rtkit.WithMaxPending and rtkit.WithMaxConcurrentHandlers. Bytes are
-// Socket.IO packet bytes (Engine.IO framing excluded), counted on rtkit's
-// own core only; deliveries through a cluster adapter of package adapter
-// are not counted by rtkit.messages.delivered.
+// Socket.IO packet bytes (Engine.IO framing excluded); deliveries through
+// a cluster adapter of package adapter are not counted by
+// rtkit.messages.delivered.
 //
 // # Cost
 //
