@@ -13,6 +13,27 @@ import (
 	"github.com/rtkit-go/rtkit/rtkittest"
 )
 
+// benchObserver returns an observer with metrics read by a manual reader
+// and spans sampled always or never, batched to an exporter that drops
+// them.
+func benchObserver(b *testing.B, always bool) *otelrtkit.Observer {
+	sampler := sdktrace.NeverSample()
+	if always {
+		sampler = sdktrace.AlwaysSample()
+	}
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sampler), sdktrace.WithBatcher(tracetest.NewNoopExporter()))
+	b.Cleanup(func() {
+		_ = tp.Shutdown(context.Background())
+		_ = mp.Shutdown(context.Background())
+	})
+	obs, err := otelrtkit.New(otelrtkit.WithMeterProvider(mp), otelrtkit.WithTracerProvider(tp))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return obs
+}
+
 // BenchmarkRoundTrip measures one acknowledged event over a real
 // connection on 127.0.0.1 (client and server in this process), without
 // an observer and with otelrtkit: metrics with a sampler that records
@@ -23,21 +44,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 		b.Run("otel="+mode, func(b *testing.B) {
 			opts := []rtkit.ServerOption{rtkit.WithLogger(discard()), rtkit.WithTransports(rtkit.WebSocket), rtkit.WithRecovery(0)}
 			if mode != "off" {
-				sampler := sdktrace.NeverSample()
-				if mode == "always" {
-					sampler = sdktrace.AlwaysSample()
-				}
-				mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
-				tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sampler), sdktrace.WithBatcher(tracetest.NewNoopExporter()))
-				b.Cleanup(func() {
-					_ = tp.Shutdown(context.Background())
-					_ = mp.Shutdown(context.Background())
-				})
-				obs, err := otelrtkit.New(otelrtkit.WithMeterProvider(mp), otelrtkit.WithTracerProvider(tp))
-				if err != nil {
-					b.Fatal(err)
-				}
-				opts = append(opts, rtkit.WithObserver(obs))
+				opts = append(opts, rtkit.WithObserver(benchObserver(b, mode == "always")))
 			}
 			ns := rtkit.NewNamespace("/bench")
 			rtkit.Handle(ns, evEcho, func(_ context.Context, _ *rtkit.Socket, in Text) (Text, error) { return in, nil })

@@ -5,12 +5,7 @@ import (
 	"testing"
 	"time"
 
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
-
 	"github.com/rtkit-go/rtkit"
-	"github.com/rtkit-go/rtkit/otelrtkit"
 	"github.com/rtkit-go/rtkit/rtkittest"
 )
 
@@ -20,20 +15,7 @@ import (
 func BenchmarkEventHooks(b *testing.B) {
 	for _, mode := range []string{"never", "always"} {
 		b.Run("sampler="+mode, func(b *testing.B) {
-			sampler := sdktrace.NeverSample()
-			if mode == "always" {
-				sampler = sdktrace.AlwaysSample()
-			}
-			mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
-			tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sampler), sdktrace.WithBatcher(tracetest.NewNoopExporter()))
-			b.Cleanup(func() {
-				_ = tp.Shutdown(context.Background())
-				_ = mp.Shutdown(context.Background())
-			})
-			obs, err := otelrtkit.New(otelrtkit.WithMeterProvider(mp), otelrtkit.WithTracerProvider(tp))
-			if err != nil {
-				b.Fatal(err)
-			}
+			obs := benchObserver(b, mode == "always")
 			got := make(chan *rtkit.Socket, 1)
 			ns := rtkit.NewNamespace("/bench", rtkit.OnConnect(func(_ context.Context, s *rtkit.Socket) { got <- s }))
 			srv := rtkit.NewServer(rtkit.WithLogger(discard()), rtkit.WithRecovery(0))

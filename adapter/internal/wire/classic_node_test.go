@@ -126,18 +126,7 @@ func TestClassicNodeRequests(t *testing.T) {
 	// response channel.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	type result struct {
-		raw json.RawMessage
-		err error
-	}
-	do := func(op string, args map[string]any) <-chan result {
-		ch := make(chan result, 1)
-		go func() {
-			raw, err := peer.Do(ctx, op, args)
-			ch <- result{raw, err}
-		}()
-		return ch
-	}
+	do := func(op string, args map[string]any) <-chan peerResult { return doAsync(ctx, peer, op, args) }
 	respond := func(to string, r *wire.Response) {
 		t.Helper()
 		b, err := wire.EncodeResponse(r)

@@ -164,18 +164,7 @@ func TestShardedNodeRequests(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	type result struct {
-		raw json.RawMessage
-		err error
-	}
-	do := func(op string, args map[string]any) <-chan result {
-		ch := make(chan result, 1)
-		go func() {
-			raw, err := peer.Do(ctx, op, args)
-			ch <- result{raw, err}
-		}()
-		return ch
-	}
+	do := func(op string, args map[string]any) <-chan peerResult { return doAsync(ctx, peer, op, args) }
 
 	// fetchSockets
 	res := do("fetchSockets", map[string]any{"rooms": []string{"r:1"}})
@@ -275,6 +264,23 @@ func TestShardedNodeActsOnEncodedMessages(t *testing.T) {
 }
 
 // connectedID returns the id of the only socket of /chat on the peer.
+// peerResult is the outcome of one operation of the Node peer.
+type peerResult struct {
+	raw json.RawMessage
+	err error
+}
+
+// doAsync runs one operation of the Node peer in its own goroutine, for
+// operations that wait for answers the test publishes meanwhile.
+func doAsync(ctx context.Context, peer *nodepeer.Peer, op string, args map[string]any) <-chan peerResult {
+	ch := make(chan peerResult, 1)
+	go func() {
+		raw, err := peer.Do(ctx, op, args)
+		ch <- peerResult{raw, err}
+	}()
+	return ch
+}
+
 func connectedID(t *testing.T, peer *nodepeer.Peer) string {
 	t.Helper()
 	var list []struct {
