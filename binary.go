@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"reflect"
 
-	"github.com/invopop/jsonschema"
+	"github.com/rtkit-go/rtkit/internal/schema"
 	"github.com/rtkit-go/rtkit/internal/sioproto"
 )
 
@@ -54,48 +54,16 @@ func MaxBinarySize(n int) EventOption {
 
 var binaryType = reflect.TypeFor[Binary]()
 
-// binaryMarker is the schema keyword that marks a Binary value; the docs
-// generators read it.
-const binaryMarker = "x-rtkit-binary"
-
-// binarySchema is the schema of a Binary value: a string of octets in
-// AsyncAPI's and OpenAPI's terms (format binary), marked with
-// x-rtkit-binary so that generators know it is an attachment.
-func binarySchema() *jsonschema.Schema {
-	return &jsonschema.Schema{
-		Type:             "string",
-		Format:           "binary",
-		ContentMediaType: "application/octet-stream",
-		Extras:           map[string]any{binaryMarker: true},
-	}
-}
-
-// isBinaryField reports whether t is Binary, or holds Binary values
-// directly (through pointers, slices, arrays and maps).
-func isBinaryField(t reflect.Type) bool {
-	for {
-		if t == binaryType {
-			return true
-		}
-		switch t.Kind() {
-		case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
-			t = t.Elem()
-		default:
-			return false
-		}
-	}
-}
-
 // wireArg returns an encoded payload of ts as the client receives it:
 // itself, or, when ts has Binary values, its JSON form with an attachment
 // ([]byte) at each of them. An entry that cannot be converted (a delivery
 // log or another server that sent broken base64) is logged and sent as it
 // is.
-func (n *Namespace) wireArg(ts *typeSchema, event string, payload json.RawMessage) any {
-	if ts == nil || ts.bin == nil || len(payload) == 0 {
+func (n *Namespace) wireArg(ts *schema.Type, event string, payload json.RawMessage) any {
+	if ts == nil || !ts.HasBinary() || len(payload) == 0 {
 		return payload
 	}
-	v, err := ts.bin.attach(payload)
+	v, err := attachments(ts, payload)
 	if err != nil {
 		if n.srv != nil {
 			n.srv.log.Error("rtkit: binary payload not convertible to attachments; sent as JSON",
@@ -120,7 +88,7 @@ func (n *Namespace) emitted(event string, payload json.RawMessage) any {
 // delivery log. A payload with Binary values travels with attachments, to
 // the other servers too (the adapter carries binary arguments).
 func (n *Namespace) sendEvent(rooms, except []string, s *Socket, d *eventDesc, b json.RawMessage) error {
-	if d.in.bin == nil {
+	if !d.in.HasBinary() {
 		if s != nil {
 			return s.raw.emit(d.name, b)
 		}
@@ -143,7 +111,7 @@ func (n *Namespace) sendEvent(rooms, except []string, s *Socket, d *eventDesc, b
 // sendOthers sends an encoded emit of d to the sockets sel selects on the
 // other servers only, Binary values as attachments.
 func (n *Namespace) sendOthers(sel Selection, d *eventDesc, b json.RawMessage) {
-	if d.in.bin == nil {
+	if !d.in.HasBinary() {
 		n.broadcastOthers(sel, d.name, b)
 		return
 	}
@@ -160,7 +128,7 @@ func errBinaryAcrossServers(d *eventDesc) error {
 // binaryAnswer returns the acknowledgement arguments of a handler's
 // encoded answer data when d's acknowledgement has Binary values.
 func (n *Namespace) binaryAnswer(d *eventDesc, data json.RawMessage) ([]any, bool) {
-	if d == nil || d.out == nil || d.out.bin == nil || data == nil {
+	if d == nil || d.out == nil || !d.out.HasBinary() || data == nil {
 		return nil, false
 	}
 	return []any{map[string]any{"success": true, "data": n.wireArg(d.out, d.name, data)}}, true

@@ -3,6 +3,8 @@ package rtkit
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/rtkit-go/rtkit/internal/schema"
 )
 
 // ValidatePayload checks data, the JSON of a payload as it travels, against
@@ -43,7 +45,7 @@ func (e Event[In, Out]) check(data []byte, ack bool) *Error {
 		}
 		ts = e.d.out
 	}
-	return ts.validateJSON(data)
+	return invalidPayload(ts.ValidateJSON(data))
 }
 
 // WirePayload returns data, the JSON of a payload of the event (as
@@ -75,32 +77,14 @@ func (e Event[In, Out]) wire(data []byte, ack bool) (any, error) {
 	if ack {
 		ts = e.d.out
 	}
-	if ts == nil || ts.bin == nil || len(data) == 0 {
+	if ts == nil || !ts.HasBinary() || len(data) == 0 {
 		return json.RawMessage(data), nil
 	}
-	v, err := ts.bin.attach(data)
+	v, err := attachments(ts, data)
 	if err != nil {
 		return nil, fmt.Errorf("rtkit: event %s: %w", e.d.name, err)
 	}
 	return v, nil
-}
-
-// validateJSON decodes data as the Socket.IO parser would and validates it.
-func (ts *typeSchema) validateJSON(data []byte) *Error {
-	var v any
-	if len(data) > 0 {
-		if err := json.Unmarshal(data, &v); err != nil {
-			return &Error{Code: CodeValidation, Message: "invalid payload",
-				Details: []ErrorDetail{{Message: "not JSON: " + err.Error()}}}
-		}
-	}
-	if e := checkShape(v); e != nil {
-		return e
-	}
-	if v == nil && ts.empty {
-		return nil
-	}
-	return ts.validate(v)
 }
 
 // Schema is a compiled JSON Schema of a payload, as [EventSpec.Payload] and
@@ -108,22 +92,22 @@ func (ts *typeSchema) validateJSON(data []byte) *Error {
 // (command-line clients, gateways) validate with the server's rules through
 // it. It is immutable and safe for concurrent use.
 type Schema struct {
-	ts *typeSchema
+	ts *schema.Type
 }
 
 // CompileSchema compiles a JSON Schema document of a Spec with the rules the
 // server validates with: draft 2020-12, formats asserted, date-time as
 // time.Time accepts it.
 func CompileSchema(doc json.RawMessage) (*Schema, error) {
-	compiled, err := compileSchema(doc)
+	ts, err := schema.Compile(doc)
 	if err != nil {
 		return nil, fmt.Errorf("rtkit: compile schema: %w", err)
 	}
-	return &Schema{ts: &typeSchema{raw: doc, compiled: compiled}}, nil
+	return &Schema{ts: ts}, nil
 }
 
 // Validate checks data, the JSON of a payload, and returns nil or a
 // VALIDATION_ERROR *Error with one detail per offending field.
 func (s *Schema) Validate(data []byte) *Error {
-	return s.ts.validateJSON(data)
+	return invalidPayload(s.ts.ValidateJSON(data))
 }

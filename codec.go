@@ -1,10 +1,11 @@
 package rtkit
 
 import (
-	"bytes"
 	"encoding/json"
-	"fmt"
+	"errors"
 	"reflect"
+
+	"github.com/rtkit-go/rtkit/internal/schema"
 )
 
 // The one path between the wire and an event's Go types, taken by every
@@ -13,9 +14,9 @@ import (
 // Publisher (payload out), EmitWithAck and EmitWithAcks (payload out,
 // answers in) and EmitServers (payload out, answers in). Its rules:
 //
-//   - In: a value is checked for shape (checkShape), validated against
-//     the type's compiled schema, then decoded into the Go type. JSON
-//     bytes from another server are parsed first, as the Socket.IO parser
+//   - In: a value is checked for shape (nesting depth, JSON values only),
+//     validated against the type's compiled schema, then decoded into the
+//     Go type, all by internal/schema. JSON bytes from another server are parsed first, as the Socket.IO parser
 //     parses a client's. Every failure is a VALIDATION_ERROR with one
 //     detail per offending field, whoever sent the value.
 //   - Out: a Go value is encoded, its nil slices and maps zero-filled, and
@@ -75,75 +76,25 @@ func outboundChecked(n *Namespace, d *eventDesc) bool {
 
 // decodeJSON parses JSON bytes (none is no payload) and decodes them as
 // decodePayload does.
-func decodeJSON[T any](ts *typeSchema, raw json.RawMessage) (T, *Error) {
-	var v any
-	if e := parseJSON(raw, &v); e != nil {
-		var zero T
-		return zero, e
+func decodeJSON[T any](ts *schema.Type, raw json.RawMessage) (T, *Error) {
+	var v T
+	if e := ts.DecodeJSON(raw, reflect.ValueOf(&v).Elem()); e != nil {
+		return v, invalidPayload(e)
 	}
-	if ts.bin != nil {
-		// Binary values cross servers as base64, as encoding/json
-		// writes a []byte; from here on they are attachments.
-		if e := ts.bin.fromJSON(&v); e != nil {
-			var zero T
-			return zero, e
-		}
-	}
-	return decodePayload[T](ts, v)
+	return v, nil
 }
 
 // checkJSON checks JSON bytes against ts without decoding them.
-func checkJSON(ts *typeSchema, raw json.RawMessage) *Error {
-	var v any
-	if e := parseJSON(raw, &v); e != nil {
-		return e
-	}
-	if e := checkShape(v); e != nil {
-		return e
-	}
-	return ts.validate(v)
-}
-
-func parseJSON(raw json.RawMessage, v *any) *Error {
-	if len(raw) > 0 && json.Unmarshal(raw, v) != nil {
-		return &Error{Code: CodeValidation, Message: "invalid payload", Details: []ErrorDetail{{Message: "not JSON"}}}
-	}
-	return nil
+func checkJSON(ts *schema.Type, raw json.RawMessage) *Error {
+	return invalidPayload(ts.CheckJSON(raw))
 }
 
 // decodePayload checks, validates and decodes one incoming payload into T.
 // Every failure is a VALIDATION_ERROR the client may see.
-func decodePayload[T any](ts *typeSchema, v any) (T, *Error) {
+func decodePayload[T any](ts *schema.Type, v any) (T, *Error) {
 	var in T
-	var slots []binSlot
-	if ts.bin != nil {
-		// Attachments sit where the type has Binary values, and only
-		// there (checkShape refuses the others); they are set aside
-		// while the rest is validated.
-		var e *Error
-		if slots, e = ts.bin.take(&v, ts.maxBinary); e != nil {
-			return in, e
-		}
-	}
-	if e := checkShape(v); e != nil {
-		return in, e
-	}
-	if v == nil && ts.empty {
-		return in, nil // an event without payload: emit("ping", ack)
-	}
-	if e := ts.validate(v); e != nil {
-		return in, e
-	}
-	if ts.empty {
-		return in, nil
-	}
-	restore(slots)
-	// The payload was decoded into map/slice/float64 by the Socket.IO
-	// parser; the type's compiled decoder stores it into In.
-	if err := ts.decode(v, reflect.ValueOf(&in).Elem()); err != nil {
-		// The schema admitted something Go cannot hold (an integer beyond
-		// int64, say): still the client's payload at fault.
-		return in, &Error{Code: CodeValidation, Message: "invalid payload", Details: []ErrorDetail{{Message: "value does not fit the expected type"}}}
+	if e := ts.Decode(v, reflect.ValueOf(&in).Elem()); e != nil {
+		return in, invalidPayload(e)
 	}
 	return in, nil
 }
@@ -151,58 +102,34 @@ func decodePayload[T any](ts *typeSchema, v any) (T, *Error) {
 // encodePayload encodes an outgoing value and, when validate is set,
 // checks it against its schema. A failure is the server's bug, reported as
 // a plain error for the operator's log.
-func encodePayload(ts *typeSchema, v any, validate bool) (json.RawMessage, error) {
-	if ts.constant != nil {
-		return ts.constant, nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, fmt.Errorf("encode %s: %w", ts.goType, err)
-	}
-	var generic any
-	if ts.fill != nil && bytes.Contains(b, null) {
-		// A nil slice or map went out as null; the schema says [] or {}.
-		d := json.NewDecoder(bytes.NewReader(b))
-		d.UseNumber() // keep integers beyond 2^53 exact
-		if err := d.Decode(&generic); err != nil {
-			return nil, fmt.Errorf("re-read %s: %w", ts.goType, err)
-		}
-		generic = ts.fill(generic)
-		if b, err = json.Marshal(generic); err != nil {
-			return nil, fmt.Errorf("encode %s: %w", ts.goType, err)
-		}
-	}
-	if !validate && ts.bin == nil {
-		return b, nil
-	}
-	if generic == nil {
-		if err := json.Unmarshal(b, &generic); err != nil {
-			return nil, fmt.Errorf("re-read %s: %w", ts.goType, err)
-		}
-	}
-	if ts.bin != nil {
-		if e := ts.bin.checkOut(generic, ts.maxBinary); e != nil {
-			return nil, &outboundError{goType: ts.goType.String(), details: e.Details}
-		}
-	}
-	if !validate {
-		return b, nil
-	}
-	if e := ts.validate(generic); e != nil {
-		return nil, &outboundError{goType: ts.goType.String(), details: e.Details}
-	}
-	return b, nil
+func encodePayload(ts *schema.Type, v any, validate bool) (json.RawMessage, error) {
+	return ts.Encode(v, validate)
 }
 
-var null = []byte("null")
-
-// outboundError reports a value the server was about to send that does not
-// match its own contract.
-type outboundError struct {
-	goType  string
-	details []ErrorDetail
+// invalidPayload turns a payload that breaks its contract into the
+// VALIDATION_ERROR the client gets (nil for nil).
+func invalidPayload(e *schema.Invalid) *Error {
+	if e == nil {
+		return nil
+	}
+	var details []ErrorDetail
+	if e.Details != nil {
+		details = make([]ErrorDetail, len(e.Details))
+		for i, d := range e.Details {
+			details[i] = ErrorDetail{Path: d.Path, Message: d.Message}
+		}
+	}
+	return &Error{Code: CodeValidation, Message: "invalid payload", Details: details}
 }
 
-func (e *outboundError) Error() string {
-	return fmt.Sprintf("rtkit: outgoing %s does not match its schema: %v", e.goType, e.details)
+// attachments returns an encoded payload of ts, which has Binary values,
+// as Socket.IO sends it (see schema.Type.Attach); broken base64 is a
+// VALIDATION_ERROR.
+func attachments(ts *schema.Type, raw json.RawMessage) (any, error) {
+	v, err := ts.Attach(raw)
+	var inv *schema.Invalid
+	if errors.As(err, &inv) {
+		return nil, invalidPayload(inv)
+	}
+	return v, err
 }

@@ -9,12 +9,16 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/rtkit-go/rtkit/internal/schema"
 )
 
 // NoAck is the Out type of an event that is never acknowledged:
 // Event[Notification, NoAck]. A client that still sends an acknowledgement
 // callback for such an event gets {"success":true} once it has been handled.
 type NoAck struct{}
+
+var noAckType = reflect.TypeFor[NoAck]()
 
 // reservedEvents cannot be registered and are refused when a client sends
 // them: the Socket.IO protocol or the client libraries give them a meaning.
@@ -68,7 +72,7 @@ type eventDesc struct {
 	nUndecl    atomic.Int32
 
 	once      sync.Once
-	in, out   *typeSchema
+	in, out   *schema.Type
 	schemaErr error
 }
 
@@ -119,19 +123,17 @@ func (d *eventDesc) schemas() error {
 		if limit == 0 {
 			limit = DefaultMaxBinarySize
 		}
-		if d.in, d.schemaErr = buildSchema(d.inType); d.schemaErr != nil {
+		if d.in, d.schemaErr = schema.Build(d.inType, binaryType, limit); d.schemaErr != nil {
 			d.schemaErr = fmt.Errorf("payload: %w", d.schemaErr)
 			return
 		}
-		d.in.maxBinary = limit
 		if d.outType == noAckType {
 			return
 		}
-		if d.out, d.schemaErr = buildSchema(d.outType); d.schemaErr != nil {
+		if d.out, d.schemaErr = schema.Build(d.outType, binaryType, limit); d.schemaErr != nil {
 			d.schemaErr = fmt.Errorf("acknowledgement: %w", d.schemaErr)
 			return
 		}
-		d.out.maxBinary = limit
 	})
 	return d.schemaErr
 }

@@ -5,7 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rtkit-go/rtkit/internal/schema"
 	"github.com/rtkit-go/rtkit/internal/sioproto"
+	"github.com/rtkit-go/rtkit/internal/testtypes"
 )
 
 // FuzzIncomingPacket feeds arbitrary Socket.IO packets (a text frame and
@@ -16,18 +18,18 @@ import (
 // Whatever arrives, rtkit answers with a value or a VALIDATION_ERROR and
 // never panics; an event name it keeps is never longer than the bound.
 func FuzzIncomingPacket(f *testing.F) {
-	ts, err := buildSchema(reflect.TypeFor[pitfalls]())
+	ts, err := schema.Build(reflect.TypeFor[testtypes.Pitfalls](), binaryType, DefaultMaxBinarySize)
 	if err != nil {
 		f.Fatal(err)
 	}
 	for _, s := range []string{
-		`2["subscribe",` + validPitfalls + `]`,
-		`21["subscribe",` + validPitfalls + `]`,
+		`2["subscribe",` + testtypes.ValidPitfalls + `]`,
+		`21["subscribe",` + testtypes.ValidPitfalls + `]`,
 		`2/test,7["subscribe",{"count":-1}]`,
 		`2[null]`, `2[]`, `2[{}]`, `2["x"`, `2["error",{}]`,
 		`299999999999999999999999["a",{}]`,
 		`2-1["a",{}]`,
-		`3/test,5[` + validPitfalls + `]`,
+		`3/test,5[` + testtypes.ValidPitfalls + `]`,
 		`31[{"success":true,"data":1}]`,
 		`51-["a",{"_placeholder":true,"num":0}]`,
 		`52-/test,9["a",{"_placeholder":true,"num":1},{"_placeholder":true,"num":0}]`,
@@ -80,9 +82,9 @@ func FuzzIncomingPacket(f *testing.F) {
 
 // checkDecoded decodes v as a payload and fails on anything but a value or
 // a VALIDATION_ERROR.
-func checkDecoded(t *testing.T, ts *typeSchema, v any) {
+func checkDecoded(t *testing.T, ts *schema.Type, v any) {
 	t.Helper()
-	if _, e := decodePayload[pitfalls](ts, v); e != nil && e.Code != CodeValidation {
+	if _, e := decodePayload[testtypes.Pitfalls](ts, v); e != nil && e.Code != CodeValidation {
 		t.Fatalf("code %s for %#v", e.Code, v)
 	}
 }

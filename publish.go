@@ -57,7 +57,7 @@ func (r Remote) publish(d *eventDesc, payload any) error {
 	if err != nil {
 		return err
 	}
-	if d.in.bin != nil {
+	if d.in.HasBinary() {
 		return errBinaryAcrossServers(d)
 	}
 	o := r.ns.srv.obsOrNil()

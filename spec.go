@@ -157,13 +157,13 @@ func (n *Namespace) spec(recovery bool) NamespaceSpec {
 		d := e.desc
 		es := EventSpec{
 			Name: d.name, Summary: d.summary, Description: d.description, Deprecated: d.deprecated,
-			Payload: d.in.raw, PayloadType: d.inType.String(),
+			Payload: d.in.Raw(), PayloadType: d.inType.String(),
 		}
 		if d.out != nil {
-			es.Ack, es.AckType = d.out.raw, d.outType.String()
+			es.Ack, es.AckType = d.out.Raw(), d.outType.String()
 		}
-		if d.in.bin != nil || (d.out != nil && d.out.bin != nil) {
-			es.MaxBinarySize = d.in.maxBinary
+		if d.in.HasBinary() || (d.out != nil && d.out.HasBinary()) {
+			es.MaxBinarySize = d.in.MaxBinary()
 		}
 		es.Annotations = annotations(maps.Values(d.values))
 		if e.incoming {
@@ -194,7 +194,7 @@ func (n *Namespace) spec(recovery bool) NamespaceSpec {
 			}
 			ns.Events = append(ns.Events, EventSpec{Name: d.name, Direction: ServerToClient,
 				Summary: d.summary, Description: d.description,
-				Payload: d.in.raw, PayloadType: d.inType.String(), Offset: d == ResyncEvent.d})
+				Payload: d.in.Raw(), PayloadType: d.inType.String(), Offset: d == ResyncEvent.d})
 		}
 	}
 	ns.Annotations = annotations(slices.Values(n.annotations))

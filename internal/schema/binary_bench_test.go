@@ -1,4 +1,4 @@
-package rtkit
+package schema
 
 import (
 	"reflect"
@@ -8,16 +8,11 @@ import (
 type benchFile struct {
 	Name string `json:"name" jsonschema:"maxLength=100"`
 	Type string `json:"type"`
-	Data Binary `json:"data"`
+	Data binary `json:"data"`
 }
 
-func benchFileSchema(b *testing.B) *typeSchema {
-	ts, err := buildSchema(reflect.TypeFor[benchFile]())
-	if err != nil {
-		b.Fatal(err)
-	}
-	ts.maxBinary = DefaultMaxBinarySize
-	return ts
+func benchFileSchema(b *testing.B) *Type {
+	return build(b, reflect.TypeFor[benchFile]())
 }
 
 // BenchmarkBinaryDecode64K: a client's payload with a 64 KiB attachment,
@@ -41,15 +36,15 @@ func BenchmarkBinaryDecode64K(b *testing.B) {
 // value with the attachment — once per emit, whatever the recipients.
 func BenchmarkBinaryEncode64K(b *testing.B) {
 	ts := benchFileSchema(b)
-	in := benchFile{Name: "photo.png", Type: "image/png", Data: make(Binary, 64<<10)}
+	in := benchFile{Name: "photo.png", Type: "image/png", Data: make(binary, 64<<10)}
 	b.ReportAllocs()
 	b.SetBytes(int64(len(in.Data)))
 	for b.Loop() {
-		raw, err := encodePayload(ts, in, true)
+		raw, err := ts.Encode(in, true)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := ts.bin.attach(raw); err != nil {
+		if _, err := ts.Attach(raw); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,4 +1,4 @@
-package rtkit
+package schema
 
 import (
 	"encoding/json"
@@ -60,7 +60,7 @@ func decodeBoth(t testing.TB, dec decoder, v any) (plan, viaJSON decodeRich, pla
 }
 
 func TestDecoderMatchesEncodingJSON(t *testing.T) {
-	dec := compileDecoder(reflect.TypeFor[decodeRich](), map[reflect.Type]*decoder{})
+	dec := compileDecoder(reflect.TypeFor[decodeRich](), binaryType, map[reflect.Type]*decoder{})
 	var v any
 	require.NoError(t, json.Unmarshal([]byte(richPayload), &v))
 	plan, viaJSON, perr, jerr := decodeBoth(t, dec, v)
@@ -76,10 +76,7 @@ func TestDecoderMatchesEncodingJSON(t *testing.T) {
 // matched exactly: the schema refuses the case variants encoding/json would
 // also accept.)
 func FuzzDecoderMatchesEncodingJSON(f *testing.F) {
-	ts, err := buildSchema(reflect.TypeFor[decodeRich]())
-	if err != nil {
-		f.Fatal(err)
-	}
+	ts := build(f, reflect.TypeFor[decodeRich]())
 	dec := ts.decode
 	f.Add([]byte(richPayload))
 	f.Add([]byte(`{"count":70000}`))

@@ -1,4 +1,4 @@
-package rtkit
+package schema
 
 import (
 	"errors"

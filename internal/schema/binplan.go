@@ -1,4 +1,4 @@
-package rtkit
+package schema
 
 import (
 	"bytes"
@@ -28,16 +28,16 @@ type binField struct {
 
 // compileBinPlan returns the plan of t, or nil when no value of t holds a
 // Binary.
-func compileBinPlan(t reflect.Type) *binNode {
-	return buildBinNode(t, map[reflect.Type]*binNode{})
+func compileBinPlan(t, binary reflect.Type) *binNode {
+	return buildBinNode(t, binary, map[reflect.Type]*binNode{})
 }
 
-func buildBinNode(t reflect.Type, seen map[reflect.Type]*binNode) *binNode {
-	if !holdsBinary(t, map[reflect.Type]bool{}) {
+func buildBinNode(t, binary reflect.Type, seen map[reflect.Type]*binNode) *binNode {
+	if !holdsBinary(t, binary, map[reflect.Type]bool{}) {
 		return nil
 	}
-	if t != binaryType && t.Kind() == reflect.Pointer {
-		return buildBinNode(t.Elem(), seen) // null, or the element's JSON
+	if t != binary && t.Kind() == reflect.Pointer {
+		return buildBinNode(t.Elem(), binary, seen) // null, or the element's JSON
 	}
 	if n, ok := seen[t]; ok {
 		return n // a type that contains itself: the same node
@@ -45,25 +45,25 @@ func buildBinNode(t reflect.Type, seen map[reflect.Type]*binNode) *binNode {
 	n := &binNode{}
 	seen[t] = n
 	switch {
-	case t == binaryType:
+	case t == binary:
 		n.leaf = true
 	case t.Kind() == reflect.Struct:
 		n.fields = []binField{} // not nil: a struct, even if its Binary fields are all behind cycles
 		for _, f := range jsonFields(t) {
-			if c := buildBinNode(f.field.Type, seen); c != nil {
+			if c := buildBinNode(f.field.Type, binary, seen); c != nil {
 				n.fields = append(n.fields, binField{f.name, c})
 			}
 		}
 	default: // slice, array, map
-		n.elem = buildBinNode(t.Elem(), seen)
+		n.elem = buildBinNode(t.Elem(), binary, seen)
 	}
 	return n
 }
 
 // holdsBinary reports whether a value of t can hold a Binary that
 // encoding/json writes as part of t's own JSON.
-func holdsBinary(t reflect.Type, visiting map[reflect.Type]bool) bool {
-	if t == binaryType {
+func holdsBinary(t, binary reflect.Type, visiting map[reflect.Type]bool) bool {
+	if t == binary {
 		return true
 	}
 	if visiting[t] || customJSON(t) {
@@ -73,10 +73,10 @@ func holdsBinary(t reflect.Type, visiting map[reflect.Type]bool) bool {
 	defer delete(visiting, t)
 	switch t.Kind() {
 	case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
-		return holdsBinary(t.Elem(), visiting)
+		return holdsBinary(t.Elem(), binary, visiting)
 	case reflect.Struct:
 		for _, f := range jsonFields(t) {
-			if holdsBinary(f.field.Type, visiting) {
+			if holdsBinary(f.field.Type, binary, visiting) {
 				return true
 			}
 		}
@@ -87,19 +87,19 @@ func holdsBinary(t reflect.Type, visiting map[reflect.Type]bool) bool {
 // binVisit is called for each Binary position that holds a value (not
 // null): its value, a function that replaces it, and its path (built
 // lazily, for error details).
-type binVisit func(v any, set func(any), path func() string) *Error
+type binVisit func(v any, set func(any), path func() string) *Invalid
 
 // visit walks v, the JSON form of a value of n's type, as deep as
 // maxPayloadDepth (deeper is refused by checkShape anyway). Values whose
 // shape does not match the type are skipped: validation reports them.
-func (n *binNode) visit(v any, depth int, path func() string, fn binVisit) *Error {
+func (n *binNode) visit(v any, depth int, path func() string, fn binVisit) *Invalid {
 	if n == nil || v == nil || depth > maxPayloadDepth {
 		return nil
 	}
 	if n.leaf {
 		return nil // the parent calls fn with a setter
 	}
-	child := func(c *binNode, e any, set func(any), p func() string) *Error {
+	child := func(c *binNode, e any, set func(any), p func() string) *Invalid {
 		if c == nil || e == nil {
 			return nil
 		}
@@ -153,16 +153,16 @@ type binSlot struct {
 // schema allows it), within the event's limits. It sets them aside,
 // leaving an empty string that the Binary schema accepts, and returns them
 // for restore. Every failure is a VALIDATION_ERROR.
-func (n *binNode) take(v *any, limit int) ([]binSlot, *Error) {
+func (n *binNode) take(v *any, limit int) ([]binSlot, *Invalid) {
 	var slots []binSlot
 	total := 0
-	check := func(e any, set func(any), path func() string) *Error {
+	check := func(e any, set func(any), path func() string) *Invalid {
 		b, ok := e.([]byte)
 		if !ok {
 			return binaryExpected(path())
 		}
-		if len(slots) == MaxBinaryValues {
-			return validationError(path(), fmt.Sprintf("more than %d binary values in one payload", MaxBinaryValues))
+		if len(slots) == maxBinaryValues {
+			return validationError(path(), fmt.Sprintf("more than %d binary values in one payload", maxBinaryValues))
 		}
 		if total += len(b); total > limit {
 			return binaryTooLarge(path(), limit)
@@ -192,8 +192,8 @@ func restore(slots []binSlot) {
 // fromJSON turns the base64 strings at the Binary positions of a payload
 // parsed from JSON (another server's, or the server's own encoding) into
 // []byte, as the Socket.IO wire gives them.
-func (n *binNode) fromJSON(v *any) *Error {
-	convert := func(e any, set func(any), path func() string) *Error {
+func (n *binNode) fromJSON(v *any) *Invalid {
+	convert := func(e any, set func(any), path func() string) *Invalid {
 		b, verr := decodeBase64(e, path())
 		if verr == nil {
 			set(b)
@@ -209,7 +209,7 @@ func (n *binNode) fromJSON(v *any) *Error {
 	return n.visit(*v, 0, rootPath, convert)
 }
 
-func decodeBase64(v any, path string) (any, *Error) {
+func decodeBase64(v any, path string) (any, *Invalid) {
 	s, ok := v.(string)
 	if !ok {
 		return v, nil // take refuses it
@@ -223,15 +223,15 @@ func decodeBase64(v any, path string) (any, *Error) {
 
 // checkOut checks the Binary values of an outgoing payload, in its JSON
 // form (base64 strings), against the event's limits.
-func (n *binNode) checkOut(v any, limit int) *Error {
+func (n *binNode) checkOut(v any, limit int) *Invalid {
 	count, total := 0, 0
-	add := func(e any, path string) *Error {
+	add := func(e any, path string) *Invalid {
 		s, _ := e.(string)
 		count++
 		total += base64.StdEncoding.DecodedLen(len(s)) - (len(s) - len(strings.TrimRight(s, "=")))
 		switch {
-		case count > MaxBinaryValues:
-			return validationError(path, fmt.Sprintf("more than %d binary values in one payload", MaxBinaryValues))
+		case count > maxBinaryValues:
+			return validationError(path, fmt.Sprintf("more than %d binary values in one payload", maxBinaryValues))
 		case total > limit:
 			return binaryTooLarge(path, limit)
 		}
@@ -243,7 +243,7 @@ func (n *binNode) checkOut(v any, limit int) *Error {
 		}
 		return add(v, "")
 	}
-	return n.visit(v, 0, rootPath, func(x any, _ func(any), path func() string) *Error { return add(x, path()) })
+	return n.visit(v, 0, rootPath, func(x any, _ func(any), path func() string) *Invalid { return add(x, path()) })
 }
 
 // attach returns an outgoing payload as Socket.IO sends it: its JSON form
@@ -261,14 +261,14 @@ func (n *binNode) attach(raw json.RawMessage) (any, error) {
 	return v, nil
 }
 
-func validationError(path, msg string) *Error {
-	return &Error{Code: CodeValidation, Message: "invalid payload", Details: []ErrorDetail{{Path: path, Message: msg}}}
+func validationError(path, msg string) *Invalid {
+	return &Invalid{Details: []Detail{{Path: path, Message: msg}}}
 }
 
-func binaryExpected(path string) *Error {
+func binaryExpected(path string) *Invalid {
 	return validationError(path, "expected binary data (a Socket.IO binary attachment: ArrayBuffer, Buffer or typed array)")
 }
 
-func binaryTooLarge(path string, limit int) *Error {
+func binaryTooLarge(path string, limit int) *Invalid {
 	return validationError(path, fmt.Sprintf("binary data larger than %d bytes in total", limit))
 }

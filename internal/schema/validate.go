@@ -1,8 +1,9 @@
-package rtkit
+package schema
 
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,13 +26,30 @@ const (
 
 var printer = message.NewPrinter(language.English)
 
+// Invalid is a payload that breaks its contract: the server answers it
+// with a VALIDATION_ERROR whose message is "invalid payload" and whose
+// details are Details (none when the validator gave no field).
+type Invalid struct {
+	Details []Detail
+}
+
+// Error implements the error interface.
+func (e *Invalid) Error() string {
+	return fmt.Sprintf("invalid payload: %v", e.Details)
+}
+
+// Detail is one offending field: its JSON Pointer and what is wrong.
+type Detail struct {
+	Path    string
+	Message string
+}
+
 // checkShape rejects what no JSON Schema should have to walk: values nested
 // deeper than maxPayloadDepth and non-JSON values such as binary
-// attachments. It returns nil or a VALIDATION_ERROR.
-func checkShape(v any) *Error {
+// attachments. It returns nil or the problem.
+func checkShape(v any) *Invalid {
 	if msg, path := shapeProblem(v, 0); msg != "" {
-		return &Error{Code: CodeValidation, Message: "invalid payload",
-			Details: []ErrorDetail{{Path: pointer(path), Message: msg}}}
+		return &Invalid{Details: []Detail{{Path: pointer(path), Message: msg}}}
 	}
 	return nil
 }
@@ -69,28 +87,28 @@ func shapeProblem(v any, depth int) (string, []string) {
 	}
 }
 
-// validate runs the compiled schema and converts a failure into a
-// VALIDATION_ERROR with one detail per offending field.
-func (ts *typeSchema) validate(v any) *Error {
+// validate runs the compiled schema and converts a failure into an
+// *Invalid with one detail per offending field.
+func (ts *Type) validate(v any) *Invalid {
 	err := ts.compiled.Validate(v)
 	if err == nil {
 		return nil
 	}
 	var ve *validator.ValidationError
 	if !errors.As(err, &ve) {
-		return &Error{Code: CodeValidation, Message: "invalid payload"}
+		return &Invalid{}
 	}
-	var details []ErrorDetail
+	var details []Detail
 	collectDetails(ve, &details)
-	slices.SortStableFunc(details, func(a, b ErrorDetail) int { return strings.Compare(a.Path, b.Path) })
+	slices.SortStableFunc(details, func(a, b Detail) int { return strings.Compare(a.Path, b.Path) })
 	details = slices.Compact(details)
 	if len(details) > maxDetails {
 		details = details[:maxDetails]
 	}
-	return &Error{Code: CodeValidation, Message: "invalid payload", Details: details}
+	return &Invalid{Details: details}
 }
 
-func collectDetails(ve *validator.ValidationError, out *[]ErrorDetail) {
+func collectDetails(ve *validator.ValidationError, out *[]Detail) {
 	if len(ve.Causes) > 0 {
 		for _, c := range ve.Causes {
 			collectDetails(c, out)
@@ -101,16 +119,16 @@ func collectDetails(ve *validator.ValidationError, out *[]ErrorDetail) {
 	switch k := ve.ErrorKind.(type) {
 	case *kind.Required:
 		for _, f := range k.Missing {
-			*out = append(*out, ErrorDetail{Path: base + "/" + escapePointer(f), Message: "is required"})
+			*out = append(*out, Detail{Path: base + "/" + escapePointer(f), Message: "is required"})
 		}
 	case *kind.AdditionalProperties:
 		for _, f := range k.Properties {
-			*out = append(*out, ErrorDetail{Path: base + "/" + escapePointer(f), Message: "is not allowed"})
+			*out = append(*out, Detail{Path: base + "/" + escapePointer(f), Message: "is not allowed"})
 		}
 	case *kind.FalseSchema:
-		*out = append(*out, ErrorDetail{Path: base, Message: "is not allowed"})
+		*out = append(*out, Detail{Path: base, Message: "is not allowed"})
 	default:
-		*out = append(*out, ErrorDetail{Path: base, Message: ve.ErrorKind.LocalizedString(printer)})
+		*out = append(*out, Detail{Path: base, Message: ve.ErrorKind.LocalizedString(printer)})
 	}
 }
 

@@ -1,4 +1,4 @@
-package rtkit
+package schema
 
 import (
 	"fmt"
@@ -16,14 +16,15 @@ import (
 // already makes a field required exactly when its json tag has neither
 // omitempty nor omitzero, and checkTags refuses the tag that would change
 // that.
-func applyFieldRules(root *jsonschema.Schema, t reflect.Type) error {
-	w := &ruleWalker{defs: root.Definitions, done: map[*jsonschema.Schema]bool{}}
+func applyFieldRules(root *jsonschema.Schema, t, binary reflect.Type) error {
+	w := &ruleWalker{defs: root.Definitions, binary: binary, done: map[*jsonschema.Schema]bool{}}
 	return w.walk(t, root, "")
 }
 
 type ruleWalker struct {
-	defs jsonschema.Definitions
-	done map[*jsonschema.Schema]bool // struct schemas already walked
+	defs   jsonschema.Definitions
+	binary reflect.Type
+	done   map[*jsonschema.Schema]bool // struct schemas already walked
 }
 
 // resolve follows a local reference into the definitions.
@@ -59,7 +60,7 @@ func (w *ruleWalker) walk(t reflect.Type, s *jsonschema.Schema, path string) err
 		for _, f := range jsonFields(t) {
 			fpath := joinField(path, f.name)
 			prop, _ := s.Properties.Get(f.name)
-			if err := checkTags(f.field, prop); err != nil {
+			if err := checkTags(f.field, prop, w.binary); err != nil {
 				return fmt.Errorf("field %s (%s.%s): %w", fpath, t, f.field.Name, err)
 			}
 			if prop == nil {

@@ -1,4 +1,4 @@
-package rtkit
+package schema
 
 import (
 	"fmt"
@@ -40,7 +40,7 @@ var (
 // keys that are misspelled, do not apply to the field's JSON type, or
 // carry a value of the wrong kind. prop is the field's reflected schema
 // (nil when the field is left out of the schema).
-func checkTags(f reflect.StructField, prop *jsonschema.Schema) error {
+func checkTags(f reflect.StructField, prop *jsonschema.Schema, binary reflect.Type) error {
 	for key, val := range tagPairs(f.Tag) {
 		if slices.Contains(foreignTags, key) {
 			return fmt.Errorf(`tag %s:%q is not read by rtkit: write constraints in the jsonschema tag (jsonschema:"minLength=1,maximum=10"); a field is required unless its json tag says omitempty or omitzero`, key, val)
@@ -67,7 +67,7 @@ func checkTags(f reflect.StructField, prop *jsonschema.Schema) error {
 	if prop == nil {
 		return nil
 	}
-	if isBinaryField(f.Type) {
+	if isBinaryField(f.Type, binary) {
 		for _, item := range items {
 			if key, _, _ := strings.Cut(item, "="); item != "" && key != "nullable" && !slices.Contains(anyKeys, key) {
 				return fmt.Errorf("jsonschema tag %q: a Binary field takes no constraint but its size, set for the whole payload with rtkit.MaxBinarySize", item)

@@ -1,4 +1,4 @@
-package rtkit
+package schema
 
 import (
 	"bytes"
@@ -16,10 +16,11 @@ import (
 	validator "github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-// typeSchema is the reflected and compiled JSON Schema of one payload type.
-// It is built once, at registration, and read-only afterwards, so it is safe
+// Type is the reflected and compiled JSON Schema of one payload type,
+// with the plans that decode, zero-fill and carry binary values of it. It
+// is built once, at registration, and read-only afterwards, so it is safe
 // for concurrent use.
-type typeSchema struct {
+type Type struct {
 	goType   reflect.Type
 	raw      json.RawMessage // the schema document, for Spec
 	compiled *validator.Schema
@@ -44,20 +45,21 @@ var (
 	textMarshaler = reflect.TypeFor[encoding.TextMarshaler]()
 	jsonMarshaler = reflect.TypeFor[json.Marshaler]()
 	timeType      = reflect.TypeFor[time.Time]()
-	noAckType     = reflect.TypeFor[NoAck]()
 	schemaSeq     atomic.Uint64
 )
 
-// buildSchema reflects t into a JSON Schema document and compiles it. It
-// returns an error (never panics) so that the caller can name the event.
-func buildSchema(t reflect.Type) (ts *typeSchema, err error) {
+// Build reflects t into a JSON Schema document and compiles it. binary is
+// the Go type whose values travel as Socket.IO attachments (rtkit.Binary);
+// maxBinary bounds their total size in one payload. It returns an error
+// (never panics) so that the caller can name the event.
+func Build(t, binary reflect.Type, maxBinary int) (ts *Type, err error) {
 	defer func() {
 		// invopop panics on types it cannot represent (chan, func, complex).
 		if r := recover(); r != nil {
 			ts, err = nil, fmt.Errorf("cannot reflect a JSON Schema from %s: %v", t, r)
 		}
 	}()
-	raw, compiled, err := reflectAndCompile(t, true)
+	raw, compiled, err := reflectAndCompile(t, binary, true)
 	var rules *fieldRuleError
 	if errors.As(err, &rules) {
 		return nil, rules.err
@@ -65,19 +67,20 @@ func buildSchema(t reflect.Type) (ts *typeSchema, err error) {
 	if err != nil {
 		// A type that refers to itself cannot be inlined at the root: its
 		// references point at a $defs entry that ExpandedStruct left out.
-		raw, compiled, err = reflectAndCompile(t, false)
+		raw, compiled, err = reflectAndCompile(t, binary, false)
 	}
 	if err != nil {
 		return nil, err
 	}
-	ts = &typeSchema{
-		goType:   t,
-		raw:      raw,
-		compiled: compiled,
-		empty:    t == noAckType || (t.Kind() == reflect.Struct && t.NumField() == 0),
-		decode:   compileDecoder(t, map[reflect.Type]*decoder{}),
-		fill:     compileFiller(t),
-		bin:      compileBinPlan(t),
+	ts = &Type{
+		goType:    t,
+		raw:       raw,
+		compiled:  compiled,
+		empty:     t.Kind() == reflect.Struct && t.NumField() == 0,
+		decode:    compileDecoder(t, binary, map[reflect.Type]*decoder{}),
+		fill:      compileFiller(t),
+		bin:       compileBinPlan(t, binary),
+		maxBinary: maxBinary,
 	}
 	if ts.empty && !t.Implements(jsonMarshaler) && !reflect.PointerTo(t).Implements(jsonMarshaler) {
 		ts.constant = json.RawMessage(`{}`)
@@ -88,15 +91,36 @@ func buildSchema(t reflect.Type) (ts *typeSchema, err error) {
 	return ts, nil
 }
 
-func reflectAndCompile(t reflect.Type, expanded bool) (json.RawMessage, *validator.Schema, error) {
+// Compile compiles a JSON Schema document of a Spec, as Build compiles the
+// documents it reflects. The Type only validates (ValidateJSON).
+func Compile(doc json.RawMessage) (*Type, error) {
+	compiled, err := compileSchema(doc)
+	if err != nil {
+		return nil, err
+	}
+	return &Type{raw: doc, compiled: compiled}, nil
+}
+
+// Raw returns the schema document.
+func (ts *Type) Raw() json.RawMessage { return ts.raw }
+
+// HasBinary reports whether values of the type hold Binary values, which
+// travel as attachments.
+func (ts *Type) HasBinary() bool { return ts.bin != nil }
+
+// MaxBinary returns the bound on the total size of the Binary values of
+// one payload.
+func (ts *Type) MaxBinary() int { return ts.maxBinary }
+
+func reflectAndCompile(t, binary reflect.Type, expanded bool) (json.RawMessage, *validator.Schema, error) {
 	r := &jsonschema.Reflector{
 		Anonymous:      true,
 		ExpandedStruct: expanded,
 		Namer:          newNamer(),
-		Mapper:         mapType,
+		Mapper:         mapper(binary),
 	}
 	s := r.ReflectFromType(t)
-	if err := applyFieldRules(s, t); err != nil {
+	if err := applyFieldRules(s, t, binary); err != nil {
 		return nil, nil, &fieldRuleError{err}
 	}
 	raw, err := json.Marshal(s)
@@ -148,9 +172,14 @@ func validateDateTime(v any) error {
 	return nil
 }
 
-// mapType gives schemas to the types invopop gets wrong by default.
-func mapType(t reflect.Type) *jsonschema.Schema {
-	if t == binaryType {
+// mapper returns a Mapper that gives schemas to the types invopop gets
+// wrong by default, and to binary.
+func mapper(binary reflect.Type) func(reflect.Type) *jsonschema.Schema {
+	return func(t reflect.Type) *jsonschema.Schema { return mapType(t, binary) }
+}
+
+func mapType(t, binary reflect.Type) *jsonschema.Schema {
+	if t == binary {
 		return binarySchema()
 	}
 	if t == timeType {

@@ -1,4 +1,4 @@
-package rtkit
+package schema
 
 import (
 	"encoding"
@@ -28,22 +28,23 @@ var (
 	textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
 )
 
-// compileDecoder returns the decoder of t. seen breaks recursion through
+// compileDecoder returns the decoder of t; binary is the Go type whose
+// values arrive as attachments ([]byte). seen breaks recursion through
 // self-referential types.
-func compileDecoder(t reflect.Type, seen map[reflect.Type]*decoder) decoder {
+func compileDecoder(t, binary reflect.Type, seen map[reflect.Type]*decoder) decoder {
 	if d, ok := seen[t]; ok {
 		return func(v any, dst reflect.Value) error { return (*d)(v, dst) }
 	}
 	slot := new(decoder)
 	seen[t] = slot
-	*slot = buildDecoder(t, seen)
+	*slot = buildDecoder(t, binary, seen)
 	return *slot
 }
 
-func buildDecoder(t reflect.Type, seen map[reflect.Type]*decoder) decoder {
+func buildDecoder(t, binary reflect.Type, seen map[reflect.Type]*decoder) decoder {
 	pt := reflect.PointerTo(t)
 	switch {
-	case t == binaryType:
+	case t == binary:
 		return decodeBinary
 	case t == timeType:
 		return decodeText // time.Time's JSON and text forms are the same RFC 3339
@@ -54,7 +55,7 @@ func buildDecoder(t reflect.Type, seen map[reflect.Type]*decoder) decoder {
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
-		elem := compileDecoder(t.Elem(), seen)
+		elem := compileDecoder(t.Elem(), binary, seen)
 		return func(v any, dst reflect.Value) error {
 			if v == nil {
 				dst.SetZero()
@@ -68,12 +69,12 @@ func buildDecoder(t reflect.Type, seen map[reflect.Type]*decoder) decoder {
 			return nil
 		}
 	case reflect.Struct:
-		return structDecoder(t, seen)
+		return structDecoder(t, binary, seen)
 	case reflect.Slice:
 		if t.Elem().Kind() == reflect.Uint8 {
 			return decodeViaJSON // base64
 		}
-		elem := compileDecoder(t.Elem(), seen)
+		elem := compileDecoder(t.Elem(), binary, seen)
 		return func(v any, dst reflect.Value) error {
 			if v == nil {
 				dst.SetZero()
@@ -96,7 +97,7 @@ func buildDecoder(t reflect.Type, seen map[reflect.Type]*decoder) decoder {
 		if t.Key().Kind() != reflect.String || t.Key().Implements(textUnmarshaler) || pt.Implements(textUnmarshaler) {
 			return decodeViaJSON
 		}
-		elem := compileDecoder(t.Elem(), seen)
+		elem := compileDecoder(t.Elem(), binary, seen)
 		return func(v any, dst reflect.Value) error {
 			if v == nil {
 				dst.SetZero()
@@ -191,7 +192,7 @@ type fieldPlan struct {
 	dec   decoder
 }
 
-func structDecoder(t reflect.Type, seen map[reflect.Type]*decoder) decoder {
+func structDecoder(t, binary reflect.Type, seen map[reflect.Type]*decoder) decoder {
 	var fields []fieldPlan
 	for i := range t.NumField() {
 		f := t.Field(i)
@@ -209,7 +210,7 @@ func structDecoder(t reflect.Type, seen map[reflect.Type]*decoder) decoder {
 		fields = append(fields, fieldPlan{name: name, index: i})
 	}
 	for i := range fields {
-		fields[i].dec = compileDecoder(t.Field(fields[i].index).Type, seen)
+		fields[i].dec = compileDecoder(t.Field(fields[i].index).Type, binary, seen)
 	}
 	return func(v any, dst reflect.Value) error {
 		if v == nil {
