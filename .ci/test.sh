@@ -13,7 +13,8 @@
 #   staticcheck     honnef.co/go/tools, the version pinned below
 #   go build ./...
 #   go test -race   every package; the seed corpora of fuzz targets run as
-#                   ordinary tests
+#                   ordinary tests; then internal/engine again with a
+#                   reader goroutine per websocket instead of epoll
 #
 # Every check runs even when an earlier one failed. A summary at the end
 # lists them all, and the exit status is non-zero if any failed.
@@ -167,6 +168,9 @@ check "go vet ./..." go vet ./...
 check "staticcheck ./..." go run "$STATICCHECK" ./...
 check "go build ./..." go build ./...
 check "go test -race ./..." run_tests
+# The engine's tests once more with a reader goroutine per websocket
+# instead of its epoll poller (engine.Options.DisableEpoll).
+check "engine, goroutine readers" env RTKIT_ENGINE_READERS=goroutine go test -race -count=1 ./internal/engine
 
 echo
 echo "==> Summary"

@@ -23,6 +23,9 @@ import (
 
 // echoServer is an Engine.IO echo server on 127.0.0.1.
 func echoServer(b testing.TB, o engine.Options) (*engine.Server, string) {
+	if goroutineReaders() {
+		o.DisableEpoll = true
+	}
 	srv := engine.NewServer(benchEcho{}, o)
 	hs := httptest.NewServer(srv)
 	b.Cleanup(func() {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -143,7 +144,28 @@ type testServer struct {
 	url  string // the Engine.IO path, http://127.0.0.1:port/engine.io/
 }
 
+// goroutineReaders reports whether the tests run with a reader goroutine
+// per websocket (RTKIT_ENGINE_READERS=goroutine) instead of the default
+// epoll poller: .ci/test.sh runs the package in both modes.
+func goroutineReaders() bool { return os.Getenv("RTKIT_ENGINE_READERS") == "goroutine" }
+
+// readerModes are the two ways a websocket is read, for tests that name
+// their mode themselves.
+var readerModes = []struct {
+	name         string
+	disableEpoll bool
+}{{"epoll", false}, {"goroutine", true}}
+
 func newTestServer(t *testing.T, h engine.Handler, o engine.Options) *testServer {
+	t.Helper()
+	if goroutineReaders() {
+		o.DisableEpoll = true
+	}
+	return startTestServer(t, h, o)
+}
+
+// startTestServer is newTestServer with o as given (the reader mode too).
+func startTestServer(t *testing.T, h engine.Handler, o engine.Options) *testServer {
 	t.Helper()
 	srv := engine.NewServer(h, o)
 	mux := http.NewServeMux()

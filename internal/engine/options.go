@@ -88,6 +88,13 @@ type Options struct {
 	// Logger receives debug records about refused requests and closes;
 	// default slog.Default().
 	Logger *slog.Logger
+	// DisableEpoll keeps a reader goroutine for every websocket connection.
+	// By default, on Linux, an idle websocket has no goroutine: the
+	// server's epoll poller starts a reader when data arrives. Connections
+	// without a raw descriptor (TLS served by the http.Server), websockets
+	// being probed during an upgrade from long-polling, and other systems
+	// always use a reader goroutine.
+	DisableEpoll bool
 }
 
 // config is Options with the defaults applied and lookups prepared.

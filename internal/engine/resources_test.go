@@ -6,7 +6,9 @@ package engine_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -33,27 +35,90 @@ func goroutinesAtMost(t *testing.T, max int) int {
 	return n
 }
 
-// An idle websocket connection costs the server one goroutine (its reader);
-// its armed heartbeat timer costs none.
-func TestIdleWebsocketCostsOneGoroutine(t *testing.T) {
-	const n = 50
-	rec := newRecorder(t, false)
-	s := newTestServer(t, rec, engine.Options{})
+// An idle websocket connection costs the server no goroutine with the
+// epoll poller (one for the poller itself, whatever the number of
+// connections), one (its reader) with Options.DisableEpoll; its armed
+// heartbeat timer costs none. Either way the connections read.
+func TestIdleWebsocketGoroutines(t *testing.T) {
+	for _, mode := range readerModes {
+		t.Run(mode.name, func(t *testing.T) {
+			const n = 50
+			rec := newRecorder(t, false)
+			s := engine.NewServer(rec, engine.Options{DisableEpoll: mode.disableEpoll})
+			hs := httptest.NewServer(s)
+			defer hs.Close()
+			defer s.Close()
+			ts := &testServer{Server: s, http: hs, url: hs.URL + "/"}
+			http.DefaultClient.CloseIdleConnections()
+			time.Sleep(100 * time.Millisecond)
+			before := runtime.NumGoroutine()
+			conns := make([]*websocket.Conn, n)
+			for i := range conns {
+				conns[i], _ = ts.dialOpen(t) // the client side starts no goroutine of its own
+				rec.nextOpen(t)
+			}
+			require.Equal(t, n, s.Len())
+			if mode.disableEpoll {
+				after := goroutinesAtMost(t, before+n)
+				require.Greater(t, after-before, n/2, "the readers are there")
+			} else {
+				goroutinesAtMost(t, before+1) // the poller
+			}
+			for _, ws := range conns { // and they read
+				writeText(t, ws, "4ping")
+				rec.nextMessage(t)
+			}
+			for _, ws := range conns {
+				ws.Close()
+			}
+			for range conns {
+				rec.nextClose(t)
+			}
+		})
+	}
+}
+
+// With the epoll poller, the goroutine count stays flat while idle
+// websockets are added: 200 of them, counted after every 50, and each
+// still reads and answers.
+func TestIdleWebsocketsAddNoGoroutine(t *testing.T) {
+	const n, step = 200, 50
+	rec := newRecorder(t, true)
+	s := engine.NewServer(rec, engine.Options{})
+	hs := httptest.NewServer(s)
+	defer hs.Close()
+	defer s.Close()
+	ts := &testServer{Server: s, http: hs, url: hs.URL + "/"}
+	first, _ := ts.dialOpen(t) // starts the poller
+	rec.nextOpen(t)
 	http.DefaultClient.CloseIdleConnections()
 	time.Sleep(100 * time.Millisecond)
-	before := runtime.NumGoroutine()
-	conns := make([]*websocket.Conn, n)
-	for i := range conns {
-		conns[i], _ = s.dialOpen(t) // the client side starts no goroutine of its own
+	base := goroutinesAtMost(t, runtime.NumGoroutine())
+	conns := []*websocket.Conn{first}
+	for len(conns) < n {
+		ws, _ := ts.dialOpen(t)
 		rec.nextOpen(t)
+		conns = append(conns, ws)
+		if len(conns)%step == 0 {
+			got := goroutinesAtMost(t, base)
+			t.Logf("%d idle websockets: %d goroutines (%d with one)", len(conns), got, base)
+		}
 	}
 	require.Equal(t, n, s.Len())
-	after := goroutinesAtMost(t, before+n)
-	require.Greater(t, after-before, n/2, "the readers are there")
-	for _, ws := range conns { // and they read
-		writeText(t, ws, "4ping")
+	for i, ws := range conns {
+		msg := "4m" + strconv.Itoa(i)
+		writeText(t, ws, msg)
+		require.Equal(t, msg, readText(t, ws))
 		rec.nextMessage(t)
 	}
+	goroutinesAtMost(t, base)
+	for _, ws := range conns {
+		ws.Close()
+	}
+	for range conns {
+		rec.nextClose(t)
+	}
+	eventually(t, "no connection left", func() bool { return s.Len() == 0 })
 }
 
 // An open long-polling session with its heartbeat armed and no request in

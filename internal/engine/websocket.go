@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -32,7 +33,9 @@ var (
 )
 
 // wsTransport is one websocket connection: its reader state and its
-// network connection. Only its reader goroutine touches the reader state.
+// network connection. Only its reader (run, see reader.go) touches the
+// reader state; serveMu orders the successive readers that the poller
+// starts.
 type wsTransport struct {
 	c  *Conn
 	nc net.Conn
@@ -59,6 +62,10 @@ type wsTransport struct {
 	probing bool // upgrade from long-polling not complete
 	probed  bool // "2probe" answered
 	stopped bool // the session closed: what the client sends is discarded
+
+	ep      epollLink // its registration with the server's poller
+	serveMu sync.Mutex
+	linger  atomic.Pointer[time.Timer] // closes a half-closed connection
 
 	closeOnce sync.Once
 }
@@ -98,12 +105,24 @@ func buffered(rw *bufio.ReadWriter) []byte {
 	return append([]byte(nil), b...)
 }
 
+// closeNet closes the network connection, once, having taken it out of
+// the poller: an event for it still in flight then finds no connection.
 func (t *wsTransport) closeNet() {
-	t.closeOnce.Do(func() { _ = t.nc.Close() })
+	t.closeOnce.Do(func() {
+		if tm := t.linger.Load(); tm != nil {
+			tm.Stop()
+		}
+		if p := t.c.srv.poller; p != nil {
+			p.remove(t)
+		}
+		_ = t.nc.Close()
+	})
 }
 
 // closeWrite half closes the connection after the last output; the reader
-// closes it when the client has closed its side, or at lingerTimeout.
+// closes it when the client has closed its side, or at lingerTimeout: the
+// read deadline ends a reader goroutine's wait, the timer (no goroutine
+// until it fires) a connection that the poller watches.
 func (t *wsTransport) closeWrite() {
 	cw, ok := t.nc.(interface{ CloseWrite() error })
 	if !ok || cw.CloseWrite() != nil {
@@ -111,6 +130,7 @@ func (t *wsTransport) closeWrite() {
 		return
 	}
 	_ = t.nc.SetReadDeadline(time.Now().Add(lingerTimeout))
+	t.linger.Store(time.AfterFunc(lingerTimeout, t.closeNet))
 }
 
 // tryWrite writes what the socket takes without blocking (under Conn.mu).
@@ -196,33 +216,6 @@ func (t *wsTransport) doRead(fd uintptr) bool {
 	}
 	t.rbuf = b
 	return true
-}
-
-// run is the connection's reader: it reads, delivers every complete
-// message of what arrived as one batch, and ends with the connection.
-func (t *wsTransport) run(initial []byte) {
-	defer t.closeNet() // once the reader ends, nothing else needs the connection
-	if len(initial) > 0 {
-		if err := t.consume(initial); err != nil && !t.stop(err) {
-			return
-		}
-	}
-	for {
-		buf, n, err := t.read()
-		if err != nil {
-			if !t.stopped {
-				t.fail(errPeerClosed)
-			}
-			return
-		}
-		if !t.stopped {
-			err = t.consume((*buf)[:n])
-		}
-		readPool.Put(buf)
-		if err != nil && !t.stop(err) {
-			return
-		}
-	}
 }
 
 // stop handles an error of consume; true means: keep reading, and

@@ -1,0 +1,113 @@
+package engine
+
+import (
+	"errors"
+	"os"
+	"time"
+)
+
+// The websocket reader. A connection has a reader goroutine while input
+// arrives; with the server's epoll poller (Linux, see poller_linux.go) the
+// goroutine hands the connection over to the poller once it has waited
+// idleAfter without input, and the poller starts a new one when input
+// comes. An active connection thus reads as fast as with a goroutine of its
+// own (no epoll system call per message), and an idle one costs no
+// goroutine. Without a poller the goroutine lives as long as the
+// connection.
+
+// idleAfter is how long a reader goroutine waits for input before it hands
+// its connection over to the poller: long enough that a client in a
+// conversation (an acknowledgement, then its next event) keeps its reader,
+// short enough that few goroutines exist beside the active connections.
+const idleAfter = 20 * time.Millisecond
+
+// start begins reading a connection whose handshake is done: on the
+// server's poller when there is nothing to deliver first and the
+// connection is not a probe, otherwise on a reader goroutine.
+func (t *wsTransport) start(initial []byte) {
+	if len(initial) == 0 && !t.probing {
+		t.serveMu.Lock()
+		ok := t.watch()
+		t.serveMu.Unlock()
+		if ok {
+			return
+		}
+	}
+	go t.run(initial)
+}
+
+// serve is the reader the poller starts when a watched connection becomes
+// readable.
+func (t *wsTransport) serve() { t.run(nil) }
+
+// pollable reports whether the reader may hand the connection over to the
+// poller (the caller is the reader).
+func (t *wsTransport) pollable() bool {
+	return t.c.srv.poller != nil && t.rc != nil && !t.probing && !t.ep.refused
+}
+
+// watch hands the connection over to the server's poller (the caller is
+// its reader, holding serveMu); false when the reader must go on: epoll
+// refused it (it then keeps its reader goroutine) or it is closed.
+func (t *wsTransport) watch() bool {
+	p := t.c.srv.poller
+	if p == nil || t.rc == nil {
+		return false
+	}
+	if !p.add(t) {
+		t.ep.refused = true
+		return false
+	}
+	if p.arm(t) != nil {
+		p.remove(t)
+		t.ep.added = false // a new registration if it is ever watched again
+		return false
+	}
+	return true
+}
+
+// run is the connection's reader: it reads, delivers every complete
+// message of what arrived as one batch, and ends with the connection, or
+// when it hands the connection over to the poller. serveMu orders it after
+// the reader before it (which may have run on another goroutine).
+func (t *wsTransport) run(initial []byte) {
+	t.serveMu.Lock()
+	defer t.serveMu.Unlock()
+	if len(initial) > 0 {
+		if err := t.consume(initial); err != nil && !t.stop(err) {
+			t.closeNet()
+			return
+		}
+	}
+	for {
+		pollable := t.pollable()
+		if pollable {
+			_ = t.nc.SetReadDeadline(time.Now().Add(idleAfter))
+		}
+		buf, n, err := t.read()
+		if pollable && errors.Is(err, os.ErrDeadlineExceeded) {
+			if t.watch() {
+				return // the poller starts the next reader
+			}
+			// Closed (the next read says so), or refused: without the
+			// idle deadline from now on (a lingering close has its timer).
+			_ = t.nc.SetReadDeadline(time.Time{})
+			continue
+		}
+		if err != nil {
+			if !t.stopped {
+				t.fail(errPeerClosed)
+			}
+			t.closeNet() // once the reader ends, nothing else needs the connection
+			return
+		}
+		if !t.stopped {
+			err = t.consume((*buf)[:n])
+		}
+		readPool.Put(buf)
+		if err != nil && !t.stop(err) {
+			t.closeNet()
+			return
+		}
+	}
+}
