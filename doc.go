@@ -346,7 +346,8 @@ recovery.
 # Server core
 
 rtkit serves Socket.IO on a core of its own (Engine.IO v4 and Socket.IO v5,
-internal packages): one goroutine per idle websocket connection, no writer
+internal packages): no goroutine per idle websocket connection on Linux
+(an epoll poller starts a reader when data arrives), one elsewhere, no writer
 goroutines, timers that are not goroutines, a broadcast encoded once and
 written with one system call per recipient. The heartbeat is Socket.IO's
 usual 25 s / 20 s ([WithPing]).

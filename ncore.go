@@ -13,7 +13,8 @@ import (
 )
 
 // nCore is rtkit's own Socket.IO v5 core on internal/engine: no goroutine
-// per socket beyond the connection's reader, no writer goroutine (output
+// per socket beyond the connection's reader (none while a websocket is idle,
+// on Linux), no writer goroutine (output
 // is queued on the connection and written by whoever queued it, once per
 // read batch or broadcast), timers that are not goroutines, plain method
 // calls instead of event emitters.
