@@ -36,7 +36,12 @@ const DefaultMaxBinarySize = 1 << 20
 // MaxBinaryValues bounds the number of Binary values in one payload: the
 // number of attachments rtkit's core accepts in one packet (a client
 // announcing more loses its connection, as for any malformed packet).
-const MaxBinaryValues = sioproto.MaxAttachments
+const MaxBinaryValues = 10
+
+// MaxBinaryValues is the core's bound, written out so that the
+// documentation shows the number: this fails to compile if they differ.
+var _ [MaxBinaryValues - sioproto.MaxAttachments]struct{}
+var _ [sioproto.MaxAttachments - MaxBinaryValues]struct{}
 
 // MaxBinarySize sets the largest total size, in bytes, of the Binary
 // values of one payload of the event, in both directions (default
