@@ -218,7 +218,7 @@ func e2eChromium(t *testing.T) string {
 func e2eEnv(set map[string]string) []string {
 	own := map[string]bool{"PORT": true, "SOCKET_IO_ENABLED": true, "SOCKET_IO_PATH": true, "CORS_ORIGINS": true,
 		"REDIS_URL": true, "SOCKET_RATE_LIMIT": true, "SESSION_TTL": true, "ADMIN_EMAILS": true, "LOG_LEVEL": true, "SOCKET_IO_CLIENT_JS": true,
-		"DATA_DIR": true, "DATABASE_URL": true}
+		"DATA_DIR": true, "DATABASE_URL": true, "LISTEN_FDS": true, "LISTEN_PID": true}
 	var env []string
 	for _, kv := range os.Environ() {
 		if name, _, _ := strings.Cut(kv, "="); !own[name] {

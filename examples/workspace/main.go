@@ -4,7 +4,8 @@
 //
 //	go run ./examples/workspace
 //
-// It listens on PORT (3000) and serves the REST API under /api/, GET
+// It listens on PORT (3000), or on the socket inherited under socket
+// activation (LISTEN_FDS=1), and serves the REST API under /api/, GET
 // /health, the Socket.IO endpoint (SOCKET_IO_PATH, /socket.io), the
 // official client script at /vendor/socket.io.min.js and a demo page at /.
 // See README.md for the configuration, the API and the events.
@@ -27,6 +28,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -99,6 +101,14 @@ func run() int {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	slog.SetDefault(log)
+	var ln net.Listener
+	if cfg.InheritedSocket {
+		// First, before a file of the process could take descriptor 3.
+		if ln, err = app.Inherited(); err != nil {
+			log.Error("workspace: cannot start", "err", err)
+			return 1
+		}
+	}
 	// go-redis writes a line per failed dial while Redis is down; the
 	// adapter and /health already report outages (throttled), so its own
 	// lines go to debug.
@@ -109,8 +119,11 @@ func run() int {
 		log.Error("workspace: embedded page", "err", err)
 		return 1
 	}
-	a, err := app.New(cfg, app.Options{Logger: log, Web: web})
+	a, err := app.New(cfg, app.Options{Logger: log, Web: web, Listener: ln})
 	if err != nil {
+		if ln != nil {
+			_ = ln.Close()
+		}
 		log.Error("workspace: cannot start", "err", err)
 		return 1
 	}

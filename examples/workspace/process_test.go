@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -48,24 +47,26 @@ type proc struct {
 // (admin testAdminEmail, CORS for its own origin, debug logs), waits until
 // /health answers 200, and stops it by its PID when the test ends; its
 // output is shown if the test failed.
+//
+// The test binds the port and hands the listening socket to the process
+// (socket activation, LISTEN_FDS=1): a port chosen, released and bound
+// again by the process could be taken by another in between.
 func startProc(t *testing.T, name string, env map[string]string) *proc {
 	t.Helper()
 	bin := binary(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	require.NoError(t, ln.Close())
-
-	url := "http://127.0.0.1:" + port
+	sock, addr := listenFile(t)
+	url := "http://" + addr
 	set := maps.Clone(testEnv)
-	maps.Copy(set, map[string]string{"PORT": port, "CORS_ORIGINS": url, "LOG_LEVEL": "debug", "PATH": os.Getenv("PATH"),
+	maps.Copy(set, map[string]string{"LISTEN_FDS": "1", "CORS_ORIGINS": url, "LOG_LEVEL": "debug", "PATH": os.Getenv("PATH"),
 		"DATA_DIR": t.TempDir()})
 	maps.Copy(set, env)
 	cmd := exec.Command(bin)
 	for k, v := range set {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
+	cmd.ExtraFiles = []*os.File{sock} // file descriptor 3
 	pp := proctest.Start(t, name, cmd, procStopWait)
+	require.NoError(t, sock.Close(), "the process holds the socket now")
 	p := &proc{Proc: pp, URL: url, cmd: cmd, done: pp.Done()}
 
 	deadline := time.Now().Add(15 * time.Second)
@@ -84,6 +85,18 @@ func startProc(t *testing.T, name string, env map[string]string) *proc {
 		require.True(t, time.Now().Before(deadline), "%s: /health did not answer 200 within 15 s", name)
 		time.Sleep(30 * time.Millisecond)
 	}
+}
+
+// listenFile returns a listening socket on a free port of 127.0.0.1, as a
+// file for a child process to inherit, and its address.
+func listenFile(t *testing.T) (*os.File, string) {
+	t.Helper()
+	ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	require.NoError(t, err)
+	defer func() { _ = ln.Close() }() // the file is a duplicate of the socket
+	f, err := ln.File()
+	require.NoError(t, err)
+	return f, ln.Addr().String()
 }
 
 // testApp returns a handle for the helpers that take one.

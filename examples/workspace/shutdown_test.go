@@ -76,3 +76,15 @@ func TestInvalidConfigurationStops(t *testing.T) {
 	assert.Contains(t, out, "SOCKET_RATE_LIMIT")
 	assert.Contains(t, out, "SESSION_TTL")
 }
+
+// TestListenFDsWithoutSocketStops checks that LISTEN_FDS=1 without an
+// inherited socket stops the binary at start, saying so, instead of
+// serving on whatever else descriptor 3 might be.
+func TestListenFDsWithoutSocketStops(t *testing.T) {
+	t.Parallel()
+	out, err := runBinary(t, "LISTEN_FDS=1", "DATA_DIR="+t.TempDir())
+	require.Error(t, err)
+	assert.Contains(t, out, "workspace: cannot start")
+	assert.Contains(t, out, "LISTEN_FDS=1: ")
+	assert.NotContains(t, out, "workspace: listening")
+}

@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -35,6 +34,10 @@ type Options struct {
 	Web fs.FS
 	// BcryptCost overrides the password hashing cost (tests lower it).
 	BcryptCost int
+	// Listener, when set, is what Run serves on instead of listening on
+	// the configured port: the inherited socket of socket activation
+	// (Inherited).
+	Listener net.Listener
 }
 
 // App is the running application.
@@ -51,6 +54,8 @@ type App struct {
 	stopCleanup func()
 	// tel is the metrics and traces (telemetry.go).
 	tel *telemetry
+	// ln is Options.Listener.
+	ln net.Listener
 }
 
 // openStore opens PostgreSQL (DATABASE_URL) or SQLite in DATA_DIR, and
@@ -103,7 +108,7 @@ func New(cfg config.Config, o Options) (*App, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	a := &App{cfg: cfg, log: log}
+	a := &App{cfg: cfg, log: log, ln: o.Listener}
 
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	db, err := openStore(sctx, cfg)
@@ -299,11 +304,12 @@ func seedAdmins(ident *identity.Service, cfg config.Config, log *slog.Logger) er
 // ShutdownTimeout bounds a graceful shutdown.
 const ShutdownTimeout = 10 * time.Second
 
-// Run listens on the configured port and serves until ctx ends (a signal),
+// Run listens on the configured port (or takes Options.Listener) and
+// serves until ctx ends (a signal),
 // then shuts down within ShutdownTimeout. It returns nil after a clean
 // shutdown, an error when listening failed or the shutdown was cut short.
 func (a *App) Run(ctx context.Context) error {
-	ln, err := net.Listen("tcp", ":"+strconv.Itoa(a.cfg.Port))
+	ln, err := a.listen()
 	if err != nil {
 		_ = a.Shutdown(context.Background())
 		return err

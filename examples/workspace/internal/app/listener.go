@@ -3,8 +3,18 @@ package app
 import (
 	"log/slog"
 	"net"
+	"strconv"
 	"sync"
 )
+
+// listen returns the listener the application serves on: Options.Listener,
+// or a new one on the configured port of every interface.
+func (a *App) listen() (net.Listener, error) {
+	if a.ln != nil {
+		return a.ln, nil
+	}
+	return net.Listen("tcp", ":"+strconv.Itoa(a.cfg.Port))
+}
 
 // perAddressListener bounds the connections one remote address may hold
 // open at once: beyond max, a new connection from that address is closed

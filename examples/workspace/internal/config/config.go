@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/mail"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +22,13 @@ import (
 type Config struct {
 	// Port is the TCP port the HTTP server listens on (PORT, 3000).
 	Port int
+	// InheritedSocket is set by socket activation (LISTEN_FDS=1, from
+	// systemd or from a parent process that holds the port, as the tests
+	// do): the HTTP server serves on the listening socket inherited as
+	// file descriptor 3, and Port is ignored. LISTEN_PID, when set, must
+	// be this process (otherwise the variables were meant for another one
+	// and are ignored).
+	InheritedSocket bool
 	// SocketIO serves the Socket.IO namespaces (SOCKET_IO_ENABLED, true);
 	// false serves the REST API only.
 	SocketIO bool
@@ -161,6 +169,9 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("%s=%q: %w", v.name, shown, err))
 		}
 	}
+	if pid := strings.TrimSpace(getenv("LISTEN_PID")); c.InheritedSocket && pid != "" && pid != strconv.Itoa(os.Getpid()) {
+		c.InheritedSocket = false
+	}
 	c.OTLPTraces, err = otlpTraces(getenv)
 	if err != nil {
 		errs = append(errs, err)
@@ -189,6 +200,16 @@ var variables = []variable{
 			return errors.New("want a port number from 0 to 65535")
 		}
 		c.Port = p
+		return nil
+	}},
+	{"LISTEN_FDS", func(v string, c *Config) error {
+		switch v {
+		case "0":
+		case "1":
+			c.InheritedSocket = true
+		default:
+			return errors.New("want 1: the application serves one socket")
+		}
 		return nil
 	}},
 	{"SOCKET_IO_ENABLED", func(v string, c *Config) error {

@@ -2,6 +2,8 @@ package config_test
 
 import (
 	"log/slog"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -71,6 +73,7 @@ func TestEveryVariable(t *testing.T) {
 func TestInvalidValuesNameTheVariable(t *testing.T) {
 	for name, values := range map[string][]string{
 		"PORT":              {"abc", "-1", "70000", "30 00"},
+		"LISTEN_FDS":        {"2", "x", "-1"},
 		"SOCKET_IO_ENABLED": {"yes please", "2"},
 		"SOCKET_IO_PATH":    {"socket.io", "/", "/a b", "/x?y=1", "/api", "/api/io", "/health", "/vendor"},
 		"CORS_ORIGINS":      {"*", "localhost:3000", "ftp://x.example", "https://x.example/path", ","},
@@ -90,6 +93,25 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 			require.Error(t, err, "%s=%q", name, v)
 			assert.Contains(t, err.Error(), name+"=", "%s=%q", name, v)
 		}
+	}
+}
+
+// Socket activation: LISTEN_FDS=1 for this process, or for no one when
+// LISTEN_PID names another (a variable left over in a shell's environment).
+func TestListenFDs(t *testing.T) {
+	for _, tc := range []struct {
+		vars map[string]string
+		want bool
+	}{
+		{map[string]string{}, false},
+		{map[string]string{"LISTEN_FDS": "1"}, true},
+		{map[string]string{"LISTEN_FDS": "0"}, false},
+		{map[string]string{"LISTEN_FDS": "1", "LISTEN_PID": strconv.Itoa(os.Getpid())}, true},
+		{map[string]string{"LISTEN_FDS": "1", "LISTEN_PID": strconv.Itoa(os.Getpid() + 1)}, false},
+	} {
+		c, err := config.Load(env(tc.vars))
+		require.NoError(t, err, "%v", tc.vars)
+		assert.Equal(t, tc.want, c.InheritedSocket, "%v", tc.vars)
 	}
 }
 
