@@ -1,15 +1,18 @@
 // Package pgtest starts a PostgreSQL server for tests: Debian's
-// postgresql package, initialised in a temporary directory and listening on
-// a free port of 127.0.0.1, run as the postgres user when the tests run as
-// root (PostgreSQL refuses to run as root), stopped by its PID when the
-// test ends.
+// postgresql package, initialised in a temporary directory and listening
+// only on a Unix socket in that directory, run as the postgres user when
+// the tests run as root (PostgreSQL refuses to run as root), stopped by its
+// PID when the test ends. No TCP port: a free port chosen by the test,
+// released and then bound by the server could be taken in between by
+// another process — another test's server, which the test would then use
+// without a word.
 package pgtest
 
 import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/user"
@@ -27,9 +30,9 @@ import (
 
 // Server is a running PostgreSQL server.
 type Server struct {
-	port string
-	cmd  *exec.Cmd
-	n    atomic.Int64
+	dir string // of the socket
+	cmd *exec.Cmd
+	n   atomic.Int64
 }
 
 // bin finds the directory of initdb and postgres: Debian installs them
@@ -69,14 +72,9 @@ func Start(t testing.TB) *Server {
 	out, err := initdb.CombinedOutput()
 	require.NoError(t, err, "initdb: %s", out)
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	require.NoError(t, ln.Close())
-
-	s := &Server{port: port}
-	s.cmd = exec.Command(filepath.Join(dir, "postgres"), "-D", data, "-p", port, "-k", root,
-		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
+	s := &Server{dir: root}
+	s.cmd = exec.Command(filepath.Join(dir, "postgres"), "-D", data, "-k", root,
+		"-c", "listen_addresses=", "-c", "fsync=off", "-c", "synchronous_commit=off",
 		"-c", "full_page_writes=off", "-c", "max_connections=200")
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	log, err := os.Create(filepath.Join(root, "postgres.log"))
@@ -132,8 +130,11 @@ func credential(t testing.TB, dir string) *syscall.Credential {
 	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
 }
 
+// url is the address of database db: the host in the query (the socket's
+// directory) takes precedence over the one before the path, which
+// DATABASE_URL requires.
 func (s *Server) url(db string) string {
-	return fmt.Sprintf("postgres://postgres@127.0.0.1:%s/%s?sslmode=disable", s.port, db)
+	return fmt.Sprintf("postgres://postgres@localhost/%s?host=%s&sslmode=disable", db, url.QueryEscape(s.dir))
 }
 
 // NewDatabase creates an empty database and returns its URL.
