@@ -20,7 +20,7 @@ import (
 // the test ends.
 type Cluster struct {
 	ports []string
-	cmds  []*exec.Cmd
+	procs []*process
 }
 
 // clusterWait bounds the cluster's creation (all slots served, state ok).
@@ -39,19 +39,11 @@ func StartCluster(t testing.TB, n int) *Cluster {
 	dir := t.TempDir()
 	used := map[int]bool{}
 	for i := range n {
-		port := freePortPair(t, used)
 		nodeDir := filepath.Join(dir, "node"+strconv.Itoa(i))
 		require.NoError(t, os.MkdirAll(nodeDir, 0o755))
-		cmd := exec.Command("redis-server", "--port", port, "--bind", "127.0.0.1",
-			"--cluster-enabled", "yes", "--cluster-config-file", filepath.Join(nodeDir, "nodes.conf"),
-			"--cluster-node-timeout", "2000", "--dir", nodeDir,
-			"--save", "", "--appendonly", "no", "--protected-mode", "yes")
-		require.NoError(t, cmd.Start())
+		port, p := startNode(t, used, nodeDir)
 		c.ports = append(c.ports, port)
-		c.cmds = append(c.cmds, cmd)
-	}
-	for _, a := range c.Addrs() {
-		waitUp(t, a)
+		c.procs = append(c.procs, p)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), clusterWait)
 	defer cancel()
@@ -111,18 +103,33 @@ func (c *Cluster) NodeClient(t testing.TB, i int) *redis.Client {
 
 // stop kills the processes the test started, by their PIDs.
 func (c *Cluster) stop() {
-	for _, cmd := range c.cmds {
-		if cmd.Process != nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
+	for _, p := range c.procs {
+		p.kill()
+	}
+	c.procs = nil
+}
+
+// startNode starts a cluster node in dir on a port pair found free (see
+// freePortPair), on another pair when the node could not bind its own.
+func startNode(t testing.TB, used map[int]bool, dir string) (string, *process) {
+	t.Helper()
+	for range startTries {
+		port := freePortPair(t, used)
+		p := launch(t, "127.0.0.1:"+port, "--port", port, "--bind", "127.0.0.1",
+			"--cluster-enabled", "yes", "--cluster-config-file", filepath.Join(dir, "nodes.conf"),
+			"--cluster-node-timeout", "2000", "--dir", dir,
+			"--save", "", "--appendonly", "no", "--protected-mode", "yes")
+		if p != nil {
+			return port, p
 		}
 	}
-	c.cmds = nil
+	t.Fatalf("no Redis Cluster node could bind a free port pair in %d tries", startTries)
+	return "", nil
 }
 
 // freePortPair returns a port of 127.0.0.1 that, with its cluster bus port
-// (port+10000), was free a moment ago and is not in used, trying a bounded
-// number of candidates.
+// (port+10000), was free a moment ago and is not in used (whether the node
+// then binds it or not), trying a bounded number of candidates.
 func freePortPair(t testing.TB, used map[int]bool) string {
 	for p := 20000 + os.Getpid()%20000; p < 55536; p += 7 {
 		if used[p] {

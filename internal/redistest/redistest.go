@@ -1,26 +1,24 @@
 // Package redistest runs a real redis-server for rtkit's tests: one process
 // per call, on a free port of 127.0.0.1, without persistence, stopped by its
-// PID when the test ends.
+// PID when the test ends. redis-server binds its port itself, so a port
+// found free may be taken before it does: a server that cannot bind is
+// started again on another port, and a server is used only once it
+// answers with its own PID, never another process's server on that port.
 package redistest
 
 import (
-	"context"
-	"net"
 	"os"
 	"os/exec"
-	"strconv"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
-	"github.com/stretchr/testify/require"
 )
 
 // Server is a redis-server process a test started.
 type Server struct {
 	t    testing.TB
 	port string
-	cmd  *exec.Cmd
+	proc *process // nil when stopped
 }
 
 // Start starts a redis-server for the test. Without the binary the test is
@@ -29,14 +27,16 @@ type Server struct {
 func Start(t testing.TB) *Server {
 	t.Helper()
 	need(t, "redis-server")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	require.NoError(t, ln.Close())
-	s := &Server{t: t, port: port}
-	s.Restart()
+	s := &Server{t: t}
 	t.Cleanup(s.Stop)
-	return s
+	for range startTries {
+		s.port = freePort(t)
+		if s.proc = s.launch(); s.proc != nil {
+			return s
+		}
+	}
+	t.Fatalf("redis-server could not bind a free port in %d tries", startTries)
+	return nil
 }
 
 // need skips the test unless every binary is on PATH, or fails it when CI
@@ -60,32 +60,28 @@ func (s *Server) Addr() string { return "127.0.0.1:" + s.port }
 func (s *Server) URL() string { return "redis://" + s.Addr() }
 
 // Restart starts the server again on the same port (after Stop) and waits
-// until it answers.
+// until it answers. It fails the test if another process took the port
+// while the server was stopped.
 func (s *Server) Restart() {
 	s.t.Helper()
-	s.cmd = exec.Command("redis-server", "--port", s.port, "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--protected-mode", "yes")
-	require.NoError(s.t, s.cmd.Start())
-	waitUp(s.t, s.Addr())
+	if s.proc = s.launch(); s.proc == nil {
+		s.t.Fatalf("redis-server could not bind %s again: another process took it", s.Addr())
+	}
 }
 
-// waitUp waits until the redis-server at addr answers.
-func waitUp(t testing.TB, addr string) {
-	t.Helper()
-	rdb := redis.NewClient(&redis.Options{Addr: addr})
-	defer func() { _ = rdb.Close() }()
-	require.Eventually(t, func() bool { return rdb.Ping(context.Background()).Err() == nil },
-		5*time.Second, 20*time.Millisecond, "redis-server %s did not start", addr)
+func (s *Server) launch() *process {
+	s.t.Helper()
+	return launch(s.t, s.Addr(), "--port", s.port, "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--protected-mode", "yes")
 }
 
 // Stop kills the process the test started, by its PID, and waits for it.
 func (s *Server) Stop() {
-	if s.cmd == nil || s.cmd.Process == nil {
+	if s.proc == nil {
 		return
 	}
-	_ = s.cmd.Process.Kill()
-	_ = s.cmd.Wait()
-	s.cmd = nil
+	s.proc.kill()
+	s.proc = nil
 }
 
 // Client returns a go-redis client of s, closed when the test ends.
