@@ -43,7 +43,7 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 fi
 # PostgreSQL: the example application's tests start their own server
 # (initdb and postgres from /usr/lib/postgresql/<version>/bin, run as the
-# postgres user when the tests run as root) on a free port.
+# postgres user when the tests run as root) on a Unix socket of its own.
 if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
 	APT_PACKAGES+=(postgresql)
 fi
