@@ -209,7 +209,10 @@ runs a, then b. [EventInfo.Value] reads what an event carries from
 Both are [Option] values: given to [NewNamespace] they apply to that
 namespace; given to [NewServer] they apply to every namespace the server
 mounts, and run before the namespace's own. [OnConnect] and [OnDisconnect]
-add hooks the same way.
+add hooks the same way, and so does [OnSocketChange], told of the rooms a
+socket joins and leaves (whoever asked: room policies, [Rooms] here or on
+another server, disconnection), its transport upgrade and the events sent
+to it — what a monitoring tool such as package adminui shows live.
 
 # Server lifecycle
 

@@ -29,6 +29,7 @@ type Namespace struct {
 
 	onConnect    []func(context.Context, *Socket)
 	onDisconnect []func(*Socket, string)
+	onChange     []func(*Socket, SocketChange)
 	setups       []func(*Namespace)
 	annotations  []any
 
@@ -94,6 +95,7 @@ func (n *Namespace) mount(srv *Server) {
 		n.middleware = append(tmp.middleware, n.middleware...)
 		n.onConnect = append(tmp.onConnect, n.onConnect...)
 		n.onDisconnect = append(tmp.onDisconnect, n.onDisconnect...)
+		n.onChange = append(tmp.onChange, n.onChange...)
 		n.autoJoins = append(tmp.autoJoins, n.autoJoins...)
 		n.serverRooms = append(tmp.serverRooms, n.serverRooms...)
 		n.annotations = append(tmp.annotations, n.annotations...)

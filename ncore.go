@@ -49,6 +49,8 @@ func newNCore(s *Server) *nCore {
 	return c
 }
 
+var _ engine.UpgradeHandler = (*nCore)(nil)
+
 func (c *nCore) ServeHTTP(w http.ResponseWriter, r *http.Request) { c.eng.ServeHTTP(w, r) }
 
 func (c *nCore) mount(n *Namespace) namespaceCore {
@@ -118,6 +120,28 @@ func (c *nCore) OnMessage(ec *engine.Conn, data []byte, binary bool) {
 	if err := nc.message(data, binary); err != nil {
 		c.srv.log.Debug("rtkit: invalid Socket.IO packet; connection closed", "err", err)
 		ec.Close(engine.ReasonParseError)
+	}
+}
+
+// OnUpgrade tells the OnSocketChange hooks of the connection's sockets of
+// its new transport.
+func (c *nCore) OnUpgrade(ec *engine.Conn) {
+	nc, _ := ec.Value().(*nConn)
+	if nc == nil {
+		return
+	}
+	nc.mu.Lock()
+	var sockets []*nSocket
+	for _, s := range nc.sockets {
+		if len(s.ns.n.onChange) > 0 {
+			sockets = append(sockets, s)
+		}
+	}
+	nc.mu.Unlock()
+	for _, s := range sockets {
+		if !s.closed.Load() {
+			s.ns.n.changed(s.sock, SocketChange{Kind: TransportUpgraded})
+		}
 	}
 }
 

@@ -157,7 +157,29 @@ func packetSize(text []byte, atts [][]byte) int {
 }
 
 func (ns *nNamespace) broadcast(rooms, except []string, event string, payload json.RawMessage) {
-	ns.fanOut(ns.selectSockets(rooms, except), sioproto.AppendEvent(nil, ns.n.name, sioproto.NoID, event, payload), nil)
+	sockets := ns.selectSockets(rooms, except)
+	ns.fanOut(sockets, sioproto.AppendEvent(nil, ns.n.name, sioproto.NoID, event, payload), nil)
+	if len(ns.n.onChange) > 0 {
+		ns.sent(sockets, event, []any{payload})
+	}
+}
+
+// sent tells the OnSocketChange hooks of an event queued for sockets
+// (those a closing connection no longer took included).
+func (ns *nNamespace) sent(sockets []*nSocket, event string, args []any) {
+	for _, s := range sockets {
+		ns.n.changed(s.sock, SocketChange{Kind: EventSent, Event: event, Args: args})
+	}
+}
+
+// sentArgs is sent for a packet made of args: the event's name, then its
+// arguments.
+func (ns *nNamespace) sentArgs(sockets []*nSocket, args []any) {
+	if len(args) == 0 {
+		return
+	}
+	event, _ := args[0].(string)
+	ns.sent(sockets, event, args[1:])
 }
 
 func (ns *nNamespace) deliver(rooms, except []string, args []any) {
@@ -166,7 +188,11 @@ func (ns *nNamespace) deliver(rooms, except []string, args []any) {
 		ns.core.srv.log.Error("rtkit: undeliverable packet", "namespace", ns.n.name, "err", err)
 		return
 	}
-	ns.fanOut(ns.selectSockets(rooms, except), text, atts)
+	sockets := ns.selectSockets(rooms, except)
+	ns.fanOut(sockets, text, atts)
+	if len(ns.n.onChange) > 0 {
+		ns.sentArgs(sockets, args)
+	}
 }
 
 func (ns *nNamespace) each(rooms, except []string, fn func(string)) {
@@ -230,31 +256,45 @@ func (s *nSocket) rooms() []string {
 }
 
 func (s *nSocket) join(rooms ...string) {
+	var added []string // reported to OnSocketChange hooks, when there are some
+	watch := len(s.ns.n.onChange) > 0
 	s.ns.mu.Lock()
-	defer s.ns.mu.Unlock()
 	if s.closed.Load() {
+		s.ns.mu.Unlock()
 		return
 	}
 	for _, r := range rooms {
 		if r == s.sid {
 			continue
 		}
+		if _, had := s.joined[r]; watch && !had && s.listed {
+			added = append(added, r)
+		}
 		s.joined[r] = struct{}{}
 		if s.listed {
 			s.ns.addLocked(s, r)
 		}
 	}
+	s.ns.mu.Unlock()
+	for _, r := range added {
+		s.ns.n.changed(s.sock, SocketChange{Kind: RoomJoined, Room: r})
+	}
 }
 
 func (s *nSocket) leave(room string) {
-	s.ns.mu.Lock()
-	defer s.ns.mu.Unlock()
 	if room == s.sid {
 		return
 	}
+	s.ns.mu.Lock()
+	_, had := s.joined[room]
 	delete(s.joined, room)
-	if s.listed {
+	listed := s.listed
+	if listed {
 		s.ns.removeLocked(s, room)
+	}
+	s.ns.mu.Unlock()
+	if had && listed && len(s.ns.n.onChange) > 0 {
+		s.ns.n.changed(s.sock, SocketChange{Kind: RoomLeft, Room: room})
 	}
 }
 
@@ -272,7 +312,11 @@ func (s *nSocket) emit(event string, payload json.RawMessage) error {
 	if s.closed.Load() {
 		return ErrDisconnected
 	}
-	return s.write(sioproto.AppendEvent(nil, s.ns.n.name, sioproto.NoID, event, payload), nil)
+	err := s.write(sioproto.AppendEvent(nil, s.ns.n.name, sioproto.NoID, event, payload), nil)
+	if err == nil && len(s.ns.n.onChange) > 0 {
+		s.ns.sent([]*nSocket{s}, event, []any{payload})
+	}
+	return err
 }
 
 func (s *nSocket) emitAck(args []any, answer func([]any)) error {
@@ -296,6 +340,8 @@ func (s *nSocket) emitAck(args []any, answer func([]any)) error {
 		s.ackMu.Lock()
 		delete(s.acks, id)
 		s.ackMu.Unlock()
+	} else if len(s.ns.n.onChange) > 0 {
+		s.ns.sentArgs([]*nSocket{s}, args)
 	}
 	return err
 }
@@ -344,7 +390,9 @@ func (s *nSocket) send(args []any) {
 		s.ns.core.srv.log.Error("rtkit: unencodable packet", "namespace", s.ns.n.name, "err", err)
 		return
 	}
-	_ = s.write(text, atts)
+	if s.write(text, atts) == nil && len(s.ns.n.onChange) > 0 {
+		s.ns.sentArgs([]*nSocket{s}, args)
+	}
 }
 
 // write queues a packet and its attachments on the connection as one
@@ -381,6 +429,11 @@ func (s *nSocket) close(reason string, persist bool) {
 		s.listed = false
 	}
 	ns.mu.Unlock()
+	if len(ns.n.onChange) > 0 {
+		for _, r := range rooms {
+			ns.n.changed(s.sock, SocketChange{Kind: RoomLeft, Room: r})
+		}
+	}
 	s.conn.mu.Lock()
 	s.conn.sockets.remove(s)
 	s.conn.mu.Unlock()

@@ -18,6 +18,7 @@ type Admin struct {
 	counts  *counter
 	started time.Time
 	loop    *loop
+	feed    *feed
 }
 
 // New returns an Admin for cfg. It refuses a Config without credentials
@@ -30,6 +31,7 @@ func New(cfg Config) (*Admin, error) {
 	}
 	a := &Admin{cfg: cfg, guard: newGuard(cfg), counts: newCounter(), started: time.Now()}
 	a.loop = &loop{a: a}
+	a.feed = &feed{a: a}
 	a.ns = rtkit.NewNamespace(cfg.Namespace,
 		rtkit.NamespaceDescription("The Socket.IO Admin UI's namespace (package adminui)."),
 		rtkit.WithConnectFunc(a.guard.admit),
@@ -42,7 +44,14 @@ func New(cfg Config) (*Admin, error) {
 		rtkit.HandleRaw(a.ns, "_disconnect", a.disconnect)
 	}
 	rtkit.HandleServer(a.ns, statsEvent, func(context.Context, statsRequest) (ServerStats, error) {
+		// Only a report loop asks: a UI is connected to the asking server.
+		a.feed.remoteUntil.Store(time.Now().Add(remoteLease).UnixNano())
 		return a.stats(), nil
+	})
+	a.shareSessions()
+	rtkit.HandleServer(a.ns, updatesEvent, func(_ context.Context, b updateBatch) (rtkit.NoAck, error) {
+		a.deliver(b.Updates)
+		return rtkit.NoAck{}, nil
 	})
 	return a, nil
 }
@@ -53,12 +62,14 @@ func (a *Admin) Namespace() *rtkit.Namespace { return a.ns }
 
 // Option observes every namespace of the server it is given to (give it
 // to rtkit.NewServer): connections and disconnections, and, in
-// development mode, the events sockets send.
+// development mode, rooms joined and left, transport upgrades and the
+// events sockets send and receive.
 func (a *Admin) Option() rtkit.Option {
 	return rtkit.Options(
 		rtkit.OnConnect(a.observeConnect),
 		rtkit.OnDisconnect(a.observeDisconnect),
 		rtkit.WithMiddleware(a.observeEvent),
+		rtkit.OnSocketChange(a.observeChange),
 	)
 }
 
@@ -91,22 +102,44 @@ func (a *Admin) adminDisconnected(*rtkit.Socket, string) { a.loop.leave() }
 // timestamp is how times travel to the UI (what JSON makes of a JS Date).
 func timestamp() string { return time.Now().UTC().Format("2006-01-02T15:04:05.000Z") }
 
-// observeConnect tells the UIs connected here of a new socket.
+// observeConnect tells the UIs of a new socket.
 func (a *Admin) observeConnect(_ context.Context, s *rtkit.Socket) {
 	a.counts.add("rawConnection", "")
-	if a.cfg.Production || !a.watched() {
-		return
+	if a.live() {
+		a.feed.push("socket_connected", socketOf(s), timestamp())
 	}
-	_ = rtkit.EmitRaw(a.ns, "socket_connected", socketOf(s), timestamp())
 }
 
-// observeDisconnect tells the UIs connected here that a socket left.
+// observeDisconnect tells the UIs that a socket left, and left its own
+// room (its other rooms were reported by observeChange).
 func (a *Admin) observeDisconnect(s *rtkit.Socket, reason string) {
 	a.counts.add("rawDisconnection", reason)
-	if a.cfg.Production || !a.watched() {
+	if a.live() {
+		ts := timestamp()
+		a.feed.push("room_left", s.Namespace(), s.ID(), s.ID(), ts)
+		a.feed.push("socket_disconnected", s.Namespace(), s.ID(), reason, ts)
+	}
+}
+
+// observeChange tells the UIs of rooms joined and left, of a transport
+// upgrade, and of the events sent to sockets (not the admin namespace's
+// own, which are these very updates).
+func (a *Admin) observeChange(s *rtkit.Socket, c rtkit.SocketChange) {
+	if !a.live() || len(c.Room) > maxRoomShown {
 		return
 	}
-	_ = rtkit.EmitRaw(a.ns, "socket_disconnected", s.Namespace(), s.ID(), reason, timestamp())
+	switch c.Kind {
+	case rtkit.RoomJoined:
+		a.feed.push("room_joined", s.Namespace(), c.Room, s.ID(), timestamp())
+	case rtkit.RoomLeft:
+		a.feed.push("room_left", s.Namespace(), c.Room, s.ID(), timestamp())
+	case rtkit.TransportUpgraded:
+		a.feed.push("socket_updated", map[string]any{"id": s.ID(), "nsp": s.Namespace(), "transport": string(s.Transport())})
+	case rtkit.EventSent:
+		if s.Namespace() != a.cfg.Namespace {
+			a.feed.push("event_sent", s.Namespace(), s.ID(), append([]any{c.Event}, c.Args...), timestamp())
+		}
+	}
 }
 
 // observeEvent counts every event a socket sends and, in development
@@ -116,14 +149,17 @@ func (a *Admin) observeEvent(next rtkit.HandlerFunc) rtkit.HandlerFunc {
 	return func(ctx context.Context, s *rtkit.Socket, req *rtkit.Request) (json.RawMessage, error) {
 		if s.Namespace() != a.cfg.Namespace {
 			a.counts.add("packetsIn", "")
-			if !a.cfg.Production && a.watched() {
-				_ = rtkit.EmitRaw(a.ns, "event_received", s.Namespace(), s.ID(),
-					[]any{req.Event.Name, req.Payload}, timestamp())
+			if a.live() {
+				a.feed.push("event_received", s.Namespace(), s.ID(), []any{req.Event.Name, req.Payload}, timestamp())
 			}
 		}
 		return next(ctx, s, req)
 	}
 }
 
-// watched reports whether a UI is connected to this server.
-func (a *Admin) watched() bool { return a.loop.active() }
+// live reports whether the live updates are wanted: in development mode,
+// while a UI is connected to this server or to another that asks this one
+// for its statistics.
+func (a *Admin) live() bool {
+	return !a.cfg.Production && (a.loop.active() || a.feed.watchedElsewhere())
+}

@@ -1,9 +1,18 @@
 package adminui_test
 
 import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"log/slog"
+	"net"
+	"os/exec"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -12,6 +21,7 @@ import (
 	"github.com/rtkit-go/rtkit/adapter"
 	"github.com/rtkit-go/rtkit/adminui"
 	"github.com/rtkit-go/rtkit/internal/redistest"
+	"github.com/rtkit-go/rtkit/rtkittest"
 )
 
 // TestTwoServersOverRedis: a UI connected to server A sees both servers'
@@ -58,4 +68,72 @@ func TestTwoServersOverRedis(t *testing.T) {
 
 	ui.Send(`42/admin,["_disconnect","/app",false,"` + userID + `"]`)
 	eventually(t, func() bool { return !user.Connected() }, "B's socket is disconnected")
+}
+
+// TestSessionKnownToEveryServer: a UI that logged in on server A and
+// reconnects to server B with its session id is admitted by B, which asks
+// A; a made-up session id is refused by both. The question crosses Redis
+// with the id's SHA-256, never the id itself.
+func TestSessionKnownToEveryServer(t *testing.T) {
+	r := redistest.Start(t)
+	cfg := credentials()
+	cfg.MaxFailures = 100
+	redisAdapter := func() rtkit.ServerOption {
+		return rtkit.WithAdapter(adapter.Redis(r.Client(t), adapter.Options{Prefix: "adminui-session", Logger: slog.New(slog.DiscardHandler)}))
+	}
+	tsA, _ := start(t, cfg, redisAdapter())
+	tsB, _ := start(t, cfg, redisAdapter())
+
+	// Every command Redis runs, to look for the session id in them.
+	host, port, _ := net.SplitHostPort(r.Addr())
+	ctx, cancel := context.WithCancel(context.Background())
+	var commands bytes.Buffer
+	monitor := exec.CommandContext(ctx, "redis-cli", "-h", host, "-p", port, "monitor")
+	out, err := monitor.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, monitor.Start())
+	ready, read := make(chan struct{}), make(chan struct{})
+	go func() { // commands is read once read is closed
+		defer close(read)
+		lines := bufio.NewScanner(out)
+		lines.Buffer(nil, 1<<20)
+		first := true
+		for lines.Scan() {
+			if first && lines.Text() == "OK" {
+				close(ready)
+				first = false
+				continue
+			}
+			commands.WriteString(lines.Text() + "\n")
+		}
+	}()
+	select {
+	case <-ready:
+	case <-time.After(5 * time.Second):
+		t.Fatal("MONITOR did not answer")
+	}
+
+	ui, frame := login(t, tsA, password(testUser, testPassword), nil)
+	require.True(t, strings.HasPrefix(frame, "40/admin,"), frame)
+	var session string
+	require.NoError(t, json.Unmarshal(event(t, ui, "session")[0], &session))
+
+	again, frame := login(t, tsB, map[string]any{"sessionId": session}, nil)
+	require.True(t, strings.HasPrefix(frame, "40/admin,"), "B knows A's session: %s", frame)
+	_, err = tryEvent(again, "session", 300*time.Millisecond)
+	assert.Error(t, err, "no new session for a session login")
+
+	for _, ts := range []*rtkittest.Server{tsA, tsB} {
+		_, frame = login(t, ts, map[string]any{"sessionId": strings.Repeat("b", 32)}, nil)
+		msg, _ := refusal(t, frame)
+		assert.Equal(t, "invalid credentials", msg)
+	}
+
+	sum := sha256.Sum256([]byte(session))
+	key := hex.EncodeToString(sum[:])
+	cancel()
+	<-read
+	_ = monitor.Wait()
+	assert.NotContains(t, commands.String(), session, "the session id crossed Redis")
+	assert.Contains(t, commands.String(), key, "the question crossed Redis with the id's hash")
 }

@@ -30,17 +30,29 @@
 // unless read-only; AGGREGATED_EVENTS; ALL_EVENTS in development mode),
 // then "server_stats" from every server every two seconds. In development
 // mode (the default) it also gets "all_sockets" (the sockets of every
-// server, again every two seconds, which is how it learns of room
-// changes, transport upgrades and other servers' sockets), and, for this
-// server's sockets, "socket_connected", "socket_disconnected" and
-// "event_received". Not sent: "room_joined" and "room_left" (rtkit has
-// no hook for room changes: the two-second list carries them),
-// "socket_updated" and "event_sent". Production mode sends none
-// of these: only the statistics, with the counts of connections,
+// server, again every two seconds) and the live updates of every
+// server's sockets, as the upstream server sends them:
+// "socket_connected", "socket_disconnected", "socket_updated" (a
+// transport upgrade), "room_joined" and "room_left" (whoever made the
+// socket join or leave: a room policy, rtkit.Rooms on this server or
+// another, the UI's operations, and every room at disconnection, its own
+// id room included), "event_received" and "event_sent" (the events a
+// socket sends and those queued for it, its copy of broadcasts included;
+// not the admin namespace's own). They come from rtkit.OnSocketChange,
+// OnConnect, OnDisconnect and an event middleware. Production mode sends
+// none of these: only the statistics, with the counts of connections,
 // disconnections and events received per second. The list of every
 // server's sockets costs a Rooms.Fetch per namespace every two seconds
 // while a UI is connected (and the UI redraws it): with many thousands of
 // sockets, use production mode.
+//
+// The live updates are bounded: a server sends them in batches every
+// 100 ms, at most 200 updates and 128 KiB a batch, and no update over
+// 16 KiB (a big payload in event_received); the rest of a burst is
+// dropped (logged at debug level), and the UI catches up with the next
+// socket list. Rooms whose names are longer than 1 KiB are neither
+// reported live nor listed, and the list shows 1,000 rooms per socket at
+// most. The socket stays in them all: only the UI's view is bounded.
 //
 // The UI's operations are the events "join" (nsp, room, filter),
 // "leave" (nsp, room, filter) and "_disconnect" (nsp, close, filter): they
@@ -63,8 +75,11 @@
 //     FailureWindow, default 5 per minute); at most two bcrypt
 //     comparisons run at once, and attempts beyond are refused rather
 //     than queued.
-//   - Sessions are random 128-bit ids kept by the server that issued
-//     them, for SessionTTL (default 12 hours), at most 1,000 at a time.
+//   - Sessions are random 128-bit ids, valid for SessionTTL (default 12
+//     hours), at most 1,000 at a time per server; servers keep and
+//     exchange only their SHA-256. An id this server does not know is
+//     asked about only after the failed-login throttle let the address
+//     through, and at most four such questions wait at once.
 //   - A browser connection from another origin (Origin header or
 //     Sec-Fetch-Site: cross-site) is refused unless Config.Origins lists
 //     it, even when the rtkit server's WithCORS allows that origin for
@@ -77,10 +92,17 @@
 //
 // Every server runs its own Admin with the same Config. The UI connects
 // to one of them; that server asks the others for their statistics with
-// a server event (rtkit.EmitServers) and lists their sockets with
-// rtkit.Rooms.Fetch, and its operations reach their sockets through the
-// adapter. Events of single sockets ("socket_connected",
-// "event_received", …) are those of the server the UI is connected to.
-// Sessions are kept per server: a UI that reconnects to another server
-// asks for the password again.
+// a server event (rtkit.EmitServers) every two seconds and lists their
+// sockets with rtkit.Rooms.Fetch, and its operations reach their sockets
+// through the adapter. A server asked for its statistics knows that a UI
+// watches from elsewhere: for the next six seconds it sends its live
+// updates to the other servers too (the server event "adminui:updates"),
+// which hand them to their UIs; without a UI anywhere, nothing crosses.
+// A session opened by one server is good on all of them: a server that
+// does not know a session id it is shown asks the others (the server
+// event "adminui:session", with the id's SHA-256 rather than the id), and
+// keeps the session for the rest of its life once one of them knows it.
+// (The upstream server keeps sessions per server too, unless given a
+// Redis store.) A session outlives only the servers that know it: after
+// a restart of every server, the UI asks for the password again.
 package adminui

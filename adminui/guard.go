@@ -3,6 +3,7 @@ package adminui
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
 	"net"
@@ -43,11 +44,15 @@ type guard struct {
 	compares chan struct{}
 
 	mu       sync.Mutex
-	sessions map[string]time.Time      // session id → expiry
+	sessions map[string]time.Time      // sessionKey(id) → expiry
 	failures map[string]*failureWindow // client address →
 	now      func() time.Time
 	// compare is bcrypt.CompareHashAndPassword (tests count its calls).
 	compare func(hash, password []byte) error
+	// peers asks the other servers for a session this one does not know
+	// (sessions_shared.go); nil when none are asked.
+	peers   func(ctx context.Context, key string) (ttl time.Duration, ok bool)
+	lookups chan struct{}
 }
 
 // failureWindow counts the failed logins of one address since start.
@@ -60,7 +65,7 @@ func newGuard(cfg Config) *guard {
 	return &guard{
 		cfg: cfg, compares: make(chan struct{}, maxCompares),
 		sessions: map[string]time.Time{}, failures: map[string]*failureWindow{}, now: time.Now,
-		compare: bcrypt.CompareHashAndPassword,
+		compare: bcrypt.CompareHashAndPassword, lookups: make(chan struct{}, maxLookups),
 	}
 }
 
@@ -73,12 +78,16 @@ func (g *guard) admit(ctx context.Context, s *rtkit.Socket) (context.Context, er
 	if g.cfg.NoAuth {
 		return ctx, nil
 	}
-	if id, _ := hs.Auth["sessionId"].(string); id != "" && g.validSession(id) {
+	id, _ := hs.Auth["sessionId"].(string)
+	if id != "" && g.validSession(id) {
 		return ctx, nil
 	}
 	addr := clientAddress(hs.RemoteAddr)
 	if wait := g.blocked(addr); wait > 0 {
 		return ctx, errThrottled(wait)
+	}
+	if id != "" && g.sharedSession(ctx, id) {
+		return ctx, nil
 	}
 	user, _ := hs.Auth["username"].(string)
 	pass, _ := hs.Auth["password"].(string)
@@ -167,6 +176,12 @@ func (g *guard) newSession() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	id := hex.EncodeToString(b)
+	g.keep(sessionKey(id), g.cfg.SessionTTL)
+	return id
+}
+
+// keep records the session of key for ttl, within the bound on sessions.
+func (g *guard) keep(key string, ttl time.Duration) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	now := g.now()
@@ -187,22 +202,39 @@ func (g *guard) newSession() string {
 		}
 		delete(g.sessions, oldest)
 	}
-	g.sessions[id] = now.Add(g.cfg.SessionTTL)
-	return id
+	g.sessions[key] = now.Add(ttl)
 }
 
-// validSession reports whether id is a live session. The lookup is a map
-// access: its timing depends on the hash of the id, not on how much of a
-// real id an attacker guessed.
+// validSession reports whether id is a live session of this server. The
+// lookup is a map access by the id's SHA-256: its timing tells nothing of
+// how much of a real id an attacker guessed.
 func (g *guard) validSession(id string) bool {
+	_, ok := g.session(sessionKey(id))
+	return ok
+}
+
+// session returns how long the session of key has left, if it is live.
+func (g *guard) session(key string) (time.Duration, bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	exp, ok := g.sessions[id]
-	if ok && !g.now().Before(exp) {
-		delete(g.sessions, id)
-		return false
+	exp, ok := g.sessions[key]
+	if !ok {
+		return 0, false
 	}
-	return ok
+	left := exp.Sub(g.now())
+	if left <= 0 {
+		delete(g.sessions, key)
+		return 0, false
+	}
+	return left, true
+}
+
+// sessionKey is what a server keeps of a session id, and what servers
+// ask each other about: its SHA-256, so that neither memory nor the
+// adapter's messages hold a usable id.
+func sessionKey(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:])
 }
 
 // sameOrigin reports whether the handshake came from the server's own

@@ -1,6 +1,7 @@
 package adminui
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -85,4 +86,30 @@ func TestFailureWindowEnds(t *testing.T) {
 		g.failed(string(rune(i)))
 	}
 	assert.LessOrEqual(t, len(g.failures), maxTracked)
+}
+
+// TestSessionQuestionsAreBounded: with maxLookups questions to the other
+// servers waiting, a further unknown session id asks nothing; an answer
+// is kept no longer than this server's SessionTTL.
+func TestSessionQuestionsAreBounded(t *testing.T) {
+	g := testGuard(t)
+	asked := 0
+	g.peers = func(context.Context, string) (time.Duration, bool) {
+		asked++
+		return 100 * 24 * time.Hour, true
+	}
+	for range maxLookups {
+		g.lookups <- struct{}{}
+	}
+	assert.False(t, g.sharedSession(context.Background(), "id"), "no question while the slots are taken")
+	assert.Zero(t, asked)
+	for range maxLookups {
+		<-g.lookups
+	}
+	require.True(t, g.sharedSession(context.Background(), "id"))
+	assert.Equal(t, 1, asked)
+	left, ok := g.session(sessionKey("id"))
+	require.True(t, ok)
+	assert.LessOrEqual(t, left, g.cfg.SessionTTL, "kept no longer than SessionTTL")
+	assert.True(t, g.validSession("id"), "known here from now on")
 }

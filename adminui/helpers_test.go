@@ -38,12 +38,20 @@ func credentials() adminui.Config {
 }
 
 // appNamespace is the application's namespace the admin watches: any
-// socket may join "team:*" rooms, and "ping" answers "pong".
+// socket may join "team:*" rooms (the client asks with "team", a room
+// name: room policies decide), and "ping" answers "pong".
 func appNamespace() *rtkit.Namespace {
 	ns := rtkit.NewNamespace("/app", rtkit.WithRoom("team:*", rtkit.Anyone),
 		rtkit.AutoJoin(func(context.Context, *rtkit.Socket) []string { return []string{"team:blue"} }))
 	rtkit.HandleRaw(ns, "ping", func(context.Context, *rtkit.Socket, []any) ([]any, error) {
 		return []any{"pong"}, nil
+	})
+	rtkit.HandleRaw(ns, "team", func(ctx context.Context, s *rtkit.Socket, args []any) ([]any, error) {
+		room, _ := args[0].(string)
+		if err := s.Join(ctx, room); err != nil {
+			return nil, err
+		}
+		return []any{"joined"}, nil
 	})
 	return ns
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rtkit-go/rtkit"
@@ -24,6 +25,8 @@ type loop struct {
 	mu     sync.Mutex
 	admins int
 	stop   context.CancelFunc
+	// on mirrors admins > 0, for the hooks' quick check.
+	on atomic.Bool
 }
 
 // join counts a UI in; the first starts the reports.
@@ -31,6 +34,7 @@ func (l *loop) join() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.admins++
+	l.on.Store(true)
 	if l.admins == 1 {
 		ctx, cancel := context.WithCancel(context.Background())
 		l.stop = cancel
@@ -43,17 +47,15 @@ func (l *loop) leave() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.admins--
+	l.on.Store(l.admins > 0)
 	if l.admins == 0 && l.stop != nil {
 		l.stop()
 		l.stop = nil
 	}
 }
 
-func (l *loop) active() bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.admins > 0
-}
+// active reports whether a UI is connected to this server.
+func (l *loop) active() bool { return l.on.Load() }
 
 func (l *loop) run(ctx context.Context) {
 	t := time.NewTicker(reportEvery)

@@ -50,6 +50,30 @@ type wireHandshake struct {
 	Time    string            `json:"time"`
 }
 
+// What the UI is shown of a socket's rooms: the first maxListedRooms of
+// them, and no room whose name is longer than maxRoomShown (live updates
+// leave them out too). The socket stays in them all.
+const (
+	maxListedRooms = 1000
+	maxRoomShown   = 1024
+)
+
+// shownRooms is the socket's own id room, then what the UI is shown of
+// its other rooms.
+func shownRooms(id string, rooms []string) []string {
+	out := make([]string, 1, 1+min(len(rooms), maxListedRooms))
+	out[0] = id
+	for _, r := range rooms {
+		if len(out) > maxListedRooms {
+			break
+		}
+		if len(r) <= maxRoomShown {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // describeSocket turns what Rooms.Fetch returns into what the UI reads.
 func describeSocket(nsp string, info rtkit.SocketInfo) wireSocket {
 	addr := info.RemoteAddr
@@ -63,7 +87,7 @@ func describeSocket(nsp string, info rtkit.SocketInfo) wireSocket {
 			Address: addr, Headers: map[string]string{}, Query: map[string]string{},
 			Issued: info.Connected.UnixMilli(), Time: info.Connected.UTC().Format(time.RFC1123),
 		},
-		Rooms: append([]string{info.ID}, info.Rooms...),
+		Rooms: shownRooms(info.ID, info.Rooms),
 	}
 }
 

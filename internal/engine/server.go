@@ -31,6 +31,14 @@ type Handler interface {
 	OnClose(c *Conn, reason string)
 }
 
+// UpgradeHandler is a Handler that is also told when a connection moves
+// from long-polling to WebSocket. OnUpgrade runs on the WebSocket's
+// reader, once, after the upgrade; it may run while OnMessage delivers the
+// last polling messages of the same Conn, and never after OnClose began.
+type UpgradeHandler interface {
+	OnUpgrade(c *Conn)
+}
+
 // Server is an Engine.IO v4 server: an http.Handler for its path prefix.
 // Its methods are safe for concurrent use.
 type Server struct {

@@ -67,6 +67,9 @@ func (t *wsTransport) probePacket(p packet) error {
 			return errStop
 		}
 		t.probing = false
+		if u, ok := c.srv.h.(UpgradeHandler); ok {
+			u.OnUpgrade(c)
+		}
 		return nil
 	}
 	return errBadProbe
