@@ -9,7 +9,7 @@ import (
 // A socket's id is a room with that socket in it, whoever else joined a
 // room of that name, without the namespace keeping a map for it.
 func TestSocketIDRooms(t *testing.T) {
-	ns := &nNamespace{sockets: map[string]*nSocket{}, rooms: map[string]map[*nSocket]struct{}{}}
+	ns := &nNamespace{n: &Namespace{}, sockets: map[string]*nSocket{}, rooms: map[string]map[*nSocket]struct{}{}}
 	a := &nSocket{ns: ns, sid: "A", joined: map[string]struct{}{}, listed: true}
 	b := &nSocket{ns: ns, sid: "B", joined: map[string]struct{}{}, listed: true}
 	ns.sockets["A"], ns.sockets["B"] = a, b
