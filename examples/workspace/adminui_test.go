@@ -75,9 +75,16 @@ func TestAdminUIOffByDefault(t *testing.T) {
 		"no admin namespace")
 }
 
+// adminUIPolicy is the Content-Security-Policy of the UI's page: no
+// other site, not even for fonts.
+const adminUIPolicy = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+	"font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
 // TestAdminUIPage: the page is served with its Content-Security-Policy,
-// without source maps or directory listings, and only to GET and HEAD;
-// its files missing, the path says what to run.
+// its links to other sites' fonts and icons replaced by the npm packages'
+// files served here (those files only), without source maps or directory
+// listings, and only to GET and HEAD; its files missing, the path says
+// what to run.
 func TestAdminUIPage(t *testing.T) {
 	missing := startProc(t, "adminui-missing", map[string]string{"ADMIN_UI_PASSWORD": adminUIPassword,
 		"ADMIN_UI_DIR": filepath.Join(t.TempDir(), "nowhere")})
@@ -90,13 +97,39 @@ func TestAdminUIPage(t *testing.T) {
 	status, body, h := adminUIGet(t, p.URL+"/ops/")
 	require.Equal(t, http.StatusOK, status)
 	assert.Contains(t, body, "Socket.IO Admin UI")
-	assert.Equal(t, "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "+
-		"font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-		h.Get("Content-Security-Policy"))
+	assert.Equal(t, adminUIPolicy, h.Get("Content-Security-Policy"))
 	assert.Equal(t, "DENY", h.Get("X-Frame-Options"))
 	assert.Equal(t, "nosniff", h.Get("X-Content-Type-Options"))
 
-	for _, path := range []string{"/ops/js/", "/ops/css/", "/ops/js/app.0d7d7845.js.map", "/ops/../go.mod", "/ops/%2e%2e/main.go"} {
+	// The fonts and icons the page links from other sites come from here.
+	assert.NotContains(t, body, "fonts.googleapis.com")
+	assert.NotContains(t, body, "cdn.jsdelivr.net")
+	assert.Contains(t, body, `<link rel="stylesheet" href="vendor/@mdi/font/css/materialdesignicons.min.css">`)
+	assert.Contains(t, body, `<link rel="stylesheet" href="vendor/@fontsource/roboto/400.css">`)
+	for path, typ := range map[string]string{
+		"/ops/vendor/@mdi/font/css/materialdesignicons.min.css":              "text/css; charset=utf-8",
+		"/ops/vendor/@mdi/font/fonts/materialdesignicons-webfont.woff2":      "font/woff2",
+		"/ops/vendor/@fontsource/roboto/900.css":                             "text/css; charset=utf-8",
+		"/ops/vendor/@fontsource/roboto/files/roboto-latin-400-normal.woff2": "font/woff2",
+	} {
+		status, _, h := adminUIGet(t, p.URL+path)
+		assert.Equal(t, http.StatusOK, status, path)
+		assert.Equal(t, typ, h.Get("Content-Type"), path)
+		assert.Equal(t, adminUIPolicy, h.Get("Content-Security-Policy"), path)
+	}
+	// The application's own pages keep their policy: no font or style
+	// from anywhere but themselves.
+	_, _, h = adminUIGet(t, p.URL+"/")
+	assert.NotContains(t, h.Get("Content-Security-Policy"), "googleapis")
+	assert.NotContains(t, h.Get("Content-Security-Policy"), "jsdelivr")
+
+	for _, path := range []string{"/ops/js/", "/ops/css/", "/ops/js/app.0d7d7845.js.map", "/ops/../go.mod", "/ops/%2e%2e/main.go",
+		// Of the font packages, their stylesheets and fonts only.
+		"/ops/vendor/", "/ops/vendor/@mdi/font/package.json", "/ops/vendor/@mdi/font/scss/materialdesignicons.scss",
+		"/ops/vendor/@mdi/font/fonts/materialdesignicons-webfont.ttf", "/ops/vendor/@mdi/font/css/materialdesignicons.css.map",
+		"/ops/vendor/@fontsource/roboto/package.json", "/ops/vendor/@fontsource/roboto/files/../package.json",
+		"/ops/vendor/@fontsource/roboto/%2e%2e/%2e%2e/@socket.io/admin-ui/package.json",
+		"/ops/vendor/@socket.io/admin-ui/package.json", "/ops/vendor/playwright-core/package.json"} {
 		status, _, _ := adminUIGet(t, p.URL+path) // refused, or redirected to a clean path
 		assert.NotEqual(t, http.StatusOK, status, path)
 	}

@@ -4,7 +4,12 @@
 // a wrong password is refused; the right one logs in; the UI lists a
 // user's socket with its transport and address, shows its rooms and one
 // of its rooms, and the disconnect button pressed in the UI disconnects
-// it. With two URLs (two processes over Redis), the UI is served by and
+// it; a page opened later connects with the session id the UI kept; a
+// room the user's socket joins appears on the Rooms page and leaves
+// it again as the socket leaves the room, and the Events page logs both
+// (entries only the live updates room_joined and room_left make); the
+// page's fonts and icons load from the application, with nothing refused
+// by the Content-Security-Policy. With two URLs (two processes over Redis), the UI is served by and
 // connected to the first, and the user's socket is on the second.
 // Screenshots go to ADMINUI_SCREENSHOT_DIR (default: the system's
 // temporary directory).
@@ -56,6 +61,13 @@ function connected(base, token) {
     socket.once("connect", () => resolve(socket));
     socket.once("connect_error", reject);
   });
+}
+
+/** ack emits event with payload on socket and returns the acknowledgement. */
+async function ack(socket, event, payload) {
+  const answer = await socket.timeout(5_000).emitWithAck(event, payload);
+  assert.equal(answer.success, true, JSON.stringify(answer));
+  return answer.data;
 }
 
 describe("Socket.IO Admin UI", { skip: (!existsSync(CHROMIUM) && `no browser at ${CHROMIUM}`) || (!UI_BASE && "no ADMINUI_URLS") }, () => {
@@ -166,8 +178,48 @@ describe("Socket.IO Admin UI", { skip: (!existsSync(CHROMIUM) && `no browser at 
     assert.deepEqual(pageErrors, [], "no error in the page");
   });
 
-  it("needs nothing the Content-Security-Policy refuses but the page's two outside stylesheets", () => {
-    const others = violations.filter((v) => !/fonts\.googleapis\.com|cdn\.jsdelivr\.net/.test(v));
-    assert.deepEqual(others, []);
+  it("shows a room appear and disappear live as a socket joins and leaves it", async () => {
+    const { user, token } = await signUp(USER_BASE);
+    const socket = await connected(USER_BASE, token);
+    try {
+      // The page kept the session id of the previous test's login: it
+      // connects with it, without asking for the password.
+      const page = await open();
+      await page.getByText("connected", { exact: true }).first().waitFor(WAIT);
+      assert.equal(await page.getByLabel("Password").isVisible(), false, "no password asked");
+      await page.goto(UI_BASE + UI_PATH + "/#/rooms/");
+      await page.getByLabel("Select namespace").click({ force: true });
+      await page.getByRole("option", { name: "/notifications" }).click();
+
+      const room = `user:${user.id}:live`;
+      const cell = (name) => [...document.querySelectorAll("td")].some((td) => td.innerText.trim() === name);
+      await ack(socket, "subscribe:channel", { channel: room });
+      await page.waitForFunction(cell, room, WAIT);
+      await page.screenshot({ path: join(SHOTS, `${PREFIX}-room-joined.png`), fullPage: true });
+      await ack(socket, "unsubscribe:channel", { channel: room });
+      await page.waitForFunction((name) => ![...document.querySelectorAll("td")].some((td) => td.innerText.trim() === name), room, WAIT);
+      await page.screenshot({ path: join(SHOTS, `${PREFIX}-room-left.png`), fullPage: true });
+
+      // The two updates, as the Events page logs them (the socket lists
+      // sent every two seconds make no such entries).
+      await page.goto(UI_BASE + UI_PATH + "/#/events/");
+      await page.locator("tr", { hasText: "Room joined" }).filter({ hasText: room }).first().waitFor(WAIT);
+      await page.locator("tr", { hasText: "Room left" }).filter({ hasText: room }).first().waitFor(WAIT);
+      await page.screenshot({ path: join(SHOTS, `${PREFIX}-events.png`), fullPage: true });
+
+      // The fonts and icons, from the application itself.
+      await page.waitForFunction(() => [...document.fonts].some((f) => f.family.includes("Material Design Icons") && f.status === "loaded"), null, WAIT);
+      await page.waitForFunction(() => [...document.fonts].some((f) => f.family.includes("Roboto") && f.status === "loaded"), null, WAIT);
+      const outside = await page.evaluate(() => performance.getEntriesByType("resource").map((e) => e.name).filter((u) => !u.startsWith(location.origin)));
+      assert.deepEqual(outside.filter((u) => !u.startsWith("ws")), [], "nothing loaded from other sites");
+      await page.close();
+    } finally {
+      socket.disconnect();
+    }
+    assert.deepEqual(pageErrors, [], "no error in the page");
+  });
+
+  it("needs nothing the Content-Security-Policy refuses", () => {
+    assert.deepEqual(violations, []);
   });
 });

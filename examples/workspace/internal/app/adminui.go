@@ -28,12 +28,13 @@ const (
 // installed.
 const AdminUIMissing = "The Admin UI is not installed. Run: npm ci --prefix examples/workspace/adminui\n"
 
-// adminUIPolicy is the Content-Security-Policy of the UI's files: its own
-// scripts, styles, images and fonts, and a connection to this origin (the
-// admin namespace). Its inline styles are allowed: Vuetify writes its
-// theme into a <style> element at run time. Nothing else: the page's
-// links to Google Fonts and jsDelivr (fonts and icons) are refused, and
-// no page may frame it.
+// adminUIPolicy is the Content-Security-Policy of the UI's files (and of
+// no other path): its own scripts, styles, images and fonts, and a
+// connection to this origin (the admin namespace). Its inline styles are
+// allowed: Vuetify writes its theme into a <style> element at run time.
+// Nothing else: the fonts and icons the page links from Google Fonts and
+// jsDelivr are served from here instead (adminui_fonts.go), and no page
+// may frame it.
 const adminUIPolicy = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
 	"img-src 'self' data:; font-src 'self'; connect-src 'self'; " +
 	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
@@ -109,6 +110,13 @@ func adminUIHandler(cfg config.AdminUI) http.Handler {
 			// No source maps (they are for the UI's developers) and no
 			// directory listings.
 			http.NotFound(w, r)
+			return
+		}
+		if name == "" {
+			serveUIPage(w, r, dir) // its fonts from here (adminui_fonts.go)
+			return
+		}
+		if serveUIFont(w, r, dir, name) {
 			return
 		}
 		http.StripPrefix(prefix, http.FileServerFS(os.DirFS(dir))).ServeHTTP(w, r)
