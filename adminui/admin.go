@@ -136,6 +136,10 @@ func (a *Admin) observeChange(s *rtkit.Socket, c rtkit.SocketChange) {
 	case rtkit.TransportUpgraded:
 		a.feed.push("socket_updated", map[string]any{"id": s.ID(), "nsp": s.Namespace(), "transport": string(s.Transport())})
 	case rtkit.EventSent:
+		if a.feed.full.Load() {
+			a.feed.drop()
+			return
+		}
 		if s.Namespace() != a.cfg.Namespace {
 			a.feed.push("event_sent", s.Namespace(), s.ID(), append([]any{c.Event}, c.Args...), timestamp())
 		}

@@ -58,25 +58,38 @@ type feed struct {
 	// remoteUntil is when the last request of another server's UI lapses
 	// (Unix nanoseconds).
 	remoteUntil atomic.Int64
+	// full is set while the batch is at its bound: the hooks drop their
+	// updates without building them (a broadcast to many sockets reports
+	// each of them).
+	full atomic.Bool
 
 	mu        sync.Mutex
 	pending   []update
 	bytes     int
-	dropped   int
 	scheduled bool // a flush is due or running
+	// dropped counts the updates dropped since the last flush.
+	dropped atomic.Int64
 }
 
 // watchedElsewhere reports whether a UI connected to another server
 // watches this one.
 func (f *feed) watchedElsewhere() bool { return time.Now().UnixNano() < f.remoteUntil.Load() }
 
+// drop counts an update the batch has no room for.
+func (f *feed) drop() { f.dropped.Add(1) }
+
 // push queues an update, or drops it when the batch is full.
 func (f *feed) push(event string, args ...any) {
+	if f.full.Load() {
+		f.drop()
+		return
+	}
 	size := weigh(args, maxUpdateBytes)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if size > maxUpdateBytes || len(f.pending) >= maxBatch || f.bytes+size > maxBatchBytes {
-		f.dropped++
+		f.drop()
+		f.full.Store(len(f.pending) >= maxBatch || f.bytes >= maxBatchBytes-maxUpdateBytes)
 		return
 	}
 	f.pending = append(f.pending, update{Event: event, Args: args})
@@ -91,13 +104,15 @@ func (f *feed) push(event string, args ...any) {
 // queued meanwhile wait for the next.
 func (f *feed) flush() {
 	f.mu.Lock()
-	batch, dropped := f.pending, f.dropped
-	f.pending, f.bytes, f.dropped = nil, 0, 0
+	batch := f.pending
+	f.pending, f.bytes = nil, 0
+	f.full.Store(false)
 	f.mu.Unlock()
+	dropped := f.dropped.Swap(0)
 	defer func() {
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		if len(f.pending) > 0 || f.dropped > 0 {
+		if len(f.pending) > 0 || f.dropped.Load() > 0 {
 			time.AfterFunc(flushDelay, f.flush)
 		} else {
 			f.scheduled = false
