@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gobwas/ws"
 	"github.com/gorilla/websocket"
@@ -52,6 +53,17 @@ func TestTLS(t *testing.T) {
 	big := strings.Repeat("y", 500_000)
 	writeText(t, ws, "4"+big)
 	require.Equal(t, "4"+big, readText(t, ws))
+
+	// A direct websocket over TLS keeps its reader goroutine (no poller
+	// without a raw descriptor): it still reads after idling for longer
+	// than a reader waits before handing a connection to the poller.
+	direct, _, err := dialer.Dial("wss"+strings.TrimPrefix(hs.URL, "https")+"/?EIO=4&transport=websocket", nil)
+	require.NoError(t, err)
+	defer direct.Close()
+	parseOpen(t, readText(t, direct))
+	time.Sleep(100 * time.Millisecond)
+	writeText(t, direct, "4after idling")
+	require.Equal(t, "4after idling", readText(t, direct))
 }
 
 // Send is safe from many goroutines; each one's packets arrive in its order.
