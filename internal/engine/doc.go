@@ -21,7 +21,7 @@
 // epoll poller (one goroutine per Server while it watches a connection,
 // waiting on its epoll descriptor through the runtime's network poller)
 // starts a reader goroutine when data arrives, and the reader hands the
-// connection back to the poller after 20 ms without input. A connection in
+// connection back to the poller after 10 to 20 ms without input. A connection in
 // a conversation keeps its reader, which waits through syscall.RawConn
 // without holding a read buffer (buffers come from a pool for the time of
 // one read), so an active connection pays no epoll system call per

@@ -66,6 +66,19 @@ func (t *wsTransport) watch() bool {
 	return true
 }
 
+// extendIdleDeadline makes the read deadline idleAfter from now, unless it
+// is at least half of that away still: a connection is handed over after
+// idleAfter/2 to idleAfter without input, and a busy one moves its
+// deadline (a runtime timer) once per idleAfter/2 rather than per read.
+func (t *wsTransport) extendIdleDeadline() {
+	now := time.Now()
+	if t.idleAt.Sub(now) >= idleAfter/2 {
+		return
+	}
+	t.idleAt = now.Add(idleAfter)
+	_ = t.nc.SetReadDeadline(t.idleAt)
+}
+
 // run is the connection's reader: it reads, delivers every complete
 // message of what arrived as one batch, and ends with the connection, or
 // when it hands the connection over to the poller. serveMu orders it after
@@ -82,7 +95,7 @@ func (t *wsTransport) run(initial []byte) {
 	for {
 		pollable := t.pollable()
 		if pollable {
-			_ = t.nc.SetReadDeadline(time.Now().Add(idleAfter))
+			t.extendIdleDeadline()
 		}
 		buf, n, err := t.read()
 		if pollable && errors.Is(err, os.ErrDeadlineExceeded) {
@@ -92,6 +105,7 @@ func (t *wsTransport) run(initial []byte) {
 			// Closed (the next read says so), or refused: without the
 			// idle deadline from now on (a lingering close has its timer).
 			_ = t.nc.SetReadDeadline(time.Time{})
+			t.idleAt = time.Time{}
 			continue
 		}
 		if err != nil {

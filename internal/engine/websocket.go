@@ -64,6 +64,7 @@ type wsTransport struct {
 	stopped bool // the session closed: what the client sends is discarded
 
 	ep      epollLink // its registration with the server's poller
+	idleAt  time.Time // the read deadline the reader set last
 	serveMu sync.Mutex
 	linger  atomic.Pointer[time.Timer] // closes a half-closed connection
 
