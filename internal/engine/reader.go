@@ -9,10 +9,10 @@ import (
 // The websocket reader. A connection has a reader goroutine while input
 // arrives; with the server's epoll poller (Linux, see poller_linux.go) the
 // goroutine hands the connection over to the poller once it has waited
-// idleAfter without input, and the poller starts a new one when input
-// comes. An active connection thus reads as fast as with a goroutine of its
-// own (no epoll system call per message), and an idle one costs no
-// goroutine. Without a poller the goroutine lives as long as the
+// idleAfter/2 to idleAfter without input, and the poller starts a new one
+// when input comes. An active connection thus reads as fast as with a
+// goroutine of its own (no epoll system call per message), and an idle one
+// costs no goroutine. Without a poller the goroutine lives as long as the
 // connection.
 
 // idleAfter is how long a reader goroutine waits for input before it hands
