@@ -87,3 +87,31 @@ func TestCompileSchemaFetchesNothing(t *testing.T) {
 	assert.Error(t, err)
 	assert.Zero(t, hits.Load())
 }
+
+// WirePayload turns the base64 of each Binary value into an attachment;
+// broken base64 is the VALIDATION_ERROR the server would answer, naming
+// the field. A payload without Binary values goes as it is.
+func TestWirePayload(t *testing.T) {
+	type file struct {
+		Name string       `json:"name"`
+		Data rtkit.Binary `json:"data"`
+	}
+	ev := rtkit.NewEvent[file, rtkit.NoAck]("file:put")
+	v, err := ev.WirePayload([]byte(`{"name":"a","data":"AQI="}`))
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"name": "a", "data": []byte{1, 2}}, v)
+
+	_, err = ev.WirePayload([]byte(`{"name":"a","data":"%%"}`))
+	var e *rtkit.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, rtkit.CodeValidation, e.Code)
+	assert.Equal(t, []rtkit.ErrorDetail{{Path: "/data", Message: "binary data in JSON must be base64"}}, e.Details)
+	assert.EqualError(t, err, "rtkit: event file:put: rtkit: VALIDATION_ERROR: invalid payload")
+
+	plain := rtkit.NewEvent[struct {
+		N int `json:"n"`
+	}, rtkit.NoAck]("plain")
+	v, err = plain.WirePayload([]byte(`{"n":1}`))
+	require.NoError(t, err)
+	assert.Equal(t, json.RawMessage(`{"n":1}`), v)
+}

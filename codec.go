@@ -49,7 +49,7 @@ func (c codec[In, Out]) answerJSON(raw json.RawMessage) (Out, *Error) {
 // encodeAnswer encodes a handler's answer for the acknowledgement; a value
 // that breaks its contract is logged and becomes INTERNAL.
 func (c codec[In, Out]) encodeAnswer(n *Namespace, out Out) (json.RawMessage, error) {
-	b, err := encodePayload(c.d.out, out, outboundChecked(n, c.d))
+	b, err := c.d.out.Encode(out, outboundChecked(n, c.d))
 	if err != nil {
 		n.srv.log.Error("rtkit: handler returned an acknowledgement that breaks its contract",
 			"namespace", n.name, "event", c.d.name, "err", err)
@@ -61,7 +61,7 @@ func (c codec[In, Out]) encodeAnswer(n *Namespace, out Out) (json.RawMessage, er
 // encodeOutgoing encodes a payload this server sends (to clients or to
 // other servers); a value that breaks its contract is logged.
 func encodeOutgoing(n *Namespace, d *eventDesc, payload any) (json.RawMessage, error) {
-	b, err := encodePayload(d.in, payload, outboundChecked(n, d))
+	b, err := d.in.Encode(payload, outboundChecked(n, d))
 	if err != nil && n.srv != nil {
 		n.srv.log.Error("rtkit: emitted payload breaks its contract", "namespace", n.name, "event", d.name, "err", err)
 	}
@@ -97,13 +97,6 @@ func decodePayload[T any](ts *schema.Type, v any) (T, *Error) {
 		return in, invalidPayload(e)
 	}
 	return in, nil
-}
-
-// encodePayload encodes an outgoing value and, when validate is set,
-// checks it against its schema. A failure is the server's bug, reported as
-// a plain error for the operator's log.
-func encodePayload(ts *schema.Type, v any, validate bool) (json.RawMessage, error) {
-	return ts.Encode(v, validate)
 }
 
 // invalidPayload turns a payload that breaks its contract into the
