@@ -275,10 +275,11 @@ func TestProductionSendsNoLiveUpdates(t *testing.T) {
 	assert.Empty(t, rec.all(), "production mode sent live updates")
 }
 
-// TestLiveUpdatesAreBounded: a burst of 5,000 joins and a room with a
-// 100 KiB name do not flood the UI: a bounded part of the burst is sent
-// live, the huge name never, and the socket list that follows lists a
-// bounded number of the socket's rooms, without the huge one.
+// TestLiveUpdatesAreBounded: a burst of 5,000 joins, a room with a
+// 100 KiB name and an event with a 20 KiB payload do not flood the UI: a
+// bounded part of the burst is sent live, the huge name and the big
+// payload never, and the socket list that follows lists a bounded number
+// of the socket's rooms, without the huge one.
 func TestLiveUpdatesAreBounded(t *testing.T) {
 	ts, app := start(t, credentials())
 	_, rec := dialUI(t, ts)
@@ -327,6 +328,23 @@ func TestLiveUpdatesAreBounded(t *testing.T) {
 	listedRooms := listed["rooms"].([]any)
 	assert.LessOrEqual(t, len(listedRooms), 1001, "the list shows a bounded number of rooms")
 	assert.NotContains(t, listedRooms, huge)
+
+	// An event with a payload over 16 KiB is not shown live; a small one
+	// that follows is.
+	call(t, user, "ping", strings.Repeat("p", 20<<10))
+	call(t, user, "ping", "small")
+	rec.expect(t, "event_received", func(a []any) bool {
+		ev, _ := a[2].([]any)
+		return a[1] == id && len(ev) == 2 && ev[1] == "small"
+	})
+	assert.Zero(t, rec.count("event_received", func(a []any) bool {
+		ev, _ := a[2].([]any)
+		if len(ev) != 2 {
+			return false
+		}
+		s, _ := ev[1].(string)
+		return len(s) > 16<<10
+	}), "the big payload was sent live")
 }
 
 func countMarkers(rooms []string) int {
