@@ -141,13 +141,14 @@ type handlerRun struct {
 	returned chan struct{} // set by expire (once), closed by end
 }
 
-// begin admits a handler call of s for event e (e.info.desc nil for an
-// unknown or raw event; stuck is its overdue count) and arms its deadline;
-// the handler's context derives from parent (the socket's, or the
-// Observer's from it). obs, when the server has an Observer, hears of a
-// TIMEOUT at the deadline. It returns the error to answer with instead
-// when the call is refused.
-func (n *Namespace) begin(parent context.Context, s *Socket, ev incoming, d *eventDesc, stuck *atomic.Int32, obs *eventObs) (*handlerRun, *Error) {
+// begin admits a handler call of s for event e (d nil for an unknown or
+// raw event; stuck is its overdue count) and arms its deadline. When the
+// server has an Observer, ob is not nil and begin starts the event's
+// observation once the call is admitted: the handler's context derives
+// from the Observer's, and the observation hears of a TIMEOUT at the
+// deadline. It returns the error to answer with instead when the call is
+// refused (nothing observed yet).
+func (n *Namespace) begin(s *Socket, ev incoming, d *eventDesc, stuck *atomic.Int32, ob *obsStart) (*handlerRun, *Error) {
 	srv := n.srv
 	timeout := srv.handlerTimeout(d)
 	if timeout > 0 && srv.cfg.maxOverdue > 0 && stuck.Load() >= srv.cfg.maxOverdue && !srv.closing.Load() {
@@ -156,7 +157,17 @@ func (n *Namespace) begin(parent context.Context, s *Socket, ev incoming, d *eve
 	if err := srv.enter(); err != nil {
 		return nil, err
 	}
-	r := &handlerRun{Context: parent, n: n, s: s, event: ev.name, ack: ev.ack, stuck: stuck, obs: obs}
+	var r *handlerRun
+	parent := s.ctx
+	if ob != nil {
+		or := new(observedRun)
+		r = &or.handlerRun
+		r.obs = &or.obs
+		parent = or.obs.begin(n, s, ev, *ob, "")
+	} else {
+		r = new(handlerRun)
+	}
+	r.Context, r.n, r.s, r.event, r.ack, r.stuck = parent, n, s, ev.name, ev.ack, stuck
 	if timeout > 0 {
 		r.deadline = time.Now().Add(timeout)
 		r.Context, r.cancel = context.WithCancelCause(parent)

@@ -30,7 +30,7 @@ func BenchmarkHandlerDeadline(b *testing.B) {
 			ev := incoming{name: "bench"}
 			b.ReportAllocs()
 			for b.Loop() {
-				r, rerr := n.begin(s.ctx, s, ev, nil, &stuck, nil)
+				r, rerr := n.begin(s, ev, nil, &stuck, nil)
 				if rerr != nil {
 					b.Fatal(rerr)
 				}

@@ -203,19 +203,19 @@ func (n *Namespace) dispatch(s *Socket, ev incoming) {
 	} else {
 		req.Event = &EventInfo{Namespace: n.name, Name: ev.name}
 	}
-	ctx := s.ctx
-	var obs *eventObs
+	var ob *obsStart
 	if n.srv.obs != nil {
-		obs = n.observe(s, ev, req.Event.Declared, parent, state, "")
-		ctx = obs.ctx
+		ob = &obsStart{declared: req.Event.Declared, parent: parent, state: state}
 	}
-	run, rerr := n.begin(ctx, s, ev, req.Event.desc, stuck, obs) // deadline.go
+	run, rerr := n.begin(s, ev, req.Event.desc, stuck, ob) // deadline.go
 	if rerr != nil {
-		code := n.reply(s, ev.ack, ev.name, nil, rerr)
-		if obs != nil {
-			obs.ob.Refusal = n.refusal(rerr)
-			obs.report(code)
+		if ob == nil {
+			n.reply(s, ev.ack, ev.name, nil, rerr)
+			return
 		}
+		var obs eventObs
+		obs.begin(n, s, ev, *ob, n.refusal(rerr))
+		obs.report(n.reply(s, ev.ack, ev.name, nil, rerr))
 		return
 	}
 	var panicked bool
@@ -224,9 +224,9 @@ func (n *Namespace) dispatch(s *Socket, ev incoming) {
 		return // past its deadline: the client got TIMEOUT, the observer heard
 	}
 	code := n.answer(s, ev, req, data, err)
-	if obs != nil {
-		obs.ob.Panicked = panicked
-		obs.report(code)
+	if run.obs != nil {
+		run.obs.ob.Panicked = panicked
+		run.obs.report(code)
 	}
 }
 
@@ -257,7 +257,8 @@ func (n *Namespace) refuse(s *Socket, ev incoming, e *Error, why string) {
 	}
 	_, parent, state := traceArg(ev.args)
 	_, declared := n.handlers[ev.name]
-	obs := n.observe(s, ev, declared, parent, state, why)
+	var obs eventObs
+	obs.begin(n, s, ev, obsStart{declared: declared, parent: parent, state: state}, why)
 	obs.report(n.reply(s, ev.ack, ev.name, nil, e))
 }
 

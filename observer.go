@@ -16,7 +16,9 @@ import (
 // concurrent use, quick, and must not call back into the server's
 // blocking methods (Shutdown). They must not keep the *Socket values
 // beyond the call, nor modify them. A server without an Observer pays one
-// nil check per hook and allocates nothing for it.
+// nil check per hook and allocates nothing for it; with one, an event's
+// observation shares the allocation of its handler's run, and its
+// duration is read from the monotonic clock alone.
 //
 // The methods run in this order for one socket: HandshakeStart,
 // HandshakeEnd; then per event EventStart and EventEnd (EventStart and
@@ -42,7 +44,8 @@ type Observer interface {
 	Disconnected(s *Socket, reason string)
 
 	// EventStart is called when an event is taken off the socket's queue
-	// (or refused on arrival); the context it returns is the handler's.
+	// (or refused on arrival) with the socket's context (Socket.Context);
+	// the context it returns is the handler's.
 	EventStart(ctx context.Context, s *Socket, e EventObservation) context.Context
 	// EventEnd is called once the event's outcome is sent, with e filled
 	// in (Code, Duration, Acked, Panicked, Refusal). ctx is EventStart's.
@@ -167,25 +170,51 @@ func traceArg(args []any) (rest []any, parent, state string) {
 
 // eventObs is one event being observed: EventStart has run, EventEnd
 // runs once, from the socket's queue or, for a handler past its
-// deadline, from the deadline's timer (deadline.go).
+// deadline, from the deadline's timer (deadline.go). A handled event's
+// eventObs shares its handlerRun's allocation (observedRun); a refused
+// one lives on the stack of the refusal.
 type eventObs struct {
 	n     *Namespace
 	s     *Socket
 	ctx   context.Context
 	ob    EventObservation
-	start time.Time
+	start time.Duration // monoNow at EventStart
 	acked bool
 	done  atomic.Bool
 }
 
-// observe starts observing an event of s (the server has an Observer).
-func (n *Namespace) observe(s *Socket, ev incoming, declared bool, parent, state, refusal string) *eventObs {
-	e := &eventObs{n: n, s: s, acked: ev.ack != nil, start: time.Now(), ob: EventObservation{
-		Event: ev.name, Declared: declared, Traceparent: parent, Tracestate: state,
+// obsStart is what an observed event's EventStart needs besides the
+// event itself: whether its name is declared and the trace context the
+// client sent with it.
+type obsStart struct {
+	declared      bool
+	parent, state string
+}
+
+// observedRun is a handler run and its event's observation in one
+// allocation.
+type observedRun struct {
+	handlerRun
+	obs eventObs
+}
+
+// clockBase is the origin of monoNow.
+var clockBase = time.Now()
+
+// monoNow reads the monotonic clock only: an event's duration needs no
+// wall time, and reading both clocks (time.Now) costs about twice as much.
+func monoNow() time.Duration { return time.Since(clockBase) }
+
+// begin starts observing an event of s (the server has an Observer) and
+// returns EventStart's context.
+func (e *eventObs) begin(n *Namespace, s *Socket, ev incoming, st obsStart, refusal string) context.Context {
+	e.n, e.s, e.acked, e.start = n, s, ev.ack != nil, monoNow()
+	e.ob = EventObservation{
+		Event: ev.name, Declared: st.declared, Traceparent: st.parent, Tracestate: st.state,
 		QueueDepth: int(ev.depth), Refusal: refusal,
-	}}
+	}
 	e.ctx = n.srv.obs.EventStart(s.ctx, s, e.ob)
-	return e
+	return e.ctx
 }
 
 // report hands the outcome to the observer's EventEnd, the first time
@@ -194,7 +223,7 @@ func (e *eventObs) report(code Code) {
 	if e == nil || e.done.Swap(true) {
 		return
 	}
-	e.ob.Code, e.ob.Acked, e.ob.Duration = code, e.acked, time.Since(e.start)
+	e.ob.Code, e.ob.Acked, e.ob.Duration = code, e.acked, monoNow()-e.start
 	e.n.srv.obs.EventEnd(e.ctx, e.s, e.ob)
 }
 
