@@ -68,66 +68,100 @@ type eventSeries struct {
 	consumed, acked atomic.Int64
 	consumedAttrs   metric.ObserveOption
 	ackedAttrs      metric.ObserveOption
-	record          metric.MeasurementOption
+	// record is the duration's option, a slice so that Record's variadic
+	// argument is not allocated per call.
+	record []metric.RecordOption
 }
 
-// nsSeries is what one namespace records without further attributes.
+// eventEntry is what one (namespace, event) shares: its span name and
+// its series by result code.
+type eventEntry struct {
+	ns, event string
+	spanName  string
+	ok        *eventSeries // the series of successes, the common case
+	codes     table[string, *eventSeries]
+}
+
+// nsSeries is what one namespace records without further attributes,
+// and its events.
 type nsSeries struct {
+	name                                   string
 	delivered, bytesOut, replays, replayed atomic.Int64
 	attrs                                  metric.ObserveOption
-	record                                 metric.MeasurementOption
-}
-
-// eventKey identifies an eventSeries.
-type eventKey struct{ namespace, event, code string }
-
-// event returns the series of k, created the first time.
-func (o *Observer) event(k eventKey) *eventSeries {
-	if v, ok := o.events.Load(k); ok {
-		return v.(*eventSeries)
-	}
-	// The duration histogram, measured per event, carries the three
-	// attributes that vary: the SDK's cost per measurement grows with the
-	// number of attributes. The counters, read only at collection, carry
-	// the messaging conventions' full set.
-	short := attribute.NewSet(KeyNamespace.String(k.namespace), KeyEvent.String(k.event), KeyResultCode.String(k.code))
-	s := &eventSeries{
-		consumedAttrs: metric.WithAttributeSet(attribute.NewSet(eventAttrs(k.namespace, k.event, k.code)...)),
-		record:        metric.WithAttributeSet(short),
-		ackedAttrs:    metric.WithAttributeSet(short),
-	}
-	v, _ := o.events.LoadOrStore(k, s)
-	return v.(*eventSeries)
+	record                                 []metric.RecordOption
+	events                                 table[string, *eventEntry]
 }
 
 // namespace returns the series of ns, created the first time.
 func (o *Observer) namespace(ns string) *nsSeries {
-	if v, ok := o.namespaces.Load(ns); ok {
-		return v.(*nsSeries)
+	if v, ok := o.namespaces.load(ns); ok {
+		return v
 	}
-	set := attribute.NewSet(nsAttrs(ns)...)
-	v, _ := o.namespaces.LoadOrStore(ns, &nsSeries{attrs: metric.WithAttributeSet(set), record: metric.WithAttributeSet(set)})
-	return v.(*nsSeries)
+	return o.namespaces.add(ns, func() *nsSeries {
+		set := metric.WithAttributeSet(attribute.NewSet(nsAttrs(ns)...))
+		return &nsSeries{name: ns, attrs: set, record: []metric.RecordOption{set}}
+	})
+}
+
+// event returns the entry of event (a metric event name: declared, or
+// OtherEvent) in n, created the first time.
+func (n *nsSeries) event(event string) *eventEntry {
+	if v, ok := n.events.load(event); ok {
+		return v
+	}
+	return n.events.add(event, func() *eventEntry {
+		e := &eventEntry{ns: n.name, event: event, spanName: "process " + event}
+		e.ok = newEventSeries(n.name, event, ResultOK)
+		return e
+	})
+}
+
+// series returns the series of the result code rc, created the first
+// time.
+func (e *eventEntry) series(rc string) *eventSeries {
+	if rc == ResultOK {
+		return e.ok
+	}
+	if v, ok := e.codes.load(rc); ok {
+		return v
+	}
+	return e.codes.add(rc, func() *eventSeries { return newEventSeries(e.ns, e.event, rc) })
+}
+
+// newEventSeries builds the attribute sets of a series.
+func newEventSeries(ns, event, code string) *eventSeries {
+	// The duration histogram, measured per event, carries the three
+	// attributes that vary: the SDK's cost per measurement grows with the
+	// number of attributes. The counters, read only at collection, carry
+	// the messaging conventions' full set.
+	short := metric.WithAttributeSet(attribute.NewSet(KeyNamespace.String(ns), KeyEvent.String(event), KeyResultCode.String(code)))
+	return &eventSeries{
+		consumedAttrs: metric.WithAttributeSet(attribute.NewSet(eventAttrs(ns, event, code)...)),
+		record:        []metric.RecordOption{short},
+		ackedAttrs:    short,
+	}
 }
 
 // observeSeries reports the event and namespace series.
 func (o *Observer) observeSeries(_ context.Context, obs metric.Observer) error {
 	m := &o.m
-	o.events.Range(func(_, v any) bool {
-		s := v.(*eventSeries)
+	report := func(s *eventSeries) {
 		obs.ObserveInt64(m.consumed, s.consumed.Load(), s.consumedAttrs)
 		if n := s.acked.Load(); n > 0 {
 			obs.ObserveInt64(m.acksSent, n, s.ackedAttrs)
 		}
-		return true
-	})
-	o.namespaces.Range(func(_, v any) bool {
-		s := v.(*nsSeries)
+	}
+	o.namespaces.each(func(s *nsSeries) {
 		obs.ObserveInt64(m.delivered, s.delivered.Load(), s.attrs)
 		obs.ObserveInt64(m.bytesOut, s.bytesOut.Load(), s.attrs)
 		obs.ObserveInt64(m.replays, s.replays.Load(), s.attrs)
 		obs.ObserveInt64(m.replayedEntries, s.replayed.Load(), s.attrs)
-		return true
+		s.events.each(func(e *eventEntry) {
+			if e.ok.consumed.Load() > 0 {
+				report(e.ok)
+			}
+			e.codes.each(report)
+		})
 	})
 	obs.ObserveInt64(m.bytesIn, o.bytesIn.Load())
 	return nil

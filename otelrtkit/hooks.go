@@ -13,9 +13,17 @@ import (
 )
 
 // HandshakeStart starts the handshake's span (see the package
-// documentation for its parent).
+// documentation for its parent) and keeps what the socket's events need
+// in the context it returns, from which the socket's derives.
 func (o *Observer) HandshakeStart(ctx context.Context, s *rtkit.Socket) context.Context {
-	return o.startHandshake(ctx, s)
+	st := &socketState{ns: o.namespace(s.Namespace())}
+	tp, ts := handshakeTrace(s)
+	rctx, client := o.remote(ctx, tp, ts)
+	st.traced = client.IsValid() && !o.cfg.public
+	if o.tracing || client.IsValid() {
+		ctx = o.startHandshake(ctx, s, rctx, client)
+	}
+	return context.WithValue(ctx, socketKey{}, st)
 }
 
 // HandshakeEnd counts the handshake and ends its span.
@@ -29,6 +37,11 @@ func (o *Observer) HandshakeEnd(ctx context.Context, s *rtkit.Socket, err *rtkit
 		func() []attribute.KeyValue {
 			return []attribute.KeyValue{KeyNamespace.String(ns), KeyResultCode.String(rc)}
 		})
+	if err == nil && o.tracing {
+		if st, ok := ctx.Value(socketKey{}).(*socketState); ok {
+			st.rooted(s.Context())
+		}
+	}
 	span := trace.SpanFromContext(ctx)
 	if span.IsRecording() {
 		o.user(span, s) // connection middleware has run: the identity is known
@@ -47,32 +60,33 @@ func (o *Observer) Disconnected(s *rtkit.Socket, reason string) {
 }
 
 // EventStart starts the event's span (see the package documentation for
-// its parent).
+// its parent). With the API's no-op TracerProvider it does nothing for an
+// event without trace context.
 func (o *Observer) EventStart(ctx context.Context, s *rtkit.Socket, e rtkit.EventObservation) context.Context {
+	if !o.tracing && e.Traceparent == "" {
+		return ctx
+	}
 	return o.startEvent(ctx, s, e)
 }
 
 // EventEnd records the event's metrics and ends its span.
 func (o *Observer) EventEnd(ctx context.Context, s *rtkit.Socket, e rtkit.EventObservation) {
-	ns, ev := s.Namespace(), metricEvent(e)
-	series := o.event(eventKey{namespace: ns, event: ev, code: resultCode(e.Code)})
+	ns := o.namespace(s.Namespace())
+	entry := ns.event(metricEvent(e))
+	series := entry.series(resultCode(e.Code))
 	series.consumed.Add(1)
 	if e.Acked {
 		series.acked.Add(1)
 	}
-	o.m.process.Record(background, seconds(e.Duration), series.record)
+	o.m.process.Record(background, seconds(e.Duration), series.record...)
 	if e.QueueDepth > 1 {
-		o.m.queueDepth.Record(background, int64(e.QueueDepth), o.namespace(ns).record)
+		o.m.queueDepth.Record(background, int64(e.QueueDepth), ns.record...)
 	}
 	if e.Code == rtkit.CodeRateLimited {
-		cause := e.Refusal
-		if cause == "" {
-			cause = "policy"
-		}
-		o.m.refusals.add(attrKey{kind: kindRefusal, namespace: ns, event: ev, v1: cause}, 1,
-			func() []attribute.KeyValue {
-				return []attribute.KeyValue{KeyNamespace.String(ns), KeyEvent.String(ev), KeyRefusal.String(cause)}
-			})
+		o.refused(ns.name, entry.event, e.Refusal)
+	}
+	if !o.tracing && e.Traceparent == "" {
+		return // EventStart started no span
 	}
 	span := trace.SpanFromContext(ctx)
 	if span.IsRecording() {
@@ -86,6 +100,18 @@ func (o *Observer) EventEnd(ctx context.Context, s *rtkit.Socket, e rtkit.EventO
 		ended(span, e.Code)
 	}
 	span.End()
+}
+
+// refused counts a RATE_LIMITED answer by cause.
+func (o *Observer) refused(ns, ev, refusal string) {
+	cause := refusal
+	if cause == "" {
+		cause = "policy"
+	}
+	o.m.refusals.add(attrKey{kind: kindRefusal, namespace: ns, event: ev, v1: cause}, 1,
+		func() []attribute.KeyValue {
+			return []attribute.KeyValue{KeyNamespace.String(ns), KeyEvent.String(ev), KeyRefusal.String(cause)}
+		})
 }
 
 // Emitted counts the emit and, inside a traced handler (ctx from

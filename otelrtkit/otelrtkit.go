@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 )
 
 // ScopeName is the instrumentation scope of the meter and tracer.
@@ -72,17 +73,19 @@ func WithoutUserID() Option {
 type Observer struct {
 	cfg    config
 	tracer trace.Tracer
-	m      instruments
+	// tracing is false when the TracerProvider is the API's no-op one:
+	// then no span is started for an event whose client sent no trace
+	// context (there is none to carry on).
+	tracing bool
+	m       instruments
 
 	// sets caches attribute sets by their values (attrKey): metric
 	// attributes are built once per series, not per event.
 	sets sync.Map
-	// names caches the span names of declared events.
-	names sync.Map
-	// events (eventKey → *eventSeries) and namespaces (string →
-	// *nsSeries) hold the per-event counters (counters.go).
-	events, namespaces sync.Map
-	bytesIn            atomic.Int64
+	// namespaces holds the per-namespace and per-event series
+	// (counters.go).
+	namespaces table[string, *nsSeries]
+	bytesIn    atomic.Int64
 
 	reg, series metric.Registration
 }
@@ -106,6 +109,8 @@ func New(opts ...Option) (*Observer, error) {
 		o.cfg.propagator = propagation.TraceContext{}
 	}
 	o.tracer = o.cfg.tracers.Tracer(ScopeName)
+	_, off := o.cfg.tracers.(noop.TracerProvider)
+	o.tracing = !off
 	if err := o.m.init(o.cfg.meters.Meter(ScopeName)); err != nil {
 		return nil, err
 	}

@@ -22,24 +22,17 @@ func (o *Observer) remote(ctx context.Context, traceparent, tracestate string) (
 		c["tracestate"] = tracestate
 	}
 	rctx := o.cfg.propagator.Extract(ctx, c)
-	return rctx, trace.SpanContextFromContext(rctx)
+	sc := trace.SpanContextFromContext(rctx)
+	if !sc.IsValid() || sc.Equal(trace.SpanContextFromContext(ctx)) {
+		// Nothing extracted: what ctx holds (the handshake's span) is not
+		// the client's.
+		return ctx, trace.SpanContext{}
+	}
+	return rctx, sc
 }
 
 // consumer is the start option of event spans.
 var consumer = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindConsumer)}
-
-// spanName is "process {event}", built once per declared event.
-func (o *Observer) spanName(e rtkit.EventObservation) string {
-	if !e.Declared {
-		return "process " + OtherEvent
-	}
-	if v, ok := o.names.Load(e.Event); ok {
-		return v.(string)
-	}
-	name := "process " + e.Event
-	o.names.Store(e.Event, name)
-	return name
-}
 
 // handshakeTrace returns the trace context in a handshake's auth object.
 func handshakeTrace(s *rtkit.Socket) (traceparent, tracestate string) {
@@ -72,21 +65,32 @@ func ended(span trace.Span, code rtkit.Code) {
 // a trace context at handshake; none (a new trace). The handshake's span
 // is linked when it is not the parent. With WithPublicEndpoint the
 // client's contexts are links only.
+//
+// The span's attributes are set once the sampler has decided, and only
+// on a span it records: a sampler sees the span's name and kind, and its
+// parent, but no attributes (the price of not building them for every
+// event a sampler drops).
 func (o *Observer) startEvent(ctx context.Context, s *rtkit.Socket, e rtkit.EventObservation) context.Context {
+	st := o.socketState(ctx, s)
+	name := st.ns.event(metricEvent(e)).spanName
 	sockCtx := ctx
 	rctx, client := o.remote(ctx, e.Traceparent, e.Tracestate)
 	linkHandshake := true
 	var span trace.Span
 	switch {
 	case client.IsValid() && !o.cfg.public:
-		ctx, span = o.tracer.Start(rctx, o.spanName(e), consumer...)
-	case !client.IsValid() && !o.cfg.public && hasHandshakeTrace(s):
+		ctx, span = o.tracer.Start(rctx, name, consumer...)
+	case st.traced:
 		linkHandshake = false // the handshake's span is the parent
-		ctx, span = o.tracer.Start(ctx, o.spanName(e), consumer...)
+		ctx, span = o.tracer.Start(ctx, name, consumer...)
 	default:
-		// A new trace: started from an empty context (cheaper than
-		// WithNewRoot over the socket's), then put in the socket's.
-		_, span = o.tracer.Start(context.Background(), o.spanName(e), consumer...)
+		// A new trace, from the socket's context without the handshake's
+		// span (built once per socket, socketState.rooted).
+		if root := st.root.Load(); root != nil {
+			ctx, span = o.tracer.Start(*root, name, consumer...)
+			break
+		}
+		_, span = o.tracer.Start(context.Background(), name, consumer...)
 		ctx = trace.ContextWithSpan(ctx, span)
 	}
 	if !span.IsRecording() {
@@ -107,11 +111,6 @@ func (o *Observer) startEvent(ctx context.Context, s *rtkit.Socket, e rtkit.Even
 	return ctx
 }
 
-func hasHandshakeTrace(s *rtkit.Socket) bool {
-	tp, _ := handshakeTrace(s)
-	return tp != ""
-}
-
 // user sets user.id from the socket's identity, when known and allowed.
 func (o *Observer) user(span trace.Span, s *rtkit.Socket) {
 	if o.cfg.noUser {
@@ -123,15 +122,13 @@ func (o *Observer) user(span trace.Span, s *rtkit.Socket) {
 }
 
 // startHandshake starts a handshake's span, a child of the trace context
-// in the client's auth object (a link with WithPublicEndpoint).
-func (o *Observer) startHandshake(ctx context.Context, s *rtkit.Socket) context.Context {
-	tp, ts := handshakeTrace(s)
-	rctx, client := o.remote(ctx, tp, ts)
-	opts := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer)}
+// in the client's auth object (client, read into rctx; a link with
+// WithPublicEndpoint).
+func (o *Observer) startHandshake(ctx context.Context, s *rtkit.Socket, rctx context.Context, client trace.SpanContext) context.Context {
 	if client.IsValid() && !o.cfg.public {
 		ctx = rctx
 	}
-	ctx, span := o.tracer.Start(ctx, "connect "+s.Namespace(), opts...)
+	ctx, span := o.tracer.Start(ctx, "connect "+s.Namespace(), server...)
 	if !span.IsRecording() {
 		return ctx
 	}
@@ -142,3 +139,6 @@ func (o *Observer) startHandshake(ctx context.Context, s *rtkit.Socket) context.
 		KeyNamespace.String(s.Namespace()), KeySocketID.String(s.ID()))
 	return ctx
 }
+
+// server is the start option of handshake spans.
+var server = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer)}

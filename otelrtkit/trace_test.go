@@ -152,6 +152,9 @@ func TestTraceContextFromAnUntrustedClient(t *testing.T) {
 	require.Equal(t, rtkit.CodeValidation, env.Error.Code, "an object with more than trace context is an argument")
 	for _, s := range spansNamed(tm, "process echo") {
 		assert.NotEqual(t, eventTrace, s.SpanContext.TraceID().String())
+		assert.False(t, s.Parent.IsValid(), "after a malformed handshake context too, a trace of the server's own")
+		require.Len(t, s.Links, 1)
+		assert.Equal(t, hs.SpanContext.SpanID(), s.Links[0].SpanContext.SpanID(), "linked to its connection")
 	}
 
 	tmp, tsp := startTraced(t, otelrtkit.WithPublicEndpoint(), otelrtkit.WithoutUserID())
