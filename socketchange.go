@@ -36,15 +36,17 @@ type SocketChange struct {
 
 // OnSocketChange registers a hook that is told of changes to the
 // namespace's connected sockets on this server: rooms joined and left,
-// whoever asked for it (room policies through Socket.Join, auto-joins of a
-// recovered socket, ServerRooms, Rooms.Join and Rooms.Leave here or on
-// another server through the adapter, and every room the socket was in
-// when it disconnects, reported before OnDisconnect hooks run), the
-// transport upgrade, and every event queued for the socket (emits to it,
-// and its copy of each broadcast this server delivers). Joins or leaves
-// that change nothing (a room already joined) are not reported. Rooms a
-// socket holds when it connects are not reported either: Socket.Rooms
-// lists them when OnConnect hooks run.
+// whoever asked for it (Socket.Join through the room policies,
+// Socket.Leave, Rooms.Join and Rooms.Leave here or on another server
+// through the adapter, and every room the socket was in when it
+// disconnects, reported before OnDisconnect hooks run), the transport
+// upgrade, and every event queued for the socket (emits to it, and its
+// copy of each broadcast this server delivers). Joins or leaves that
+// change nothing (a room already joined) are not reported. Rooms a socket
+// is given as it connects (auto-joins, ServerRooms) are not reported:
+// Socket.Rooms lists them when OnConnect hooks run (the rooms a socket
+// recovered through a delivery log may be reported as joined just before
+// those hooks).
 //
 // fn runs on the goroutine that made the change (a handler, an emitter,
 // the adapter's reader), after the change and outside the server's locks,
