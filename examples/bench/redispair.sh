@@ -11,9 +11,11 @@
 # takes -url2 and -pid2 (odd sockets connect to the second server; its
 # CPU is added to the first's; see docs/performance.md). Env: REPS [3],
 # NS ["1000 5000"], BURST_MSGS [100000], PIN [0; 1: servers on CPU 0,
-# generator and redis-server on CPU 1], RPORT [6390].
+# generator and redis-server on CPU 1], RPORT [6390], BEFORE [a built
+# examples/bench binary, e.g. of an earlier commit: measured too, in the
+# same rotation, as "rtkit-before"].
 set -euo pipefail
-[ $# -ge 1 ] || { sed -n '2,15p' "$0"; exit 2; }
+[ $# -ge 1 ] || { sed -n '2,17p' "$0"; exit 2; }
 RTKIT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$1"
 REPS=${REPS:-3}; NS=${NS:-"1000 5000"}; BURST_MSGS=${BURST_MSGS:-100000}; PIN=${PIN:-0}
@@ -40,6 +42,7 @@ start() { # label port -> sets SPID (the server's pid, its own process group)
   local cmd
   case "$1" in
     rtkit) cmd="exec $PWD/bin/rtkit -addr 127.0.0.1:$2 -redis $REDIS" ;;
+    rtkit-before) cmd="exec $BEFORE -addr 127.0.0.1:$2 -redis $REDIS" ;;
     node)  cmd="exec node $NODEDIR/bench.mjs --port $2 --redis $REDIS" ;;
   esac
   setsid "${SRVPIN[@]}" bash -c "$cmd" >>"$OUT/server-$1.log" 2>&1 </dev/null &
@@ -51,8 +54,9 @@ stop() { for p in "${PIDS[@]}"; do kill -TERM -- "-$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do for i in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done; kill -KILL -- "-$p" 2>/dev/null || true; done
   PIDS=(); }
 
+IMPLS=(rtkit node); [ -n "${BEFORE:-}" ] && IMPLS+=(rtkit-before)
 for rep in $(seq 1 "$REPS"); do
-  [ $((rep % 2)) = 0 ] && order=(node rtkit) || order=(rtkit node)
+  k=$(( (rep - 1) % ${#IMPLS[@]} )); order=("${IMPLS[@]:k}" "${IMPLS[@]:0:k}") # rotated each rep
   for impl in "${order[@]}"; do
     for n in $NS; do
       start "$impl" 3911; A=$SPID
