@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -281,4 +282,30 @@ func TestUpgradedWebsocketMovesToPoller(t *testing.T) {
 	for range conns {
 		require.Equal(t, engine.ReasonTransportClose, rec.nextClose(t).reason)
 	}
+}
+
+// After a graceful close the server half closes the websocket and waits
+// for the client to close its side; a client that never does (it reads
+// the close frame and the FIN, then stays silent) is let go at the
+// linger timeout all the same: the server's goroutines go back to what
+// they were (no reader, no poller left for it), and what the client
+// sends afterwards is refused with a reset.
+func TestLingeringCloseEndsWithoutTheClient(t *testing.T) {
+	eachReaderMode(t, engine.Options{}, func(t *testing.T, o engine.Options) {
+		rec := newRecorder(t, false)
+		s := startTestServer(t, rec, o)
+		http.DefaultClient.CloseIdleConnections()
+		before := goroutinesAtMost(t, runtime.NumGoroutine())
+		c := s.rawDial(t)
+		conn := rec.nextOpen(t)
+		conn.Close("bye")
+		require.Equal(t, "bye", rec.nextClose(t).reason)
+		readUntilEOF(t, c.conn) // the close frame, then the server's FIN
+		goroutinesAtMost(t, before)
+		eventually(t, "a reset for what the client sends", func() bool {
+			_, err := c.conn.Write(clientFrame(ws.OpText, "4late"))
+			return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+		})
+		require.Empty(t, rec.msgs)
+	})
 }
