@@ -78,8 +78,12 @@ func (o *Observer) EventEnd(ctx context.Context, s *rtkit.Socket, e rtkit.EventO
 	if e.Acked {
 		series.acked.Add(1)
 	}
-	o.m.process.Record(background, seconds(e.Duration), series.record...)
-	if e.QueueDepth > 1 {
+	// Enabled is false for an instrument a View drops: then the SDK's
+	// work per measurement is skipped too.
+	if o.m.process.Enabled(background) {
+		o.m.process.Record(background, seconds(e.Duration), series.record...)
+	}
+	if e.QueueDepth > 1 && o.m.queueDepth.Enabled(background) {
 		o.m.queueDepth.Record(background, int64(e.QueueDepth), ns.record...)
 	}
 	if e.Code == rtkit.CodeRateLimited {

@@ -9,7 +9,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/rtkit-go/rtkit"
 	"github.com/rtkit-go/rtkit/otelrtkit"
@@ -147,4 +149,52 @@ func TestMetricsQueueFull(t *testing.T) {
 	n, sum := tm.histogram(t, "rtkit.socket.queue.depth", nsOT)
 	assert.Equal(t, uint64(1), n, "the held event found an empty queue: not recorded")
 	assert.Equal(t, float64(2), sum, "the refused one found the held one ahead of it")
+}
+
+// An application may drop the per-event histograms with a View (they are
+// what metrics cost most per event): nothing is recorded for them, and
+// the counters go on.
+func TestDroppedHistograms(t *testing.T) {
+	drop := func(name string) sdkmetric.View {
+		return sdkmetric.NewView(sdkmetric.Instrument{Name: name}, sdkmetric.Stream{Aggregation: sdkmetric.AggregationDrop{}})
+	}
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader),
+		sdkmetric.WithView(drop("rtkit.event.duration"), drop("rtkit.socket.queue.depth")))
+	t.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
+	obs, err := otelrtkit.New(otelrtkit.WithMeterProvider(mp), otelrtkit.WithTracerProvider(noop.NewTracerProvider()))
+	require.NoError(t, err)
+	tm := &telemetry{reader: reader, obs: obs}
+	release, started := make(chan struct{}), make(chan struct{}, 1)
+	srv := rtkit.NewServer(rtkit.WithObserver(obs), rtkit.WithLogger(discard()))
+	srv.Mount(testNamespace(release, started))
+	ts := rtkittest.Start(t, srv)
+	c := ts.Dial(t, "/ot")
+
+	// An event held by its handler, and one queued behind it (depth 2).
+	held := make(chan *rtkit.Error, 1)
+	go func() {
+		_, e := rtkittest.Call(ctx5(t), c, evHold, Text{Text: "h"})
+		held <- e
+	}()
+	<-started
+	before := tm.sum(t, "rtkit.bytes.received")
+	queued := make(chan *rtkit.Error, 1)
+	go func() {
+		_, e := rtkittest.Call(ctx5(t), c, evEcho, Text{Text: "e"})
+		queued <- e
+	}()
+	require.Eventually(t, func() bool { return tm.sum(t, "rtkit.bytes.received") > before }, 5*time.Second,
+		5*time.Millisecond, "the second event arrives behind the first")
+	close(release)
+	require.Nil(t, <-held)
+	require.Nil(t, <-queued)
+
+	tm.eventually(t, 1, consumed, nsOT, event("hold"), result(""))
+	tm.eventually(t, 1, consumed, nsOT, event("echo"), result(""))
+	rm := tm.collect(t)
+	for _, name := range []string{"rtkit.event.duration", "rtkit.socket.queue.depth"} {
+		_, found := find(rm, name)
+		assert.False(t, found, "%s is dropped", name)
+	}
 }
