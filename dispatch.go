@@ -55,6 +55,9 @@ func (n *Namespace) admit(raw socketCore, hs *Handshake) (*Socket, *Error) {
 	n.joinRooms(s)
 	s.box.Run = func(ev incoming) { n.dispatch(s, ev) }
 	s.box.Pool = &srv.workers
+	if o != nil {
+		s.box.Stamp = stampDepth // EventObservation.QueueDepth
+	}
 	n.sockets.Store(raw.id(), s) // listed (Health, Sockets) once the client can act
 	if o != nil {
 		o.HandshakeEnd(ctx, s, nil)
@@ -144,13 +147,17 @@ func (n *Namespace) receive(s *Socket, ev incoming) {
 	if n.srv.closing.Load() {
 		n.srv.lastEvent.Store(time.Now().UnixNano())
 	}
-	if n.srv.obs != nil {
-		ev.depth = int32(s.box.Depth()) + 1
-	}
 	if !s.box.Push(ev, int(n.srv.cfg.maxPending)) {
+		if n.srv.obs != nil {
+			ev.depth = int32(s.box.Depth()) + 1 // Push stamps queued events only
+		}
 		n.refuse(s, ev, errQueueFull(), RefusedQueueFull)
 	}
 }
+
+// stampDepth records an event's queue depth on arrival, for the
+// Observer (mailbox.Box.Stamp).
+func stampDepth(ev *incoming, depth int) { ev.depth = int32(depth) }
 
 // gone runs once when a connected socket disconnects, with the Socket.IO
 // reason.

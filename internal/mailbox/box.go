@@ -18,6 +18,10 @@ type Box[T any] struct {
 	Run func(T)
 	// Pool runs the box's loop.
 	Pool *Pool
+	// Stamp, when set, is given each event Push queues with the number
+	// of events then waiting or running, itself included (its depth),
+	// before it is queued: one lock for both.
+	Stamp func(ev *T, depth int)
 
 	mu      sync.Mutex
 	events  []T
@@ -44,6 +48,9 @@ func (m *Box[T]) Push(ev T, max int) bool {
 	}
 	if max > 0 && waiting >= max {
 		return false
+	}
+	if m.Stamp != nil {
+		m.Stamp(&ev, waiting+1)
 	}
 	m.events = append(m.events, ev)
 	if !m.running {

@@ -145,3 +145,34 @@ func TestBoxDetach(t *testing.T) {
 	b.Detach() // nothing running: no-op
 	assert.True(t, b.Idle())
 }
+
+// TestBoxStamp: each queued event is stamped with its depth on arrival
+// (the running event and those waiting, itself included); a refused one
+// is not queued, so not stamped.
+func TestBoxStamp(t *testing.T) {
+	var p Pool
+	defer p.Stop()
+	type ev struct{ id, depth int }
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var got []ev
+	b := &Box[ev]{Pool: &p, Stamp: func(e *ev, depth int) { e.depth = depth }, Run: func(e ev) {
+		if e.id == 0 {
+			<-release
+		}
+		mu.Lock()
+		got = append(got, e)
+		mu.Unlock()
+	}}
+	require.True(t, b.Push(ev{id: 0}, 3))
+	require.Eventually(t, func() bool { return b.Depth() == 1 && !b.Waiting() }, 5*time.Second, time.Millisecond,
+		"the first event is running")
+	require.True(t, b.Push(ev{id: 1}, 3))
+	require.True(t, b.Push(ev{id: 2}, 3))
+	require.False(t, b.Push(ev{id: 3}, 3))
+	close(release)
+	require.Eventually(t, b.Idle, 5*time.Second, time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []ev{{0, 1}, {1, 2}, {2, 3}}, got)
+}
