@@ -66,7 +66,7 @@
 //	rtkit.connections                   counter         {connection} rtkit.result_code (OK or the connect_error code)
 //	rtkit.disconnections                counter         {socket}    rtkit.disconnect.reason
 //	messaging.client.consumed.messages  counter         {message}   rtkit.event, rtkit.result_code, error.type, messaging.*
-//	messaging.process.duration          histogram       s           as consumed.messages
+//	rtkit.event.duration                histogram       s           rtkit.event, rtkit.result_code (from leaving the queue to the answer)
 //	rtkit.acks.sent                     counter         {ack}       rtkit.event
 //	rtkit.acks.awaited                  counter         {ack}       rtkit.event, rtkit.ack.result (ok, timeout, disconnected, invalid, error)
 //	messaging.client.sent.messages      counter         {message}   rtkit.event, rtkit.emit.target (socket, rooms, namespace, remote), error.type, messaging.*
@@ -92,8 +92,21 @@
 // # Cost
 //
 // A server without an Observer pays a nil check per hook. With this
-// package, metrics cost a few counter and histogram updates per event
-// (attribute sets are built once per series and cached) and, with a
-// sampler that records nothing, one non-recording span per event;
-// docs/performance.md has the measured figures.
+// package, an event costs a few atomic counter updates, two histogram
+// records (its duration, and the depth of its socket's queue when it
+// arrived behind others) and, with an SDK TracerProvider, a span: a
+// sampler that records nothing still makes the SDK create a
+// non-recording span and a context for it. What otelrtkit adds to the
+// SDK's work allocates nothing: attribute sets and option slices are
+// built once per series, and series, span names and the socket's state
+// are found without locks. Span attributes are set after the sampler's
+// decision, on recorded spans only: a sampler sees the span's name, kind
+// and parent, not its attributes.
+//
+// To spend less per event: give WithTracerProvider the API's no-op
+// provider (noop.NewTracerProvider) where traces are not wanted (no span
+// is then started for an event without trace context), and drop the
+// histograms you do not need with a View (sdkmetric.AggregationDrop): a
+// dropped instrument is not recorded at all. docs/performance.md has the
+// measured figures.
 package otelrtkit
