@@ -113,9 +113,13 @@
 // While Redis is unreachable, local delivery is unaffected: an emit
 // reaches this server's sockets at once and blocks at most
 // Options.Timeout; publishes fail fast (ErrUnavailable) for 250 ms after a
-// failure; go-redis restores the subscriptions, waiting between attempts
-// (no busy loop); errors are logged at most once a second; State, hence
-// Server.Health, reports the outage. Delivery across servers resumes by
+// failure. A command that outlives Options.Timeout is a failure too, even
+// with Redis healthy and this process merely too starved of CPU to read the
+// answer in time: keep the timeout above the process's worst scheduling
+// delay, or such a stall drops broadcasts across servers. go-redis
+// restores the subscriptions, waiting between attempts (no busy loop);
+// errors are logged at most once a second; State, hence Server.Health,
+// reports the outage. Delivery across servers resumes by
 // itself when Redis is back. What is published meanwhile is lost for the
 // other servers (Pub/Sub stores nothing): with package redislog as the
 // delivery log, recovering clients get what they missed.
