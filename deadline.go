@@ -157,19 +157,23 @@ func (n *Namespace) begin(s *Socket, ev incoming, d *eventDesc, stuck *atomic.In
 	if err := srv.enter(); err != nil {
 		return nil, err
 	}
+	var now time.Time // one clock reading for the deadline and the observation
+	if timeout > 0 {
+		now = time.Now()
+	}
 	var r *handlerRun
 	parent := s.ctx
 	if ob != nil {
 		or := new(observedRun)
 		r = &or.handlerRun
 		r.obs = &or.obs
-		parent = or.obs.begin(n, s, ev, *ob, "")
+		parent = or.obs.begin(n, s, ev, *ob, "", monoAt(now))
 	} else {
 		r = new(handlerRun)
 	}
 	r.Context, r.n, r.s, r.event, r.ack, r.stuck = parent, n, s, ev.name, ev.ack, stuck
 	if timeout > 0 {
-		r.deadline = time.Now().Add(timeout)
+		r.deadline = now.Add(timeout)
 		r.Context, r.cancel = context.WithCancelCause(parent)
 		s.timer.arm(s, r, timeout)
 	}

@@ -221,7 +221,7 @@ func (n *Namespace) dispatch(s *Socket, ev incoming) {
 			return
 		}
 		var obs eventObs
-		obs.begin(n, s, ev, *ob, n.refusal(rerr))
+		obs.begin(n, s, ev, *ob, n.refusal(rerr), monoNow())
 		obs.report(n.reply(s, ev.ack, ev.name, nil, rerr))
 		return
 	}
@@ -265,7 +265,7 @@ func (n *Namespace) refuse(s *Socket, ev incoming, e *Error, why string) {
 	_, parent, state := traceArg(ev.args)
 	_, declared := n.handlers[ev.name]
 	var obs eventObs
-	obs.begin(n, s, ev, obsStart{declared: declared, parent: parent, state: state}, why)
+	obs.begin(n, s, ev, obsStart{declared: declared, parent: parent, state: state}, why, monoNow())
 	obs.report(n.reply(s, ev.ack, ev.name, nil, e))
 }
 

@@ -205,10 +205,19 @@ var clockBase = time.Now()
 // wall time, and reading both clocks (time.Now) costs about twice as much.
 func monoNow() time.Duration { return time.Since(clockBase) }
 
-// begin starts observing an event of s (the server has an Observer) and
-// returns EventStart's context.
-func (e *eventObs) begin(n *Namespace, s *Socket, ev incoming, st obsStart, refusal string) context.Context {
-	e.n, e.s, e.acked, e.start = n, s, ev.ack != nil, monoNow()
+// monoAt is monoNow at t, a time.Now reading (no clock read), or monoNow
+// for the zero t.
+func monoAt(t time.Time) time.Duration {
+	if t.IsZero() {
+		return monoNow()
+	}
+	return t.Sub(clockBase)
+}
+
+// begin starts observing an event of s (the server has an Observer) at
+// start (monoNow) and returns EventStart's context.
+func (e *eventObs) begin(n *Namespace, s *Socket, ev incoming, st obsStart, refusal string, start time.Duration) context.Context {
+	e.n, e.s, e.acked, e.start = n, s, ev.ack != nil, start
 	e.ob = EventObservation{
 		Event: ev.name, Declared: st.declared, Traceparent: st.parent, Tracestate: st.state,
 		QueueDepth: int(ev.depth), Refusal: refusal,

@@ -11,44 +11,55 @@ import (
 // BenchmarkObserverSeam measures what the Observer seam adds to each
 // handled event, the observer's own work left out: admitting the
 // handler, observing it (EventStart, EventEnd) and finishing it, without
-// an Observer and with one that does nothing. Handler deadlines are off
-// (BenchmarkHandlerDeadline measures them), so that only the seam
-// differs.
+// an Observer and with one that does nothing, with handler deadlines off
+// and at their default (the deadline and the observation share one clock
+// reading).
 func BenchmarkObserverSeam(b *testing.B) {
-	for _, tc := range []struct {
+	for _, deadline := range []struct {
 		name string
-		obs  Observer
+		opt  ServerOption
 	}{
-		{"observer=none", nil},
-		{"observer=noop", noopObserver{}},
+		{"deadline=off", WithHandlerTimeout(0)},
+		{"deadline=30s", WithHandlerTimeout(30 * time.Second)},
 	} {
-		b.Run(tc.name, func(b *testing.B) {
-			srv := NewServer(WithObserver(tc.obs), WithHandlerTimeout(0), WithLogger(slog.New(slog.DiscardHandler)))
-			n := NewNamespace("/bench")
-			srv.Mount(n)
-			b.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
-			ctx, cancel := context.WithCancelCause(context.Background())
-			defer cancel(nil)
-			s := &Socket{ns: n, ctx: ctx, cancel: cancel}
-			var stuck atomic.Int32
-			ev := incoming{name: "bench", ack: func([]any) {}, depth: 1}
-			b.ReportAllocs()
-			for b.Loop() {
-				var ob *obsStart
-				if srv.obs != nil {
-					ob = &obsStart{declared: true}
-				}
-				r, rerr := n.begin(s, ev, nil, &stuck, ob)
-				if rerr != nil {
-					b.Fatal(rerr)
-				}
-				var err error
-				if !r.end(&err) {
-					b.Fatal("overdue")
-				}
-				r.obs.report("")
-			}
-		})
+		for _, tc := range []struct {
+			name string
+			obs  Observer
+		}{
+			{"observer=none", nil},
+			{"observer=noop", noopObserver{}},
+		} {
+			b.Run(deadline.name+"/"+tc.name, func(b *testing.B) {
+				benchSeam(b, NewServer(WithObserver(tc.obs), deadline.opt, WithLogger(slog.New(slog.DiscardHandler))))
+			})
+		}
+	}
+}
+
+func benchSeam(b *testing.B, srv *Server) {
+	n := NewNamespace("/bench")
+	srv.Mount(n)
+	b.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	s := &Socket{ns: n, ctx: ctx, cancel: cancel}
+	var stuck atomic.Int32
+	ev := incoming{name: "bench", ack: func([]any) {}, depth: 1}
+	b.ReportAllocs()
+	for b.Loop() {
+		var ob *obsStart
+		if srv.obs != nil {
+			ob = &obsStart{declared: true}
+		}
+		r, rerr := n.begin(s, ev, nil, &stuck, ob)
+		if rerr != nil {
+			b.Fatal(rerr)
+		}
+		var err error
+		if !r.end(&err) {
+			b.Fatal("overdue")
+		}
+		r.obs.report("")
 	}
 }
 
