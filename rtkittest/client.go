@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -46,7 +47,11 @@ func WithHeader(h http.Header) DialOption {
 }
 
 // WithPolling makes the client start with HTTP long-polling and upgrade,
-// as browsers do; the default is websocket only.
+// as browsers do; the default is websocket only. The connection is made
+// over long-polling (the server sees it connect with that transport), and
+// Dial returns once the client has upgraded to websocket, or its upgrade
+// attempt has ended without: the zishang520 client (v3.0.6) can lose a
+// packet it sends while it switches transports (see awaitUpgrade).
 func WithPolling() DialOption {
 	return func(o *client.Options) { o.Transports = []client.Transport{client.Polling, client.Websocket} }
 }
@@ -126,7 +131,11 @@ func (s *Server) Connect(namespace string, opts ...DialOption) (*Client, error) 
 	if err != nil {
 		return nil, fmt.Errorf("rtkittest: %w", err)
 	}
-	return &Client{c: c}, nil
+	cl := &Client{c: c}
+	if slices.Contains(o.Transports, client.Polling) && slices.Contains(o.Transports, client.Websocket) {
+		cl.awaitUpgrade()
+	}
+	return cl, nil
 }
 
 // Typed returns the typed client underneath, for client.Call, client.On

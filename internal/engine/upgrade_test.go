@@ -84,3 +84,60 @@ func TestCancelledGetClosesSession(t *testing.T) {
 	status, _ := s.poll(t, sid)
 	require.Equal(t, http.StatusBadRequest, status)
 }
+
+// A message POSTed after the probe is answered and before the upgrade
+// packet (the client had it on its way when it paused long-polling) is
+// delivered; the reply sent while delivering it waits in the long-polling
+// output, and once the upgrade packet comes it arrives on the websocket,
+// before what follows. A GET made meanwhile ends at once: with that reply
+// when it finds it, with a noop otherwise.
+func TestUpgradeDeliversPostDuringProbe(t *testing.T) {
+	rec := newRecorder(t, true)
+	s := newTestServer(t, rec, engine.Options{})
+	sid := s.handshake(t).Sid
+	c := rec.nextOpen(t)
+	ws, _, err := s.dial(t, "EIO=4&transport=websocket&sid="+sid, nil)
+	require.NoError(t, err)
+	writeText(t, ws, "2probe")
+	require.Equal(t, "3probe", readText(t, ws))
+
+	status, body := s.push(t, sid, "4sent during the probe\x1e4and another")
+	require.Equal(t, http.StatusOK, status, body)
+	require.Equal(t, "sent during the probe", rec.nextMessage(t).data)
+	require.Equal(t, "and another", rec.nextMessage(t).data)
+	require.Equal(t, engine.TransportPolling, c.Transport())
+	require.NoError(t, c.Send([]byte("queued after the POST"), false))
+
+	writeText(t, ws, "5")
+	for _, want := range []string{"4sent during the probe", "4and another", "4queued after the POST"} {
+		require.Equal(t, want, readText(t, ws))
+	}
+	require.Equal(t, engine.TransportWebsocket, c.Transport())
+	writeText(t, ws, "4over ws")
+	require.Equal(t, "over ws", rec.nextMessage(t).data)
+	require.Equal(t, "4over ws", readText(t, ws))
+	require.Empty(t, rec.closes)
+
+	// the same with a GET between the probe and the upgrade: it takes the
+	// replies (long-polling is still the transport), the websocket gets
+	// what comes after the upgrade only
+	sid2 := s.handshake(t).Sid
+	c2 := rec.nextOpen(t)
+	ws2, _, err := s.dial(t, "EIO=4&transport=websocket&sid="+sid2, nil)
+	require.NoError(t, err)
+	writeText(t, ws2, "2probe")
+	require.Equal(t, "3probe", readText(t, ws2))
+	status, body = s.push(t, sid2, "4before the GET")
+	require.Equal(t, http.StatusOK, status, body)
+	require.Equal(t, "before the GET", rec.nextMessage(t).data)
+	status, body = s.poll(t, sid2)
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, "4before the GET", body)
+	status, body = s.poll(t, sid2)
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, "6", body, "a GET while the probe is answered ends at once")
+	writeText(t, ws2, "5")
+	require.NoError(t, c2.Send([]byte("after the upgrade"), false))
+	require.Equal(t, "4after the upgrade", readText(t, ws2))
+	require.Empty(t, rec.closes)
+}

@@ -1,0 +1,55 @@
+package rtkittest
+
+import "time"
+
+// upgradeWait bounds awaitUpgrade: the server's default UpgradeTimeout
+// (10 s), after which a probe the client lost track of is closed, and a
+// margin.
+const upgradeWait = 12 * time.Second
+
+// awaitUpgrade waits until a client that connected over long-polling has
+// upgraded to websocket, or its upgrade attempt failed, or upgradeWait
+// passed. The zishang520 engine client (v3.0.6) is not safe to use while
+// it switches transports, from any goroutine but its own:
+//
+//   - Socket.Flush checks that no upgrade is under way, then hands the
+//     packets to the current transport; when the upgrade began in between,
+//     the polling transport is pausing and Transport.Send discards them (an
+//     event, or its acknowledgement, is lost without an error);
+//   - polling.Pause checks for a poll or a write in flight, then listens
+//     for its end: when it ends in between, the pause never completes and
+//     the client sends nothing more;
+//   - _probe sends "2probe" on the websocket, then listens for the answer:
+//     when "3probe" arrives in between, the client never upgrades (it
+//     polls on, and the server closes the probe at its UpgradeTimeout).
+//
+// A test that sends only after the upgrade is not exposed to them.
+func (c *Client) awaitUpgrade() {
+	e := c.Raw().Io().Engine()
+	if e == nil {
+		return
+	}
+	failed := make(chan struct{}, 1)
+	_ = e.Once("upgradeError", func(...any) {
+		select {
+		case failed <- struct{}{}:
+		default:
+		}
+	})
+	deadline := time.NewTimer(upgradeWait)
+	defer deadline.Stop()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if t := e.Transport(); t != nil && t.Name() == "websocket" && !e.Upgrading() {
+			return
+		}
+		select {
+		case <-failed:
+			return
+		case <-deadline.C:
+			return
+		case <-tick.C:
+		}
+	}
+}
