@@ -33,7 +33,10 @@ type Options struct {
 	Path string
 	// Transports lists the transports in the order they are tried:
 	// Websocket (the default, alone) and Polling (HTTP long-polling, which
-	// upgrades to websocket when both are listed, as browsers do).
+	// upgrades to websocket when both are listed, as browsers do). While
+	// it upgrades, the underlying zishang520 client (v3.0.6) can lose a
+	// packet sent at that moment (an event, an acknowledgement) or stay on
+	// long-polling: prefer Websocket alone where it can connect.
 	Transports []Transport
 	// TLS configures https and wss connections (nil: the system's roots).
 	TLS *tls.Config
