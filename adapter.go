@@ -109,10 +109,8 @@ type RemoteSocket struct {
 }
 
 // NamespaceAdapter is one namespace's link to the other servers. rtkit
-// does the local part of every operation itself, before it calls one of
-// these methods, except for an emit's Broadcast, which it calls while it
-// delivers to its own sockets (so that the other servers deliver at the
-// same time): the methods reach the OTHER servers only. An operation that cannot
+// has done the local part of every operation before it calls one of these
+// methods: they reach the OTHER servers only. An operation that cannot
 // reach them (the network is down) returns an error at once or after a
 // short bound, without blocking the caller for long; local delivery is
 // never affected.

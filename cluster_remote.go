@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"runtime"
 	"sync/atomic"
 	"time"
 )
@@ -69,34 +68,9 @@ func (n *Namespace) toOthers(op string, fn func(context.Context, NamespaceAdapte
 
 // broadcastAll sends an event to the sockets sel picks on this server and
 // on the others.
-//
-// With other servers, the publication goes out first, from a goroutine
-// of its own, and this server's sockets get the event meanwhile: the
-// other servers deliver while this one does, instead of after it has
-// queued the packet on each of its recipients (about 1 ms per thousand),
-// and on a busy machine the way through Redis is taken before this
-// server's writes keep the processors occupied. This server's sockets do
-// not wait for Redis (an outage holds up only the return), and the call
-// returns once the publication is done, as before: emits made one after
-// the other reach the other servers in that order.
 func (n *Namespace) broadcastAll(sel Selection, event string, payload json.RawMessage) {
-	if _, solo := n.others().(soloNamespace); solo {
-		n.core.broadcast(sel.Rooms, sel.Except, event, payload)
-		return
-	}
-	published := make(chan any, 1)
-	go func() {
-		defer func() { published <- recover() }()
-		n.broadcastOthers(sel, event, payload)
-	}()
-	// With one processor the new goroutine would wait for this one to
-	// block, and then for the flusher the local broadcast starts: let it
-	// hand its command to Redis first (it blocks on the reply at once).
-	runtime.Gosched()
 	n.core.broadcast(sel.Rooms, sel.Except, event, payload)
-	if p := <-published; p != nil {
-		panic(p) // the adapter's panic, in the emit that caused it
-	}
+	n.broadcastOthers(sel, event, payload)
 }
 
 // broadcastOthers sends an event to the sockets sel picks on the other

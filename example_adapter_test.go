@@ -34,8 +34,8 @@ func (c *countingNamespace) Broadcast(ctx context.Context, p rtkit.Packet, sel r
 	return c.NamespaceAdapter.Broadcast(ctx, p, sel)
 }
 
-// An adapter sees what leaves this server for the others; rtkit delivers
-// to its own sockets itself, meanwhile.
+// An adapter sees what leaves this server for the others: rtkit has
+// already delivered to its own sockets.
 func ExampleAdapter() {
 	a := &countingAdapter{Adapter: rtkit.NewMemoryAdapter()}
 	srv := rtkit.NewServer(rtkit.WithAdapter(a), rtkit.WithLogger(slog.New(slog.DiscardHandler)))
