@@ -28,15 +28,23 @@ type client struct {
 
 	wmu     sync.Mutex // one writer at a time
 	nextID  atomic.Uint64
-	pending sync.Map // ack id → send time
+	pending sync.Map // ack id → sent
 	done    chan struct{}
 	ended   atomic.Bool // the connection is gone: stop sending
 	closing atomic.Bool // closed by us
 }
 
+// sent is an event waiting for its acknowledgement.
+type sent struct {
+	at  time.Time
+	say bool // a broadcast to the sender's team
+}
+
 // tally counts what every client saw.
 type tally struct {
 	sent, acked, broadcasts atomic.Int64
+	said                    sync.Map     // team → *atomic.Int64: broadcasts acknowledged with success
+	owed                    int64        // room messages owed to the clients at the end (set once the acks are in)
 	rateLimited             atomic.Int64 // answered RATE_LIMITED to a flooder
 	unexpected              atomic.Int64 // any other failure
 	disconnects             atomic.Int64
@@ -174,8 +182,10 @@ func (c *client) answered(rest string) {
 		return
 	}
 	id, _ := strconv.ParseUint(rest[:i], 10, 64)
+	var ev sent
 	if v, ok := c.pending.LoadAndDelete(id); ok {
-		if d := int64(time.Since(v.(time.Time))); d > c.tally.slowest.Load() {
+		ev = v.(sent)
+		if d := int64(time.Since(ev.at)); d > c.tally.slowest.Load() {
 			c.tally.slowest.Store(d)
 		}
 	} else {
@@ -185,6 +195,10 @@ func (c *client) answered(rest string) {
 	body := rest[i:]
 	switch {
 	case strings.HasPrefix(body, `[{"success":true`):
+		if ev.say {
+			n, _ := c.tally.said.LoadOrStore(c.team, new(atomic.Int64))
+			n.(*atomic.Int64).Add(1)
+		}
 	case strings.Contains(body, `"code":"RATE_LIMITED"`) && c.flooder:
 		c.tally.rateLimited.Add(1)
 	default:
@@ -198,7 +212,7 @@ func (c *client) emit(event, payload string) {
 		return
 	}
 	id := c.nextID.Add(1)
-	c.pending.Store(id, time.Now())
+	c.pending.Store(id, sent{at: time.Now(), say: event == "room:say"})
 	c.tally.sent.Add(1)
 	if err := c.write(fmt.Sprintf(`42/app,%d[%q,%s]`, id, event, payload)); err != nil {
 		c.pending.Delete(id)

@@ -15,8 +15,10 @@
 // echo, now and then a broadcast to its team or a join; one socket in a
 // hundred also floods bursts beyond its rate limit. The verdict fails on
 // any error but the flooders' RATE_LIMITED, on an acknowledgement left
-// unanswered, and on goroutines, heap or descriptors that grow between the
-// first and the last sample of the steady state.
+// unanswered, on a room message missing (each broadcast the server
+// acknowledged is owed to every member of the sender's team), and on
+// goroutines, heap or descriptors that grow between the first and the last
+// sample of the steady state.
 //
 // -ping-timeout sets the server's heartbeat timeout (rtkit's default is
 // 30 s): with a timeout shorter than the 25 s interval, such as Socket.IO's

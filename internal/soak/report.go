@@ -50,6 +50,8 @@ func report(w io.Writer, cfg config, base Stats, rows []sample, after Stats, t *
 	check(t.disconnects.Load() == 0, "connections lost: %d (%d of them flooders)", t.disconnects.Load(), t.flooderDisconnects.Load())
 	check(t.unexpected.Load() == 0, "errors beyond the flooders' rate limits: %d %v", t.unexpected.Load(), t.failures())
 	check(waiting == 0, "acknowledgements unanswered: %d", waiting)
+	check(t.broadcasts.Load() == t.owed || t.disconnects.Load() > 0,
+		"room broadcasts delivered: %d of %d owed (each acknowledged one, to every member of the team)", t.broadcasts.Load(), t.owed)
 	check(t.rateLimited.Load() > 0 || cfg.sockets < 100, "flooders were rate limited: %d refusals", t.rateLimited.Load())
 	check(last.Goroutines <= first.Goroutines+first.Goroutines/50+20,
 		"goroutines flat: %d → %d", first.Goroutines, last.Goroutines)

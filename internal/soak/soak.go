@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -54,6 +55,11 @@ func runSoak(ctx context.Context, cfg config, w io.Writer) (bool, error) {
 	for _, c := range clients {
 		c.emit("room:join", fmt.Sprintf(`{"room":"team:%s"}`, c.team))
 	}
+	// Every socket is in its team's room before the first broadcast, so
+	// that each one the server acknowledges is owed to the whole team.
+	if n := awaitAcks(clients, 30*time.Second); n > 0 {
+		return false, fmt.Errorf("%d team joins unanswered after 30 s", n)
+	}
 
 	var rows []sample
 	row := func(start time.Time) error {
@@ -92,17 +98,14 @@ func runSoak(ctx context.Context, cfg config, w io.Writer) (bool, error) {
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
-	// Let the last acknowledgements arrive.
-	waiting := 0
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		waiting = 0
-		for _, c := range clients {
-			waiting += c.waiting()
-		}
-		if waiting == 0 {
-			break
-		}
+	// Let the last acknowledgements arrive, then the broadcasts they
+	// acknowledged.
+	waiting := awaitAcks(clients, 15*time.Second)
+	owed := owedBroadcasts(clients, t)
+	for deadline := time.Now().Add(15 * time.Second); t.broadcasts.Load() < owed && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
 	}
+	t.owed = owed
 	if err := row(start); err != nil {
 		return false, err
 	}
@@ -184,4 +187,36 @@ func work(ctx context.Context, c *client, every time.Duration) {
 			nextFlood = time.Now().Add(10 * time.Second)
 		}
 	}
+}
+
+// awaitAcks waits up to d for every live client's acknowledgements and
+// returns how many are still missing.
+func awaitAcks(clients []*client, d time.Duration) int {
+	waiting := 0
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		waiting = 0
+		for _, c := range clients {
+			waiting += c.waiting()
+		}
+		if waiting == 0 {
+			break
+		}
+	}
+	return waiting
+}
+
+// owedBroadcasts is the number of room messages the clients should have
+// received: each broadcast acknowledged with success reaches every member
+// of the sender's team, the sender included.
+func owedBroadcasts(clients []*client, t *tally) int64 {
+	members := map[string]int64{}
+	for _, c := range clients {
+		members[c.team]++
+	}
+	var owed int64
+	t.said.Range(func(team, n any) bool {
+		owed += n.(*atomic.Int64).Load() * members[team.(string)]
+		return true
+	})
+	return owed
 }
