@@ -34,7 +34,11 @@ import (
 // Every epoll_ctl on a connection's descriptor runs inside
 // RawConn.Control, which fails instead of running once the connection is
 // closed, so that a closed descriptor's number, reused by a newer
-// connection, is never touched.
+// connection, is never touched. A closing connection leaves the map for
+// good before its descriptor closes (add refuses it from then on): a
+// reader handing it over at that moment would otherwise put it back, and
+// the poller, never seeing its last connection leave, would outlive the
+// server.
 //
 // No netpoll framework is used: mailru/easygo duplicates descriptors into
 // blocking mode, and gnet and cloudwego/netpoll replace net/http's server,
@@ -65,6 +69,7 @@ type epollFile struct {
 // kept here so that re-arming allocates nothing.
 type epollLink struct {
 	id      uint64
+	closed  bool   // its connection closed: never watched again (guarded by poller.mu)
 	refused bool   // epoll refused it: it keeps its reader goroutine (reader state)
 	serve   func() // t.serve, made once so that starting a reader allocates nothing
 	added   bool   // registered with EPOLL_CTL_ADD (reader state)
@@ -79,10 +84,16 @@ func newPoller() *poller { return &poller{conns: map[uint64]*wsTransport{}} }
 
 // add watches t under an id of its own, which it keeps until remove, and
 // starts the poller if it was not running; false when epoll cannot be used
-// (t then keeps a reader goroutine).
+// (t then keeps a reader goroutine) or t is closing.
 func (p *poller) add(t *wsTransport) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if t.ep.closed {
+		// Its reader hands it over while it closes: watched again, it
+		// would stay in the map once its descriptor is gone, and the
+		// poller would never see its last connection leave.
+		return false
+	}
 	if t.ep.id != 0 && p.conns[t.ep.id] == t {
 		return true // watched already: its reader handed it back again
 	}
@@ -108,6 +119,19 @@ func (p *poller) add(t *wsTransport) bool {
 func (p *poller) remove(t *wsTransport) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.removeLocked(t)
+}
+
+// close forgets t for good, before its descriptor closes: add refuses it
+// from now on.
+func (p *poller) close(t *wsTransport) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	t.ep.closed = true
+	p.removeLocked(t)
+}
+
+func (p *poller) removeLocked(t *wsTransport) {
 	if t.ep.id == 0 || p.conns[t.ep.id] != t {
 		return
 	}

@@ -19,4 +19,5 @@ func newPoller() *poller { return nil }
 
 func (*poller) add(*wsTransport) bool  { return false }
 func (*poller) remove(*wsTransport)    {}
+func (*poller) close(*wsTransport)     {}
 func (*poller) arm(*wsTransport) error { return errUnwatched }

@@ -107,18 +107,27 @@ func buffered(rw *bufio.ReadWriter) []byte {
 }
 
 // closeNet closes the network connection, once, having taken it out of
-// the poller: an event for it still in flight then finds no connection.
+// the poller for good: an event for it still in flight then finds no
+// connection, and its reader, should it hand it over meanwhile, is
+// refused (it then reads on and ends on the closed connection).
 func (t *wsTransport) closeNet() {
 	t.closeOnce.Do(func() {
 		if tm := t.linger.Load(); tm != nil {
 			tm.Stop()
 		}
 		if p := t.c.srv.poller; p != nil {
-			p.remove(t)
+			p.close(t)
+		}
+		if testHookCloseNet != nil {
+			testHookCloseNet(t)
 		}
 		_ = t.nc.Close()
 	})
 }
+
+// testHookCloseNet, when set by a test, runs in closeNet between the
+// poller's forgetting the connection and the descriptor's closing.
+var testHookCloseNet func(*wsTransport)
 
 // closeWrite half closes the connection after the last output; the reader
 // closes it when the client has closed its side, or at lingerTimeout: the
@@ -139,7 +148,7 @@ func (t *wsTransport) tryWrite(b []byte) (int, error) {
 	if t.rc == nil {
 		return 0, nil
 	}
-	t.wbuf = b
+	t.wbuf, t.wn = b, 0 // a closed descriptor runs no callback: nothing written
 	err := t.rc.Write(t.writeFn)
 	n, werr := max(t.wn, 0), t.werr
 	t.wbuf, t.werr = nil, nil
