@@ -50,8 +50,9 @@ func WithHeader(h http.Header) DialOption {
 // as browsers do; the default is websocket only. The connection is made
 // over long-polling (the server sees it connect with that transport), and
 // Dial returns once the client has upgraded to websocket, or its upgrade
-// attempt has ended without: the zishang520 client (v3.0.6) can lose a
-// packet it sends while it switches transports (see awaitUpgrade).
+// attempt has ended without, or after 3 s still long-polling: the
+// zishang520 client (v3.0.6) can lose a packet it sends while it switches
+// transports (see awaitUpgrade).
 func WithPolling() DialOption {
 	return func(o *client.Options) { o.Transports = []client.Transport{client.Polling, client.Websocket} }
 }

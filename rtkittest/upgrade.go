@@ -2,10 +2,13 @@ package rtkittest
 
 import "time"
 
-// upgradeWait bounds awaitUpgrade: the server's default UpgradeTimeout
-// (10 s), after which a probe the client lost track of is closed, and a
-// margin.
-const upgradeWait = 12 * time.Second
+// upgradeWait bounds awaitUpgrade. An upgrade normally completes within
+// milliseconds; a client that missed the server's "3probe" (the third
+// race below) would otherwise be held until the server closes the probe
+// at its UpgradeTimeout (10 s by default), and what happens to the
+// session then depends on that client's state. After upgradeWait the
+// client is returned as it is, still long-polling.
+const upgradeWait = 3 * time.Second
 
 // awaitUpgrade waits until a client that connected over long-polling has
 // upgraded to websocket, or its upgrade attempt failed, or upgradeWait
