@@ -3,8 +3,6 @@
 package engine
 
 import (
-	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/gorilla/websocket"
@@ -22,28 +20,12 @@ import (
 // reads on and ends, and the poller stops when the other one leaves.
 func TestPollerRefusesHandOverDuringClose(t *testing.T) {
 	h := echoHandler{closed: make(chan string, 1)}
-	s := NewServer(h, Options{})
-	hs := httptest.NewServer(s)
-	defer hs.Close()
-	defer s.Close()
-	url := "ws" + strings.TrimPrefix(hs.URL, "http") + "/?EIO=4&transport=websocket"
+	s, url := startPollerServer(t, h)
 	seen := map[*wsTransport]bool{}
 	dial := func() (*websocket.Conn, *wsTransport) {
-		ws, _, err := websocket.DefaultDialer.Dial(url, nil)
-		require.NoError(t, err)
-		_, _, err = ws.ReadMessage() // open packet
-		require.NoError(t, err)
-		s.mu.RLock()
-		defer s.mu.RUnlock()
-		for _, c := range s.conns {
-			if !seen[c.ws] {
-				seen[c.ws] = true
-				waitFor(t, "watched", func() bool { return s.poller.watched(c.ws) != 0 })
-				return ws, c.ws
-			}
-		}
-		t.Fatal("no new connection")
-		return nil, nil
+		ws, tr := dialNewConn(t, s, url, seen)
+		waitFor(t, "watched", func() bool { return s.poller.watched(tr) != 0 })
+		return ws, tr
 	}
 	keepWS, _ := dial()
 	defer keepWS.Close()

@@ -28,6 +28,37 @@ func (p *poller) watched(t *wsTransport) uint64 {
 	return 0
 }
 
+// startPollerServer serves s with h over httptest, closed when the test
+// ends, and returns it with its websocket URL.
+func startPollerServer(t *testing.T, h Handler) (*Server, string) {
+	s := NewServer(h, Options{})
+	hs := httptest.NewServer(s)
+	t.Cleanup(hs.Close)
+	t.Cleanup(s.Close)
+	return s, "ws" + strings.TrimPrefix(hs.URL, "http") + "/?EIO=4&transport=websocket"
+}
+
+// dialNewConn opens a websocket to url, reads its open packet and returns
+// it with the server's transport for it: the one not in seen, which it
+// adds there.
+func dialNewConn(t *testing.T, s *Server, url string, seen map[*wsTransport]bool) (*websocket.Conn, *wsTransport) {
+	t.Helper()
+	ws, _, err := websocket.DefaultDialer.Dial(url, nil)
+	require.NoError(t, err)
+	_, _, err = ws.ReadMessage() // open packet
+	require.NoError(t, err)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, c := range s.conns {
+		if !seen[c.ws] {
+			seen[c.ws] = true
+			return ws, c.ws
+		}
+	}
+	t.Fatal("no new connection")
+	return nil, nil
+}
+
 func (p *poller) running() bool {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
@@ -42,23 +73,14 @@ func (p *poller) running() bool {
 // ids are not reused; and the poller stops once it watches nothing.
 func TestPollerForgetsClosedConnection(t *testing.T) {
 	h := echoHandler{closed: make(chan string, 2)}
-	s := NewServer(h, Options{})
-	hs := httptest.NewServer(s)
-	defer hs.Close()
-	defer s.Close()
-	url := "ws" + strings.TrimPrefix(hs.URL, "http") + "/?EIO=4&transport=websocket"
+	s, url := startPollerServer(t, h)
+	seen := map[*wsTransport]bool{}
 	dial := func() (*websocket.Conn, *wsTransport) {
-		ws, _, err := websocket.DefaultDialer.Dial(url, nil)
-		require.NoError(t, err)
-		_, _, err = ws.ReadMessage() // open packet
-		require.NoError(t, err)
+		ws, tr := dialNewConn(t, s, url, seen)
 		s.mu.RLock()
-		defer s.mu.RUnlock()
-		require.Len(t, s.conns, 1)
-		for _, c := range s.conns {
-			return ws, c.ws
-		}
-		return nil, nil
+		require.Len(t, s.conns, 1, "the previous connection is gone")
+		s.mu.RUnlock()
+		return ws, tr
 	}
 	fd := func(t *wsTransport) (n uintptr) {
 		_ = t.rc.Control(func(fd uintptr) { n = fd })
