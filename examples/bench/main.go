@@ -32,6 +32,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -188,6 +189,9 @@ func run(log *slog.Logger, addr, cpuProfile, memProfile string, opts ...rtkit.Se
 		return err
 	}
 	log.Info("bench: listening", "addr", ln.Addr().String(), "pid", os.Getpid())
+	// For programs that start it with -addr 127.0.0.1:0 (pairgen's test):
+	// the address, on standard output, once connections are accepted.
+	fmt.Printf("listening %s\n", ln.Addr())
 
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()

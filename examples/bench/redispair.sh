@@ -3,31 +3,32 @@
 # processes (half of the sockets on each), rtkit (examples/bench -redis)
 # against Node.js socket.io 4.8 with @socket.io/redis-adapter (sharded,
 # static subscriptions; adapter/testdata/node/bench.mjs), interleaved rep
-# by rep, one redis-server, 127.0.0.1 only.
+# by rep, one redis-server, 127.0.0.1 only. The generator is
+# examples/bench/pairgen (see its package doc for what it measures).
 #
-#   examples/bench/redispair.sh HARNESS
+#   examples/bench/redispair.sh
 #
-# HARNESS is a writable copy of the load harness whose loadgen fanout
-# takes -url2 and -pid2 (odd sockets connect to the second server; its
-# CPU is added to the first's; see docs/performance.md). Env: REPS [3],
-# NS ["1000 5000"], BURST_MSGS [100000], PIN [0; 1: servers on CPU 0,
-# generator and redis-server on CPU 1], RPORT [6390], BEFORE [a built
-# examples/bench binary, e.g. of an earlier commit: measured too, in the
-# same rotation, as "rtkit-before"].
+# Env: REPS [3], NS ["1000 5000"], BURST_MSGS [100000 notifications per
+# burst], PIN [0; 1: both servers on CPU 0, generator and redis-server on
+# CPU 1], RPORT [6390], OUT [a new folder under ${TMPDIR:-/tmp}], BEFORE
+# [a built examples/bench binary, e.g. of an earlier commit: measured too,
+# in the same rotation, as "rtkit-before"]. Needs go, node, redis-server,
+# redis-cli, ss, setsid, timeout (and taskset for PIN=1).
 set -euo pipefail
-[ $# -ge 1 ] || { sed -n '2,17p' "$0"; exit 2; }
+[ $# -eq 0 ] || { sed -n '2,16p' "$0"; exit 2; }
 RTKIT=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$1"
 REPS=${REPS:-3}; NS=${NS:-"1000 5000"}; BURST_MSGS=${BURST_MSGS:-100000}; PIN=${PIN:-0}
-OUT=${OUT:-results/pair-$(date -u +%Y%m%dT%H%M%SZ)}
-mkdir -p "$OUT" bin
+OUT=${OUT:-${TMPDIR:-/tmp}/rtkit-redispair-$(date -u +%Y%m%dT%H%M%SZ)}
+mkdir -p "$OUT/bin"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-go build -o bin/loadgen ./cmd/loadgen
-(cd "$RTKIT" && go build -o "$OLDPWD/bin/rtkit" ./examples/bench)
+(cd "$RTKIT" && go build -o "$OUT/bin/pairgen" ./examples/bench/pairgen && go build -o "$OUT/bin/rtkit" ./examples/bench)
 NODEDIR="$RTKIT/adapter/testdata/node"
 [ -d "$NODEDIR/node_modules/@socket.io/redis-adapter" ] || (cd "$NODEDIR" && npm ci --no-audit --no-fund >&2)
-SRVPIN=(); GENPIN=()
-if [ "$PIN" = 1 ]; then SRVPIN=(taskset -c 0); GENPIN=(taskset -c 1); fi
+SRVPIN=(); GENPIN=(); PINNED=()
+if [ "$PIN" = 1 ]; then SRVPIN=(taskset -c 0); GENPIN=(taskset -c 1); PINNED=(-pinned); fi
+{ echo "date: $(date -u +%FT%TZ)"; echo "commit: $(git -C "$RTKIT" rev-parse HEAD 2>/dev/null || echo -)"
+  echo "uptime: $(uptime)"; echo "nproc: $(nproc)"; go version; echo "node $(node --version)"; redis-server --version
+  echo "REPS=$REPS NS=\"$NS\" BURST_MSGS=$BURST_MSGS PIN=$PIN BEFORE=${BEFORE:-}"; } >"$OUT/env.txt"
 
 RPORT=${RPORT:-6390}
 "${GENPIN[@]}" redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly no >"$OUT/redis.log" 2>&1 &
@@ -41,7 +42,7 @@ REDIS="redis://127.0.0.1:$RPORT"
 start() { # label port -> sets SPID (the server's pid, its own process group)
   local cmd
   case "$1" in
-    rtkit) cmd="exec $PWD/bin/rtkit -addr 127.0.0.1:$2 -redis $REDIS" ;;
+    rtkit) cmd="exec $OUT/bin/rtkit -addr 127.0.0.1:$2 -redis $REDIS" ;;
     rtkit-before) cmd="exec $BEFORE -addr 127.0.0.1:$2 -redis $REDIS" ;;
     node)  cmd="exec node $NODEDIR/bench.mjs --port $2 --redis $REDIS" ;;
   esac
@@ -61,12 +62,14 @@ for rep in $(seq 1 "$REPS"); do
     for n in $NS; do
       start "$impl" 3911; A=$SPID
       start "$impl" 3912; B=$SPID
-      sleep 1 # subscriptions in place
-      timeout 150 "${GENPIN[@]}" ./bin/loadgen fanout -url ws://127.0.0.1:3911 -url2 ws://127.0.0.1:3912 \
-        -pid "$A" -pid2 "$B" -server "$impl" -rep "$rep" -n "$n" -burst $((BURST_MSGS / n)) \
-        -timeout 120s >>"$OUT/results.jsonl" 2>>"$OUT/loadgen.log" || echo "rep $rep $impl n=$n failed" >&2
+      # pairgen's warm-up waits until both servers' subscriptions are in place.
+      timeout 150 "${GENPIN[@]}" "$OUT/bin/pairgen" run -url ws://127.0.0.1:3911 -url2 ws://127.0.0.1:3912 \
+        -pid "$A" -pid2 "$B" -redis-pid "$RPID" -server "$impl" -rep "$rep" "${PINNED[@]}" -n "$n" \
+        -burst $((BURST_MSGS / n)) -timeout 120s >>"$OUT/results.jsonl" 2>>"$OUT/pairgen.log" \
+        || echo "rep $rep $impl n=$n failed (see $OUT/pairgen.log)" >&2
       stop
     done
   done
 done
-./bin/loadgen summarize -base rtkit "$OUT/results.jsonl" | tee "$OUT/summary.md"
+"$OUT/bin/pairgen" summarize -base rtkit "$OUT/results.jsonl" | tee "$OUT/summary.md"
+echo "results in $OUT" >&2
