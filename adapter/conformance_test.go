@@ -20,26 +20,29 @@ func TestConformanceMemory(t *testing.T) {
 
 // TestConformanceRedis runs the whole suite (the interface itself, then
 // servers and clients) on the Redis adapter: sharded and classic Pub/Sub,
-// two and three servers, and once with recovery on through a delivery log
-// in the same Redis.
+// two and three servers, once with recovery on through a delivery log
+// in the same Redis, and with Options.Pipeline.
 func TestConformanceRedis(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		servers int
 		classic bool
 		log     bool
+		pipe    bool
 	}{
-		{"TwoServers", 2, false, false},
-		{"ThreeServers", 3, false, false},
-		{"Classic", 3, true, false},
-		{"WithDeliveryLog", 2, false, true},
+		{"TwoServers", 2, false, false, false},
+		{"ThreeServers", 3, false, false, false},
+		{"Classic", 3, true, false, false},
+		{"WithDeliveryLog", 2, false, true, false},
+		{"Pipelined", 3, false, false, true},
+		{"PipelinedClassic", 2, true, false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := redistest.Start(t)
 			h := adaptertest.Harness{
 				Servers: tc.servers,
 				NewAdapter: func(t *testing.T) rtkit.Adapter {
-					return adapter.Redis(r.Client(t), adapter.Options{Logger: quiet(), Classic: tc.classic})
+					return adapter.Redis(r.Client(t), adapter.Options{Logger: quiet(), Classic: tc.classic, Pipeline: tc.pipe})
 				},
 				NewPublisher: func(t *testing.T) rtkit.Publisher {
 					return adapter.NewEmitter(r.Client(t), adapter.Options{Classic: tc.classic})

@@ -33,6 +33,19 @@ func ExampleFromURL() {
 	// http.ListenAndServe(":8080", mux); on exit: srv.Shutdown (closes a).
 }
 
+// A server that emits many broadcasts in a row: with Pipeline, emits do
+// not wait for Redis; what is queued is published as one pipeline.
+func ExampleOptions_pipeline() {
+	a, err := adapter.FromURL("redis://127.0.0.1:6379", adapter.Options{Prefix: "workspace", Pipeline: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := rtkit.NewServer(rtkit.WithAdapter(a))
+	srv.Mount(newNamespace())
+	// Serve srv.Handler(); a broadcast that fails to reach Redis is
+	// logged, and srv.Health reports the adapter unhealthy.
+}
+
 // Emit typed events from a worker that runs no Socket.IO server: declare
 // the namespace as the servers do, and reach it through an Emitter.
 func ExampleNewEmitter() {

@@ -40,6 +40,8 @@ type nsAdapter struct {
 	// closed when it reaches 0.
 	pending    atomic.Int32
 	subscribed chan struct{}
+
+	out outbox // Options.Pipeline
 }
 
 var _ rtkit.NamespaceAdapter = (*nsAdapter)(nil)
@@ -169,6 +171,9 @@ func (n *nsAdapter) publish(ctx context.Context, classic bool, channel string, b
 	if err != nil {
 		return 0, fmt.Errorf("adapter: encode: %w", err)
 	}
+	if n.a.opts.Pipeline {
+		return n.postAndWait(ctx, classic, channel, b)
+	}
 	if n.ctx.Err() != nil {
 		return 0, fmt.Errorf("%w: namespace closed", ErrUnavailable)
 	}
@@ -193,10 +198,22 @@ func (n *nsAdapter) Broadcast(ctx context.Context, p rtkit.Packet, sel rtkit.Sel
 	pkt := wire.Packet{Type: wire.PacketEvent, Nsp: n.name, Args: p.Args}
 	if n.a.opts.Classic {
 		b, err := wire.EncodeClassicBroadcast(n.uid, pkt, ws, f)
+		if n.a.opts.Pipeline && err == nil {
+			return n.post(true, wire.BroadcastChannel(n.a.opts.Prefix, n.name, ws), b, nil)
+		}
 		_, err = n.publish(ctx, true, wire.BroadcastChannel(n.a.opts.Prefix, n.name, ws), b, err)
 		return err
 	}
-	_, err := n.send(ctx, &wire.Message{Type: wire.Broadcast, Packet: pkt, Sel: ws, Flags: f}, nil)
+	m := &wire.Message{Type: wire.Broadcast, Packet: pkt, Sel: ws, Flags: f}
+	if n.a.opts.Pipeline {
+		m.UID, m.Nsp = n.uid, n.name
+		b, err := wire.EncodeMessage(m)
+		if err != nil {
+			return fmt.Errorf("adapter: encode: %w", err)
+		}
+		return n.post(false, n.channel, b, nil)
+	}
+	_, err := n.send(ctx, m, nil)
 	return err
 }
 

@@ -17,7 +17,10 @@
 //
 // Usage:
 //
-//	bench [-addr 127.0.0.1:3901] [-redis URL] [-otel off|noop|metrics|never|always] [-cpuprofile FILE] [-memprofile FILE] [-pprof ADDR]
+//	bench [-addr 127.0.0.1:3901] [-redis URL [-redis-pipeline]] [-otel off|noop|metrics|never|always] [-cpuprofile FILE] [-memprofile FILE] [-pprof ADDR]
+//
+// -redis-pipeline sets the Redis adapter's Options.Pipeline: broadcasts
+// are published without waiting for Redis, pipelined.
 //
 // -otel turns on package otelrtkit's metrics and traces (see otel.go), to
 // measure what instrumentation costs.
@@ -130,6 +133,7 @@ func main() {
 	memProfile := flag.String("memprofile", "", "write an allocation profile to this file at shutdown (diagnostics; off by default)")
 	pprofAddr := flag.String("pprof", "", "serve net/http/pprof on this address, e.g. 127.0.0.1:6060 (diagnostics; off by default)")
 	redisURL := flag.String("redis", "", "join the servers of this Redis URL with the sharded Redis adapter (off by default)")
+	pipeline := flag.Bool("redis-pipeline", false, "with -redis: publish broadcasts without waiting for Redis, pipelined (the adapter's Options.Pipeline)")
 	otelMode := flag.String("otel", "off", "OpenTelemetry instrumentation: off, noop (an observer that does nothing), metrics (no traces), never (metrics, traces sampled never) or always (metrics, every span recorded)")
 	flag.Parse()
 
@@ -139,7 +143,7 @@ func main() {
 	}
 	var opts []rtkit.ServerOption
 	if *redisURL != "" {
-		a, err := adapter.FromURL(*redisURL, adapter.Options{Logger: log})
+		a, err := adapter.FromURL(*redisURL, adapter.Options{Logger: log, Pipeline: *pipeline})
 		if err != nil {
 			log.Error("bench: redis", "err", err)
 			os.Exit(2)

@@ -12,10 +12,12 @@
 # burst], PIN [0; 1: both servers on CPU 0, generator and redis-server on
 # CPU 1], RPORT [6390], OUT [a new folder under ${TMPDIR:-/tmp}], BEFORE
 # [a built examples/bench binary, e.g. of an earlier commit: measured too,
-# in the same rotation, as "rtkit-before"]. Needs go, node, redis-server,
-# redis-cli, ss, setsid, timeout (and taskset for PIN=1).
+# in the same rotation, as "rtkit-before"], PIPELINE [1: rtkit with the
+# Redis adapter's Options.Pipeline measured too, as "rtkit-pipeline"].
+# Needs go, node, redis-server, redis-cli, ss, setsid, timeout (and
+# taskset for PIN=1).
 set -euo pipefail
-[ $# -eq 0 ] || { sed -n '2,16p' "$0"; exit 2; }
+[ $# -eq 0 ] || { sed -n '2,19p' "$0"; exit 2; }
 RTKIT=$(cd "$(dirname "$0")/../.." && pwd)
 REPS=${REPS:-3}; NS=${NS:-"1000 5000"}; BURST_MSGS=${BURST_MSGS:-100000}; PIN=${PIN:-0}
 OUT=${OUT:-${TMPDIR:-/tmp}/rtkit-redispair-$(date -u +%Y%m%dT%H%M%SZ)}
@@ -28,7 +30,7 @@ SRVPIN=(); GENPIN=(); PINNED=()
 if [ "$PIN" = 1 ]; then SRVPIN=(taskset -c 0); GENPIN=(taskset -c 1); PINNED=(-pinned); fi
 { echo "date: $(date -u +%FT%TZ)"; echo "commit: $(git -C "$RTKIT" rev-parse HEAD 2>/dev/null || echo -)"
   echo "uptime: $(uptime)"; echo "nproc: $(nproc)"; go version; echo "node $(node --version)"; redis-server --version
-  echo "REPS=$REPS NS=\"$NS\" BURST_MSGS=$BURST_MSGS PIN=$PIN BEFORE=${BEFORE:-}"; } >"$OUT/env.txt"
+  echo "REPS=$REPS NS=\"$NS\" BURST_MSGS=$BURST_MSGS PIN=$PIN BEFORE=${BEFORE:-} PIPELINE=${PIPELINE:-0}"; } >"$OUT/env.txt"
 
 RPORT=${RPORT:-6390}
 "${GENPIN[@]}" redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly no >"$OUT/redis.log" 2>&1 &
@@ -43,6 +45,7 @@ start() { # label port -> sets SPID (the server's pid, its own process group)
   local cmd
   case "$1" in
     rtkit) cmd="exec $OUT/bin/rtkit -addr 127.0.0.1:$2 -redis $REDIS" ;;
+    rtkit-pipeline) cmd="exec $OUT/bin/rtkit -addr 127.0.0.1:$2 -redis $REDIS -redis-pipeline" ;;
     rtkit-before) cmd="exec $BEFORE -addr 127.0.0.1:$2 -redis $REDIS" ;;
     node)  cmd="exec node $NODEDIR/bench.mjs --port $2 --redis $REDIS" ;;
   esac
@@ -55,7 +58,7 @@ stop() { for p in "${PIDS[@]}"; do kill -TERM -- "-$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do for i in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done; kill -KILL -- "-$p" 2>/dev/null || true; done
   PIDS=(); }
 
-IMPLS=(rtkit node); [ -n "${BEFORE:-}" ] && IMPLS+=(rtkit-before)
+IMPLS=(rtkit node); [ -n "${BEFORE:-}" ] && IMPLS+=(rtkit-before); [ "${PIPELINE:-0}" = 1 ] && IMPLS+=(rtkit-pipeline)
 for rep in $(seq 1 "$REPS"); do
   k=$(( (rep - 1) % ${#IMPLS[@]} )); order=("${IMPLS[@]:k}" "${IMPLS[@]:0:k}") # rotated each rep
   for impl in "${order[@]}"; do

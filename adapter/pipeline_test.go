@@ -1,0 +1,140 @@
+package adapter_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rtkit-go/rtkit"
+	"github.com/rtkit-go/rtkit/adapter"
+	"github.com/rtkit-go/rtkit/internal/redistest"
+)
+
+// pipelinePair opens namespace /chat on two adapters with Options.Pipeline
+// over r (sharded or classic) and waits until each counts both servers.
+func pipelinePair(t *testing.T, r *redistest.Server, classic bool, opts adapter.Options) (a, b rtkit.NamespaceAdapter, recB *recorder) {
+	t.Helper()
+	ctx := context.Background()
+	opts.Pipeline, opts.Classic = true, classic
+	if opts.Logger == nil {
+		opts.Logger = quiet()
+	}
+	open := func(rec *recorder) rtkit.NamespaceAdapter {
+		ad := adapter.Redis(r.Client(t), opts)
+		t.Cleanup(func() { _ = ad.Close(ctx) })
+		ns, err := ad.Open(ctx, "/chat", rec)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = ns.Close() })
+		return ns
+	}
+	recB = newRecorder()
+	a, b = open(newRecorder()), open(recB)
+	for _, ns := range []rtkit.NamespaceAdapter{a, b} {
+		require.Eventually(t, func() bool {
+			n, err := ns.ServerCount(ctx)
+			return err == nil && n == 2
+		}, 10*time.Second, 20*time.Millisecond)
+	}
+	return a, b, recB
+}
+
+// TestPipelineInOrder: broadcasts queued back to back reach the other
+// server all, in the order emitted, and a room change made after them
+// (which waits for its own publication) reaches it after them, not
+// before.
+func TestPipelineInOrder(t *testing.T) {
+	for _, classic := range []bool{false, true} {
+		t.Run(map[bool]string{false: "Sharded", true: "Classic"}[classic], func(t *testing.T) {
+			r := redistest.Start(t)
+			a, _, recB := pipelinePair(t, r, classic, adapter.Options{})
+			ctx := context.Background()
+			const n = 600 // more than one pipeline's worth
+			for i := range n {
+				require.NoError(t, a.Broadcast(ctx, rtkit.Packet{Args: []any{"e", json.RawMessage(strconv.Itoa(i))}},
+					rtkit.Selection{Rooms: []string{"r"}}))
+			}
+			joined := make(chan error, 1)
+			go func() { joined <- a.SocketsJoin(ctx, rtkit.Selection{Rooms: []string{"r"}}, []string{"late"}) }()
+			for i := range n {
+				c, ok := recB.next(5 * time.Second)
+				require.True(t, ok, "broadcast %d of %d", i, n)
+				require.Equal(t, "deliver", c.op, "call %d", i)
+				require.Equal(t, []any{"e", json.RawMessage(strconv.Itoa(i))}, c.args, "in the order emitted")
+				assert.Equal(t, []string{"r"}, c.sel.Rooms)
+			}
+			c, ok := recB.next(5 * time.Second)
+			require.True(t, ok)
+			assert.Equal(t, "join", c.op, "the join comes after the broadcasts emitted before it")
+			assert.Equal(t, []string{"late"}, c.rooms)
+			require.NoError(t, <-joined)
+		})
+	}
+}
+
+// TestPipelineOutage: with Redis gone, broadcasts never wait for it: once
+// the adapter has seen the outage they fail at once with ErrUnavailable,
+// operations that wait for their publication fail within Options.Timeout,
+// the failure is logged and State reports it.
+func TestPipelineOutage(t *testing.T) {
+	r := redistest.Start(t)
+	logs := &countingHandler{}
+	a, _, _ := pipelinePair(t, r, false, adapter.Options{Timeout: 200 * time.Millisecond, Logger: slog.New(logs)})
+	r.Stop()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	p, sel := rtkit.Packet{Args: []any{"e"}}, rtkit.Selection{}
+	require.Eventually(t, func() bool {
+		return errors.Is(a.Broadcast(ctx, p, sel), adapter.ErrUnavailable)
+	}, 5*time.Second, 10*time.Millisecond, "the outage is seen by the queued publications")
+	err := a.SocketsJoin(ctx, sel, []string{"x"})
+	assert.ErrorIs(t, err, adapter.ErrUnavailable)
+	_, err = a.ServerSideEmit(ctx, []any{"e"}, func([]any) {})
+	assert.ErrorIs(t, err, adapter.ErrUnavailable)
+	assert.Positive(t, logs.count(), "the failed publications were logged")
+}
+
+// TestPipelineQueueBound: while Redis does not answer (paused), the
+// publications queued for it are bounded: past the bound, Broadcast fails
+// at once with ErrUnavailable instead of holding more. Once Redis answers
+// again, broadcasts flow again.
+func TestPipelineQueueBound(t *testing.T) {
+	r := redistest.Start(t)
+	a, _, recB := pipelinePair(t, r, false, adapter.Options{Timeout: 5 * time.Second})
+	ctx := context.Background()
+	require.NoError(t, r.Client(t).Do(ctx, "CLIENT", "PAUSE", "2000", "ALL").Err())
+
+	// The sending goroutine takes what is queued and then waits for the
+	// paused Redis: at most two queues' worth are accepted.
+	var full int
+	for i := range 10_000 {
+		err := a.Broadcast(ctx, rtkit.Packet{Args: []any{"e", json.RawMessage(strconv.Itoa(i))}}, rtkit.Selection{})
+		if err != nil {
+			require.ErrorIs(t, err, adapter.ErrUnavailable)
+			assert.True(t, strings.Contains(err.Error(), "waiting for Redis"), "%v", err)
+			full++
+		}
+	}
+	assert.GreaterOrEqual(t, full, 10_000-2*4096, "past the bound, broadcasts are refused")
+
+	// Once the pause ends, what was accepted is published, and a new
+	// broadcast gets through.
+	require.Eventually(t, func() bool {
+		return a.Broadcast(ctx, rtkit.Packet{Args: []any{"after"}}, rtkit.Selection{}) == nil
+	}, 10*time.Second, 50*time.Millisecond)
+	for {
+		c, ok := recB.next(10 * time.Second)
+		require.True(t, ok, "the broadcast after the pause arrives")
+		if c.args[0] == "after" {
+			break
+		}
+	}
+}
