@@ -8,18 +8,19 @@
 #
 #   examples/bench/redispair.sh
 #
-# Env: REPS [3], NS ["1000 5000"], BURST_MSGS [100000 notifications per
-# burst], PIN [0; 1: both servers on CPU 0, generator and redis-server on
-# CPU 1], RPORT [6390], OUT [a new folder under ${TMPDIR:-/tmp}], BEFORE
+# Env: REPS [3], NS ["1000 5000"], SINGLES [10 single broadcasts per
+# run], BURST_MSGS [100000 notifications per burst; 0: no burst], PIN
+# [0; 1: both servers on CPU 0, generator and redis-server on CPU 1], RPORT [6390], OUT [a new folder under ${TMPDIR:-/tmp}], BEFORE
 # [a built examples/bench binary, e.g. of an earlier commit: measured too,
 # in the same rotation, as "rtkit-before"], PIPELINE [1: rtkit with the
 # Redis adapter's Options.Pipeline measured too, as "rtkit-pipeline"].
 # Needs go, node, redis-server, redis-cli, ss, setsid, timeout (and
 # taskset for PIN=1).
 set -euo pipefail
-[ $# -eq 0 ] || { sed -n '2,19p' "$0"; exit 2; }
+[ $# -eq 0 ] || { sed -n '2,20p' "$0"; exit 2; }
 RTKIT=$(cd "$(dirname "$0")/../.." && pwd)
 REPS=${REPS:-3}; NS=${NS:-"1000 5000"}; BURST_MSGS=${BURST_MSGS:-100000}; PIN=${PIN:-0}
+SINGLES=${SINGLES:-10}
 OUT=${OUT:-${TMPDIR:-/tmp}/rtkit-redispair-$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$OUT/bin"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -30,7 +31,7 @@ SRVPIN=(); GENPIN=(); PINNED=()
 if [ "$PIN" = 1 ]; then SRVPIN=(taskset -c 0); GENPIN=(taskset -c 1); PINNED=(-pinned); fi
 { echo "date: $(date -u +%FT%TZ)"; echo "commit: $(git -C "$RTKIT" rev-parse HEAD 2>/dev/null || echo -)"
   echo "uptime: $(uptime)"; echo "nproc: $(nproc)"; go version; echo "node $(node --version)"; redis-server --version
-  echo "REPS=$REPS NS=\"$NS\" BURST_MSGS=$BURST_MSGS PIN=$PIN BEFORE=${BEFORE:-} PIPELINE=${PIPELINE:-0}"; } >"$OUT/env.txt"
+  echo "REPS=$REPS NS=\"$NS\" SINGLES=$SINGLES BURST_MSGS=$BURST_MSGS PIN=$PIN BEFORE=${BEFORE:-} PIPELINE=${PIPELINE:-0}"; } >"$OUT/env.txt"
 
 RPORT=${RPORT:-6390}
 "${GENPIN[@]}" redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly no >"$OUT/redis.log" 2>&1 &
@@ -68,7 +69,7 @@ for rep in $(seq 1 "$REPS"); do
       # pairgen's warm-up waits until both servers' subscriptions are in place.
       timeout 150 "${GENPIN[@]}" "$OUT/bin/pairgen" run -url ws://127.0.0.1:3911 -url2 ws://127.0.0.1:3912 \
         -pid "$A" -pid2 "$B" -redis-pid "$RPID" -server "$impl" -rep "$rep" "${PINNED[@]}" -n "$n" \
-        -burst $((BURST_MSGS / n)) -timeout 120s >>"$OUT/results.jsonl" 2>>"$OUT/pairgen.log" \
+        -singles "$SINGLES" -burst $((BURST_MSGS / n)) -timeout 120s >>"$OUT/results.jsonl" 2>>"$OUT/pairgen.log" \
         || echo "rep $rep $impl n=$n failed (see $OUT/pairgen.log)" >&2
       stop
     done
