@@ -109,7 +109,10 @@ func TestPipelineQueueBound(t *testing.T) {
 	r := redistest.Start(t)
 	a, _, recB := pipelinePair(t, r, false, adapter.Options{Timeout: 10 * time.Second})
 	ctx := context.Background()
-	require.NoError(t, r.Client(t).Do(ctx, "CLIENT", "PAUSE", "3000", "ALL").Err())
+	// Well below go-redis's read timeout (3 s by default, which bounds the
+	// wait for a reply of a client without ContextTimeoutEnabled): the
+	// paused pipeline must end with its replies, not a timeout.
+	require.NoError(t, r.Client(t).Do(ctx, "CLIENT", "PAUSE", "1500", "ALL").Err())
 
 	// The sending goroutine takes what is queued and then waits for the
 	// paused Redis: the queue fills up behind it.
@@ -138,4 +141,26 @@ func TestPipelineQueueBound(t *testing.T) {
 			break
 		}
 	}
+}
+
+// TestPipelineCloseWithQueue: closing an adapter whose publications wait
+// for a Redis that does not answer returns (within its context), drops
+// them, and leaves no goroutine behind (TestMain); the namespace refuses
+// broadcasts afterwards.
+func TestPipelineCloseWithQueue(t *testing.T) {
+	r := redistest.Start(t)
+	ctx := context.Background()
+	a := adapter.Redis(r.Client(t), adapter.Options{Pipeline: true, Logger: quiet()})
+	ns, err := a.Open(ctx, "/chat", newRecorder())
+	require.NoError(t, err)
+	require.NoError(t, r.Client(t).Do(ctx, "CLIENT", "PAUSE", "1000", "ALL").Err())
+	for i := range 1000 {
+		require.NoError(t, ns.Broadcast(ctx, rtkit.Packet{Args: []any{"e", json.RawMessage(strconv.Itoa(i))}}, rtkit.Selection{}))
+	}
+	require.NoError(t, ns.Close())
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	require.NoError(t, a.Close(cctx))
+	assert.NoError(t, cctx.Err(), "Close returned before its deadline")
+	assert.ErrorIs(t, ns.Broadcast(ctx, rtkit.Packet{Args: []any{"e"}}, rtkit.Selection{}), adapter.ErrUnavailable)
 }
