@@ -87,6 +87,13 @@ type socketCore interface {
 	// reconnects on its own), after letting a write in progress finish
 	// until deadline.
 	drop(deadline time.Time)
+	// runAfter asks the reader delivering the socket's packet to run f on
+	// its goroutine once its batch is delivered (engine.Conn.RunAfterBatch);
+	// false when it cannot. Only receive calls it, from the reader.
+	runAfter(f func()) bool
+	// handOver makes sure the socket's connection is read while work runs
+	// on its reader (engine.Conn.HandOver).
+	handOver()
 }
 
 // incoming is one event a client sent: its name (cut to maxEventNameLen),
@@ -102,4 +109,7 @@ type incoming struct {
 	// depth is the socket's queue depth on arrival, this event included
 	// (set only when the server has an Observer).
 	depth int32
+	// inline is set for an event run on the connection's reader
+	// (inline.go).
+	inline bool
 }

@@ -134,6 +134,11 @@ type handlerRun struct {
 	cancel   context.CancelCauseFunc // nil: no deadline
 	deadline time.Time
 
+	// inline is set when the handler runs on its connection's reader
+	// (inline.go): the timer first goes off inlineHandOver after the
+	// start, to hand the reading over.
+	inline bool
+
 	cut      atomic.Bool // the socket went away before the deadline (runTimer.cut)
 	mu       sync.Mutex
 	done     bool          // end came first
@@ -175,7 +180,12 @@ func (n *Namespace) begin(s *Socket, ev incoming, d *eventDesc, stuck *atomic.In
 	if timeout > 0 {
 		r.deadline = now.Add(timeout)
 		r.Context, r.cancel = context.WithCancelCause(parent)
-		s.timer.arm(s, r, timeout)
+		first := timeout
+		if ev.inline {
+			r.inline = true
+			first = min(timeout, inlineHandOver)
+		}
+		s.timer.arm(s, r, first)
 	}
 	return r, nil
 }
@@ -211,11 +221,15 @@ func (rt *runTimer) disarm(r *handlerRun) {
 
 // fire runs when the timer goes off. A firing that was already under way
 // when the timer was stopped or re-armed finds no handler, or a handler
-// whose deadline is still to come: it does nothing.
+// whose deadline is still to come: it does nothing, but for handing the
+// reading of a handler run on its connection's reader over (inline.go).
 func (rt *runTimer) fire() {
 	r := rt.run.Load()
 	if r == nil {
 		return
+	}
+	if r.inline {
+		r.s.raw.handOver()
 	}
 	if !r.cut.Load() {
 		if left := time.Until(r.deadline); left > 0 {

@@ -147,6 +147,9 @@ func (n *Namespace) receive(s *Socket, ev incoming) {
 	if n.srv.closing.Load() {
 		n.srv.lastEvent.Store(time.Now().UnixNano())
 	}
+	if n.runInline(s, ev) {
+		return
+	}
 	if !s.box.Push(ev, int(n.srv.cfg.maxPending)) {
 		if n.srv.obs != nil {
 			ev.depth = int32(s.box.Depth()) + 1 // Push stamps queued events only

@@ -332,6 +332,9 @@ func (s *nSocket) emitAck(args []any, answer func([]any)) error {
 	}
 	s.acks[id] = answer
 	s.ackMu.Unlock()
+	// The answer comes through the connection's reader, which may be
+	// running the handler that emits this (inline.go).
+	s.handOver()
 	text, atts, err := encodePacket(nil, sioproto.Event, s.ns.n.name, id, args)
 	if err == nil {
 		err = s.write(text, atts)
@@ -410,6 +413,10 @@ func (s *nSocket) write(text []byte, atts [][]byte) error {
 func (s *nSocket) connInfo() (string, string) { return s.conn.ec.Transport(), s.conn.ec.ID() }
 
 func (s *nSocket) drop(time.Time) { s.conn.ec.Close(engine.ReasonForcedClose) }
+
+func (s *nSocket) runAfter(f func()) bool { return s.conn.ec.RunAfterBatch(f) }
+
+func (s *nSocket) handOver() { s.conn.ec.HandOver() }
 
 // close ends the socket once: out of its namespace and connection, its
 // session kept for recovery when persist is set, then the runtime's gone.

@@ -23,6 +23,9 @@ type Conn struct {
 	// reader, a long-polling POST, the handshake's OnOpen, the OnClose
 	// delivery), so that Handler calls for one Conn never overlap.
 	rmu sync.Mutex
+	// batch is the websocket reader delivering a batch that may run work
+	// after it (RunAfterBatch); under rmu.
+	batch *wsTransport
 
 	mu        sync.Mutex
 	state     connState
@@ -170,6 +173,44 @@ func (c *Conn) sendLocked(ok bool) error {
 		c.afterClose()
 	}
 	return nil
+}
+
+// RunAfterBatch asks the websocket reader that is delivering the current
+// batch of packets to run f on its own goroutine once the batch is
+// delivered and its output written, before it reads again: work that
+// would otherwise be handed to another goroutine. Call it only from
+// Handler.OnMessage. It returns false, and f will not run, when the
+// reader cannot take it: a long-polling request, a websocket being
+// probed, a reader goroutine on its first batch (its stack is still
+// small: deep work would grow it, and a connection that has just woken
+// up is likely to go idle again), or another f already asked for in this
+// batch.
+//
+// While f runs the connection is not read: no client packet is delivered
+// (no acknowledgement, no pong, no close). Whoever depends on the client
+// while f runs calls HandOver, which starts another reader; so must a
+// deadline on f, so that f cannot stop the connection's input for long.
+func (c *Conn) RunAfterBatch(f func()) bool {
+	t := c.batch
+	if t == nil || t.after != nil {
+		return false
+	}
+	t.after = f
+	return true
+}
+
+// HandOver makes sure the connection is being read: if its websocket
+// reader is running work after its batch (RunAfterBatch), another
+// goroutine takes over the reading at once, and the one running the work
+// leaves the connection when the work returns. Otherwise it does nothing.
+// Safe for concurrent use.
+func (c *Conn) HandOver() {
+	c.mu.Lock()
+	t := c.ws
+	c.mu.Unlock()
+	if t != nil {
+		t.handOver()
+	}
 }
 
 // Close closes the connection after writing out what is already queued

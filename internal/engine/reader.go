@@ -81,15 +81,22 @@ func (t *wsTransport) extendIdleDeadline() {
 
 // run is the connection's reader: it reads, delivers every complete
 // message of what arrived as one batch, and ends with the connection, or
-// when it hands the connection over to the poller. serveMu orders it after
-// the reader before it (which may have run on another goroutine).
+// when it hands the connection over to the poller or to another reader
+// (see runAfter). serveMu orders it after the reader before it (which may
+// have run on another goroutine).
 func (t *wsTransport) run(initial []byte) {
 	t.serveMu.Lock()
-	defer t.serveMu.Unlock()
+	if t.loop(initial) {
+		t.serveMu.Unlock()
+	}
+}
+
+// loop is run's body; it returns whether the caller still holds serveMu.
+func (t *wsTransport) loop(initial []byte) bool {
+	t.warm = false // a new goroutine: its first batch is not run after (see Conn.RunAfterBatch)
 	if len(initial) > 0 {
-		if err := t.consume(initial); err != nil && !t.stop(err) {
-			t.closeNet()
-			return
+		if held, ok := t.settle(t.consume(initial)); !ok {
+			return held
 		}
 	}
 	for {
@@ -100,7 +107,7 @@ func (t *wsTransport) run(initial []byte) {
 		buf, n, err := t.read()
 		if pollable && errors.Is(err, os.ErrDeadlineExceeded) {
 			if t.watch() {
-				return // the poller starts the next reader
+				return true // the poller starts the next reader
 			}
 			// Closed (the next read says so), or refused: without the
 			// idle deadline from now on (a lingering close has its timer).
@@ -113,15 +120,61 @@ func (t *wsTransport) run(initial []byte) {
 				t.fail(errPeerClosed)
 			}
 			t.closeNet() // once the reader ends, nothing else needs the connection
-			return
+			return true
 		}
 		if !t.stopped {
 			err = t.consume((*buf)[:n])
 		}
 		readPool.Put(buf)
-		if err != nil && !t.stop(err) {
-			t.closeNet()
-			return
+		if held, ok := t.settle(err); !ok {
+			return held
 		}
+		t.warm = true
+	}
+}
+
+// settle finishes a batch that consume delivered with err: it handles the
+// error, then runs the work asked for after the batch. It returns whether
+// the caller still holds serveMu, and whether it goes on reading.
+func (t *wsTransport) settle(err error) (held, ok bool) {
+	ok = err == nil || t.stop(err)
+	if !ok {
+		t.closeNet()
+	}
+	if !t.runAfter() {
+		return false, false
+	}
+	return true, ok
+}
+
+// runAfter runs the work the Handler asked for during the batch just
+// delivered (Conn.RunAfterBatch), if any, on the reader's goroutine (the
+// caller, holding serveMu). While it runs the connection is not read: it
+// holds no lock, so that Conn.HandOver can start another reader at any
+// moment. It returns false when that happened: the caller no longer owns
+// the connection and must leave it alone.
+func (t *wsTransport) runAfter() bool {
+	f := t.after
+	if f == nil {
+		return true
+	}
+	t.after = nil
+	v := t.inline.Add(1) // odd while f runs
+	t.serveMu.Unlock()
+	f()
+	if t.inline.CompareAndSwap(v, v+1) {
+		t.serveMu.Lock()
+		return true
+	}
+	return false // handed over: another goroutine reads the connection
+}
+
+// handOver starts a reader goroutine in place of the one running work
+// after its batch, if one is; it is a no-op otherwise. Safe for
+// concurrent use.
+func (t *wsTransport) handOver() {
+	v := t.inline.Load()
+	if v&1 == 1 && t.inline.CompareAndSwap(v, v+1) {
+		go t.run(nil)
 	}
 }

@@ -62,6 +62,14 @@ type wsTransport struct {
 	probing bool // upgrade from long-polling not complete
 	probed  bool // "2probe" answered
 	stopped bool // the session closed: what the client sends is discarded
+	// warm is set once the reader goroutine has delivered a batch: it may
+	// then run work after the next ones (Conn.RunAfterBatch).
+	warm bool
+	// after is the work to run once the current batch is delivered.
+	after func()
+	// inline counts the reader's runs of such work: odd while one runs
+	// (see runAfter, handOver).
+	inline atomic.Uint64
 
 	ep      epollLink // its registration with the server's poller
 	idleAt  time.Time // the read deadline the reader set last
@@ -299,7 +307,11 @@ func (t *wsTransport) process(data []byte) (int, error) {
 	c := t.c
 	c.rmu.Lock()
 	c.beginRead()
+	if t.warm && !t.probing {
+		c.batch = t
+	}
 	defer func() {
+		c.batch = nil
 		c.endRead()
 		c.unlockReader()
 	}()

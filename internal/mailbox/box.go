@@ -87,6 +87,50 @@ func (m *Box[T]) loop() {
 	}
 }
 
+// Claim takes the box's turn for ev when no event is waiting or running
+// and the box is open: the caller must then run ev with RunClaimed, on a
+// goroutine of its choosing, and events pushed meanwhile wait behind it
+// (ev counts against Push's bound as a running event). It returns ev,
+// stamped as Push stamps the events it queues, and false when it took
+// nothing.
+func (m *Box[T]) Claim(ev T) (T, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed || m.running {
+		return ev, false
+	}
+	if m.Stamp != nil {
+		e := ev // only this copy escapes
+		m.Stamp(&e, 1)
+		ev = e
+	}
+	m.running, m.busy = true, true
+	return ev, true
+}
+
+// RunClaimed runs ev, for which Claim took the turn, on the caller's
+// goroutine; then the events pushed meanwhile, if any, go on on a
+// goroutine of Pool. Detach works on ev as on an event of the loop: the
+// caller's goroutine then leaves the box when Run returns.
+func (m *Box[T]) RunClaimed(ev T) {
+	m.mu.Lock()
+	gen := m.gen
+	m.mu.Unlock()
+	m.Run(ev)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.gen != gen {
+		return // detached: the box went on without ev
+	}
+	m.busy = false
+	if len(m.events) == 0 || m.closed {
+		m.running = false
+		m.events = nil
+		return
+	}
+	m.Pool.Run(m.loop)
+}
+
 // Detach lets the box go on without the event that is running: its
 // waiting events start on another goroutine of Pool at once, and the
 // goroutine running the event leaves the box when Run returns. The
