@@ -352,7 +352,10 @@ rtkit serves Socket.IO on a core of its own (Engine.IO v4 and Socket.IO v5,
 internal packages): no goroutine per idle websocket connection on Linux
 (an epoll poller starts a reader when data arrives), one elsewhere, no writer
 goroutines, timers that are not goroutines, a broadcast encoded once and
-written with one system call per recipient. The heartbeat is Socket.IO's
+written with one system call per recipient. An event that finds its
+socket's queue empty runs on the connection's reader, without a hand-off to
+another goroutine; the reading passes to a new goroutine if its handler
+waits for the client or runs longer than a millisecond. The heartbeat is Socket.IO's
 usual 25 s / 20 s ([WithPing]).
 
 # Observability

@@ -47,6 +47,11 @@
 // timer per connection (time.AfterFunc), with no goroutine while armed. No
 // event emitters: the transports call the Handler's methods directly.
 //
+// The Handler may ask the websocket reader to run work after the batch it
+// is delivering (Conn.RunAfterBatch), on the reader's goroutine, instead of
+// handing it to another goroutine; while it runs the connection is not
+// read, and Conn.HandOver starts another reader at once.
+//
 // A connection without a raw file descriptor (a *tls.Conn, when the
 // http.Server serves TLS) falls back to a reader blocked on a pooled buffer
 // and to drain goroutines for every write, with no poller; the protocol is
