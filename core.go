@@ -96,13 +96,24 @@ type socketCore interface {
 	handOver()
 }
 
+// ackSender answers one event of a client, at most once: calls after the
+// first do nothing.
+type ackSender interface {
+	// send answers with args, encoded as they are (binary values as
+	// attachments).
+	send(args []any)
+	// success answers with rtkit's success envelope around data, the
+	// encoded acknowledgement ({"success":true} for nil).
+	success(data json.RawMessage)
+}
+
 // incoming is one event a client sent: its name (cut to maxEventNameLen),
 // its payload arguments and, when the client asked for one, the
 // acknowledgement to answer it with (at most once).
 type incoming struct {
 	name string
 	args []any
-	ack  func(args []any)
+	ack  ackSender
 	// run, when set, is the core's own work on the mailbox instead of an
 	// event (a socket's connect hooks).
 	run func()

@@ -124,7 +124,7 @@ type handlerRun struct {
 	n     *Namespace
 	s     *Socket
 	event string
-	ack   func([]any)
+	ack   ackSender
 	// stuck counts the overdue handlers of the event.
 	stuck *atomic.Int32
 	// obs is the event's observation (observer.go), nil without an

@@ -245,13 +245,13 @@ func (n *Namespace) dispatch(s *Socket, ev incoming) {
 func (n *Namespace) answer(s *Socket, ev incoming, req *Request, data json.RawMessage, err error) Code {
 	if req.raw && err == nil {
 		if ev.ack != nil {
-			ev.ack(req.rawOut) // HandleRaw: the arguments as they are
+			ev.ack.send(req.rawOut) // HandleRaw: the arguments as they are
 		}
 		return ""
 	}
 	if err == nil && ev.ack != nil {
 		if args, ok := n.binaryAnswer(req.Event.desc, data); ok {
-			ev.ack(args) // the answer's Binary values as attachments
+			ev.ack.send(args) // the answer's Binary values as attachments
 			return ""
 		}
 	}
@@ -307,18 +307,11 @@ type failureEnvelope struct {
 // reply sends the outcome of one event: the acknowledgement envelope when
 // the client asked for one, otherwise the "error" event on failure. It
 // returns the code the client got ("" on success).
-func (n *Namespace) reply(s *Socket, ack func([]any), event string, data json.RawMessage, err error) Code {
+func (n *Namespace) reply(s *Socket, ack ackSender, event string, data json.RawMessage, err error) Code {
 	if err == nil {
-		if ack == nil {
-			return ""
+		if ack != nil {
+			ack.success(data)
 		}
-		if data == nil {
-			ack([]any{successEmpty})
-			return ""
-		}
-		env := make([]byte, 0, len(successPrefix)+len(data)+1)
-		env = append(append(append(env, successPrefix...), data...), '}')
-		ack([]any{json.RawMessage(env)})
 		return ""
 	}
 	pub, unexpected := publicError(err)
@@ -327,7 +320,7 @@ func (n *Namespace) reply(s *Socket, ack func([]any), event string, data json.Ra
 			"socket", s.ID(), "err", err)
 	}
 	if ack != nil {
-		ack([]any{failureEnvelope{Error: pub.wire("")}})
+		ack.send([]any{failureEnvelope{Error: pub.wire("")}})
 	} else {
 		// Not an application event: recovery neither stores nor replays
 		// it (a flooding client would turn that into memory).

@@ -360,31 +360,72 @@ func (s *nSocket) answered(id int64, args []any) {
 	}
 }
 
-// acker returns the acknowledgement of the client's event id: one ACK
+// clientAck is the acknowledgement of the client's event id: one ACK
 // packet, at most once.
-func (s *nSocket) acker(id int64) func([]any) {
-	var once atomic.Bool
-	return func(args []any) {
-		if once.Swap(true) || s.closed.Load() {
-			return
-		}
-		text, atts, err := encodePacket(nil, sioproto.Ack, s.ns.n.name, id, args)
-		if err != nil {
-			s.ns.core.srv.log.Error("rtkit: unencodable acknowledgement", "namespace", s.ns.n.name, "err", err)
-			return
-		}
-		if s.sock != nil && s.sock.box.Waiting() {
-			// More events of this socket are queued: their answers
-			// can share one write.
-			if s.conn.ec.SendGroupSoon(text, atts) == nil {
-				if o := s.ns.core.srv.obs; o != nil {
-					o.Sent(s.ns.n.name, 1, packetSize(text, atts))
-				}
-			}
-			return
-		}
-		_ = s.write(text, atts)
+type clientAck struct {
+	s    *nSocket
+	id   int64
+	done atomic.Bool
+}
+
+func (s *nSocket) acker(id int64) *clientAck { return &clientAck{s: s, id: id} }
+
+// take reports whether this call is the one that answers.
+func (a *clientAck) take() bool { return !a.done.Swap(true) && !a.s.closed.Load() }
+
+func (a *clientAck) send(args []any) {
+	if !a.take() {
+		return
 	}
+	text, atts, err := encodePacket(nil, sioproto.Ack, a.s.ns.n.name, a.id, args)
+	if err != nil {
+		a.s.ns.core.srv.log.Error("rtkit: unencodable acknowledgement", "namespace", a.s.ns.n.name, "err", err)
+		return
+	}
+	a.s.writeAck(text, atts)
+}
+
+// success writes the ACK packet with the envelope straight into a buffer
+// on the stack (the connection copies it), without building the
+// arguments first.
+func (a *clientAck) success(data json.RawMessage) {
+	if !a.take() {
+		return
+	}
+	if data != nil && !json.Valid(data) { // event middleware may return anything
+		a.s.ns.core.srv.log.Error("rtkit: unencodable acknowledgement", "namespace", a.s.ns.n.name,
+			"err", "acknowledgement data is not JSON")
+		return
+	}
+	var buf [256]byte
+	a.s.writeAck(appendSuccessAck(buf[:0], a.s.ns.n.name, a.id, data), nil)
+}
+
+// appendSuccessAck appends the ACK packet of event id whose argument is the
+// success envelope around data.
+func appendSuccessAck(dst []byte, nsp string, id int64, data json.RawMessage) []byte {
+	dst = sioproto.Append(dst, sioproto.Ack, nsp, id, 0, nil)
+	dst = append(dst, '[')
+	if data == nil {
+		dst = append(dst, successEmpty...)
+	} else {
+		dst = append(append(append(dst, successPrefix...), data...), '}')
+	}
+	return append(dst, ']')
+}
+
+// writeAck queues an acknowledgement; when more events of the socket are
+// queued, their answers share one write.
+func (s *nSocket) writeAck(text []byte, atts [][]byte) {
+	if s.sock != nil && s.sock.box.Waiting() {
+		if s.conn.ec.SendGroupSoon(text, atts) == nil {
+			if o := s.ns.core.srv.obs; o != nil {
+				o.Sent(s.ns.n.name, 1, packetSize(text, atts))
+			}
+		}
+		return
+	}
+	_ = s.write(text, atts)
 }
 
 func (s *nSocket) send(args []any) {

@@ -2,6 +2,7 @@ package rtkit
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"sync/atomic"
 	"testing"
@@ -44,7 +45,7 @@ func benchSeam(b *testing.B, srv *Server) {
 	defer cancel(nil)
 	s := &Socket{ns: n, ctx: ctx, cancel: cancel}
 	var stuck atomic.Int32
-	ev := incoming{name: "bench", ack: func([]any) {}, depth: 1}
+	ev := incoming{name: "bench", ack: nopAck{}, depth: 1}
 	b.ReportAllocs()
 	for b.Loop() {
 		var ob *obsStart
@@ -83,3 +84,9 @@ func (noopObserver) Received(int)                                               
 func (noopObserver) Replayed(*Socket, int)                                             {}
 func (noopObserver) Resynced(*Socket, ResyncReason)                                    {}
 func (noopObserver) Published(context.Context, string, string, time.Duration, error)   {}
+
+// nopAck is an acknowledgement that sends nothing.
+type nopAck struct{}
+
+func (nopAck) send([]any)              {}
+func (nopAck) success(json.RawMessage) {}
