@@ -52,7 +52,10 @@ func WithHeader(h http.Header) DialOption {
 // Dial returns once the client has upgraded to websocket, or its upgrade
 // attempt has ended without, or after 3 s still long-polling: the
 // zishang520 client (v3.0.6) can lose a packet it sends while it switches
-// transports (see awaitUpgrade).
+// transports (see awaitUpgrade). A client that its library left stuck in
+// the upgrade (it would never send anything again) is closed and dialled
+// anew, up to three times: the server then sees one more connection and
+// disconnection for it.
 func WithPolling() DialOption {
 	return func(o *client.Options) { o.Transports = []client.Transport{client.Polling, client.Websocket} }
 }
@@ -124,20 +127,29 @@ func (s *Server) Connect(namespace string, opts ...DialOption) (*Client, error) 
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), dialWait)
 	defer cancel()
-	c, err := client.Dial(ctx, s.URL+namespace, o)
-	var ce *client.ConnectError
-	if errors.As(err, &ce) {
-		return nil, &ConnectError{Message: ce.Message, Code: string(ce.Code)}
+	upgrades := slices.Contains(o.Transports, client.Polling) && slices.Contains(o.Transports, client.Websocket)
+	for attempt := 1; ; attempt++ {
+		c, err := client.Dial(ctx, s.URL+namespace, o)
+		var ce *client.ConnectError
+		if errors.As(err, &ce) {
+			return nil, &ConnectError{Message: ce.Message, Code: string(ce.Code)}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("rtkittest: %w", err)
+		}
+		cl := &Client{c: c}
+		if !upgrades || cl.awaitUpgrade() {
+			return cl, nil
+		}
+		cl.Close()
+		if attempt == maxStuckDials {
+			return nil, fmt.Errorf("rtkittest: the client stalled in its upgrade to websocket %d times", attempt)
+		}
 	}
-	if err != nil {
-		return nil, fmt.Errorf("rtkittest: %w", err)
-	}
-	cl := &Client{c: c}
-	if slices.Contains(o.Transports, client.Polling) && slices.Contains(o.Transports, client.Websocket) {
-		cl.awaitUpgrade()
-	}
-	return cl, nil
 }
+
+// maxStuckDials bounds the dials of a client that stalls in its upgrade.
+const maxStuckDials = 3
 
 // Typed returns the typed client underneath, for client.Call, client.On
 // and the rest of package client.

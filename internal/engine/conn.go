@@ -253,8 +253,7 @@ func (c *Conn) closeLocked(reason string, graceful bool) {
 	}
 	if c.probe != nil {
 		c.probe.closeNet()
-		c.probe = nil
-		c.stopUpgradeTimerLocked()
+		c.endProbeLocked()
 	}
 	if c.transport == TransportPolling {
 		c.closePollingLocked(graceful)

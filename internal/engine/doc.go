@@ -15,6 +15,21 @@
 // version. JSONP polling (a "j" query parameter) is refused: it would
 // bypass CORS for cookie-authenticated applications.
 //
+// # Upgrade
+//
+// A long-polling session upgrades when a websocket with its id sends
+// "2probe" and then the upgrade packet. The server answers "3probe" at
+// once; a GET that waits meanwhile (or comes during the probe) ends with a
+// noop 100 ms later rather than at once, as Node's engine.io does: the
+// client gets time to pause long-polling before its GET returns (the
+// zishang520 Go client loses track of a pause whose GET ended while it set
+// the pause up, and then sends nothing more), and a client that goes on
+// polling sends at most ten GETs a second, not a loop. Output queued
+// meanwhile ends the GET as usual, and the upgrade packet ends it with a
+// noop. A probe that does not send the upgrade packet within
+// UpgradeTimeout is closed; the session goes on over long-polling, as in
+// Node's engine.io.
+//
 // # Cost per connection
 //
 // On Linux an idle websocket connection costs no goroutine: the server's

@@ -103,6 +103,7 @@ type config struct {
 	polling, websocket bool
 	anyOrigin          bool
 	origins            map[string]bool
+	probeNoopDelay     time.Duration // probeNoopDelay, or what a test set
 }
 
 func newConfig(o Options) config {
@@ -124,7 +125,7 @@ func newConfig(o Options) config {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	c := config{Options: o, origins: map[string]bool{}}
+	c := config{Options: o, origins: map[string]bool{}, probeNoopDelay: probeNoopDelay}
 	if len(o.Transports) == 0 {
 		c.polling, c.websocket = true, true
 	}

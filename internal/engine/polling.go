@@ -16,7 +16,10 @@ type pollState struct {
 	postActive   bool
 	wake         chan struct{} // capacity 1: output arrived, or the session changed
 	clientClosed bool          // the client sent a close packet: a waiting GET gets a noop
-	probed       bool          // a websocket probe succeeded: GETs end with a noop at once
+	probed       bool          // a websocket probe was answered: GETs end with a noop after probeNoopDelay
+	noopTimer    *time.Timer   // armed while a GET waits during an answered probe
+	noopGen      uint32        // tells a stopped noopTimer's late call from the current one's
+	noopDue      bool          // noopTimer fired: the waiting GET ends with a noop
 }
 
 var errStop = errors.New("engine: connection closed while reading")
@@ -76,7 +79,8 @@ func (c *Conn) serveGet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.poll.getActive = true
-	for c.state == stateOpen && c.outLen() == 0 && !c.poll.probed && c.transport == TransportPolling {
+	for c.state == stateOpen && c.outLen() == 0 && !c.poll.noopDue && c.transport == TransportPolling {
+		c.armProbeNoopLocked()
 		c.mu.Unlock()
 		select {
 		case <-c.poll.wake:
@@ -84,6 +88,7 @@ func (c *Conn) serveGet(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done(): // the client gave up the request
 			c.mu.Lock()
 			c.poll.getActive = false
+			c.stopProbeNoopLocked()
 			c.closeLocked(ReasonTransportError, false)
 			c.mu.Unlock()
 			c.afterClose()
@@ -92,6 +97,7 @@ func (c *Conn) serveGet(w http.ResponseWriter, r *http.Request) {
 	}
 	body := c.takePollBodyLocked()
 	c.poll.getActive = false
+	c.stopProbeNoopLocked() // the next GET waits its own delay
 	c.mu.Unlock()
 	// a client that does not read its response holds only its own request
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(c.srv.ioTimeout()))

@@ -8,10 +8,21 @@ import (
 
 // Upgrade from long-polling to websocket: the client opens a websocket with
 // the session's id and sends a "probe" ping; the server answers "3probe" on
-// it and ends any waiting GET with a noop; the client's upgrade packet then
-// makes the websocket the session's transport, and what was queued for
-// long-polling is moved onto it, in order. A probe that does not complete
-// within UpgradeTimeout is closed, and the session goes on polling.
+// it, and a GET that waits meanwhile ends with a noop probeNoopDelay later
+// (so that the client can pause long-polling); the client's upgrade packet
+// then makes the websocket the session's transport, and what was queued
+// for long-polling is moved onto it, in order. A probe that does not
+// complete within UpgradeTimeout is closed, and the session goes on
+// polling: the client learns it from the closed websocket.
+
+// probeNoopDelay is how long a GET waits, while an answered probe awaits
+// its upgrade packet, before it ends with a noop (Node's engine.io checks
+// every 100 ms). Ending it together with "3probe" would race the client:
+// one that pauses long-polling when "3probe" arrives would see its GET end
+// while it sets up the pause (the zishang520 Go client, v3.0.6, then never
+// completes the pause and sends nothing more), and one that missed
+// "3probe" and polls on would send GETs in a busy loop.
+const probeNoopDelay = 100 * time.Millisecond
 
 // startProbe makes t the session's upgrade candidate; false when the
 // session cannot upgrade now.
@@ -30,12 +41,19 @@ func (c *Conn) startProbe(t *wsTransport) bool {
 func (c *Conn) abortProbe(t *wsTransport) {
 	c.mu.Lock()
 	if c.probe == t {
-		c.probe = nil
-		c.poll.probed = false
-		c.upgradeTimer = nil
+		c.endProbeLocked()
 	}
 	c.mu.Unlock()
 	t.closeNet()
+}
+
+// endProbeLocked forgets the upgrade candidate and its timers (the caller
+// closes its websocket or makes it the transport); the session polls on.
+func (c *Conn) endProbeLocked() {
+	c.probe = nil
+	c.poll.probed = false
+	c.stopUpgradeTimerLocked()
+	c.stopProbeNoopLocked()
 }
 
 func (c *Conn) stopUpgradeTimerLocked() {
@@ -60,7 +78,7 @@ func (t *wsTransport) probePacket(p packet) error {
 			return errStop
 		}
 		c.poll.probed = true
-		c.wakePollLocked() // a waiting GET ends with a noop
+		c.armProbeNoopLocked() // a waiting GET ends with a noop, soon
 		return nil
 	case p.typ == pktUpgrade && t.probed:
 		if !c.completeUpgrade(t) {
@@ -82,9 +100,7 @@ func (c *Conn) completeUpgrade(t *wsTransport) bool {
 	if c.state != stateOpen || c.probe != t {
 		return false
 	}
-	c.probe = nil
-	c.stopUpgradeTimerLocked()
-	c.poll.probed = false
+	c.endProbeLocked()
 	old := c.out
 	c.out = nil
 	c.transport = TransportWebsocket
@@ -100,4 +116,40 @@ func (c *Conn) completeUpgrade(t *wsTransport) bool {
 	}
 	c.wakePollLocked() // a GET still waiting ends with a noop
 	return true
+}
+
+// armProbeNoopLocked schedules the noop that ends a GET waiting during an
+// answered probe; one timer at a time, and none without such a GET.
+func (c *Conn) armProbeNoopLocked() {
+	if !c.poll.probed || !c.poll.getActive || c.poll.noopDue || c.poll.noopTimer != nil {
+		return
+	}
+	c.poll.noopGen++
+	gen := c.poll.noopGen
+	c.poll.noopTimer = time.AfterFunc(c.srv.cfg.probeNoopDelay, func() { c.probeNoop(gen) })
+}
+
+// probeNoop ends the waiting GET with a noop, unless the timer of
+// generation gen was stopped meanwhile.
+func (c *Conn) probeNoop(gen uint32) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.poll.noopTimer == nil || c.poll.noopGen != gen {
+		return
+	}
+	c.poll.noopTimer = nil
+	if c.poll.probed && c.poll.getActive {
+		c.poll.noopDue = true
+		c.wakePollLocked()
+	}
+}
+
+// stopProbeNoopLocked cancels a scheduled noop, for a GET that ended
+// otherwise or a probe that ended.
+func (c *Conn) stopProbeNoopLocked() {
+	if c.poll.noopTimer != nil {
+		c.poll.noopTimer.Stop()
+		c.poll.noopTimer = nil
+	}
+	c.poll.noopDue = false
 }

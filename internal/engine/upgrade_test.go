@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"testing"
@@ -89,8 +90,8 @@ func TestCancelledGetClosesSession(t *testing.T) {
 // packet (the client had it on its way when it paused long-polling) is
 // delivered; the reply sent while delivering it waits in the long-polling
 // output, and once the upgrade packet comes it arrives on the websocket,
-// before what follows. A GET made meanwhile ends at once: with that reply
-// when it finds it, with a noop otherwise.
+// before what follows. A GET made meanwhile ends with that reply when it
+// finds it, with a noop otherwise.
 func TestUpgradeDeliversPostDuringProbe(t *testing.T) {
 	rec := newRecorder(t, true)
 	s := newTestServer(t, rec, engine.Options{})
@@ -135,9 +136,129 @@ func TestUpgradeDeliversPostDuringProbe(t *testing.T) {
 	require.Equal(t, "4before the GET", body)
 	status, body = s.poll(t, sid2)
 	require.Equal(t, http.StatusOK, status)
-	require.Equal(t, "6", body, "a GET while the probe is answered ends at once")
+	require.Equal(t, "6", body, "a GET while the probe is answered ends with a noop")
 	writeText(t, ws2, "5")
 	require.NoError(t, c2.Send([]byte("after the upgrade"), false))
 	require.Equal(t, "4after the upgrade", readText(t, ws2))
 	require.Empty(t, rec.closes)
+}
+
+// A GET waiting when the probe is answered is not ended together with
+// "3probe": the client gets time to pause long-polling before its GET
+// ends (the zishang520 Go client never completes a pause whose GET ended
+// while it set the pause up). Output sent meanwhile ends it; so does the
+// upgrade packet, with a noop. The noop's delay is stretched here so that
+// nothing but the output or the upgrade can end the GET; a websocket ping
+// sent after "2probe" tells when the server is done with the probe (its
+// pong follows).
+func TestProbeAnswerDoesNotEndTheWaitingGet(t *testing.T) {
+	rec := newRecorder(t, false)
+	s := newTestServer(t, rec, engine.Options{})
+	engine.SetProbeNoopDelay(s.Server, time.Hour)
+	for _, end := range []string{"output", "upgrade"} {
+		sid := s.handshake(t).Sid
+		c := rec.nextOpen(t)
+		got := make(chan string, 1)
+		go func() {
+			_, body, err := get(s.url + "?EIO=4&transport=polling&sid=" + sid)
+			if err != nil {
+				body = err.Error()
+			}
+			got <- body
+		}()
+		eventually(t, "the GET waits", func() bool { return engine.GetWaiting(c) })
+		ws, _, err := s.dial(t, "EIO=4&transport=websocket&sid="+sid, nil)
+		require.NoError(t, err)
+		texts, pongs := readAll(ws)
+		writeText(t, ws, "2probe")
+		require.NoError(t, ws.WriteControl(websocket.PingMessage, []byte("sync"), time.Now().Add(wait)))
+		require.Equal(t, "3probe", next(t, texts))
+		require.Equal(t, "sync", next(t, pongs))
+		if end == "output" {
+			require.NoError(t, c.Send([]byte("after the probe"), false))
+			require.Equal(t, "4after the probe", next(t, got), "the GET was still waiting")
+			writeText(t, ws, "5")
+			require.NoError(t, c.Send([]byte("over ws"), false))
+			require.Equal(t, "4over ws", next(t, texts))
+		} else {
+			writeText(t, ws, "5")
+			require.Equal(t, "6", next(t, got), "the upgrade ends the waiting GET")
+		}
+		require.Equal(t, engine.TransportWebsocket, c.Transport(), end)
+	}
+	require.Empty(t, rec.closes)
+}
+
+// readAll reads ws in a goroutine until it fails: text messages on one
+// channel, pong payloads on the other.
+func readAll(ws *websocket.Conn) (<-chan string, <-chan string) {
+	texts, pongs := make(chan string, 16), make(chan string, 16)
+	ws.SetPongHandler(func(data string) error { pongs <- data; return nil })
+	go func() {
+		for {
+			_, b, err := ws.ReadMessage()
+			if err != nil {
+				return
+			}
+			texts <- string(b)
+		}
+	}()
+	return texts, pongs
+}
+
+func next(t *testing.T, ch <-chan string) string {
+	t.Helper()
+	select {
+	case s := <-ch:
+		return s
+	case <-time.After(wait):
+		t.Fatal("nothing arrived")
+		return ""
+	}
+}
+
+// A client that goes on long-polling during an answered probe (it missed
+// "3probe", or does not pause) gets each GET answered with a noop after
+// ProbeNoopDelay, not at once: it cannot turn the probe into a loop of
+// requests. Over any span, the GETs number at most one per delay, plus
+// one. The probe still completes afterwards.
+func TestProbeGetsAreNotABusyLoop(t *testing.T) {
+	rec := newRecorder(t, false)
+	s := newTestServer(t, rec, engine.Options{})
+	sid := s.handshake(t).Sid
+	c := rec.nextOpen(t)
+	ws, _, err := s.dial(t, "EIO=4&transport=websocket&sid="+sid, nil)
+	require.NoError(t, err)
+	writeText(t, ws, "2probe")
+	require.Equal(t, "3probe", readText(t, ws))
+
+	const span = time.Second
+	gets := 0
+	start := time.Now()
+	for time.Since(start) < span {
+		status, body := s.poll(t, sid)
+		require.Equal(t, http.StatusOK, status, body)
+		require.Equal(t, "6", body)
+		gets++
+	}
+	elapsed := time.Since(start)
+	bound := int(elapsed/engine.ProbeNoopDelay) + 1
+	t.Logf("%d GETs in %v during the probe (at most %d)", gets, elapsed.Round(time.Millisecond), bound)
+	require.LessOrEqual(t, gets, bound)
+
+	writeText(t, ws, "5")
+	require.NoError(t, c.Send([]byte("upgraded"), false))
+	require.Equal(t, "4upgraded", readText(t, ws))
+	require.Empty(t, rec.closes)
+}
+
+// get is a GET for goroutines other than the test's.
+func get(url string) (int, string, error) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), err
 }

@@ -284,9 +284,7 @@ func (t *wsTransport) fail(err error) {
 		t.closeNet()
 		c.mu.Lock()
 		if c.probe == t {
-			c.probe = nil
-			c.poll.probed = false
-			c.stopUpgradeTimerLocked()
+			c.endProbeLocked()
 		}
 		c.mu.Unlock()
 		return
