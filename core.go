@@ -1,6 +1,7 @@
 package rtkit
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"time"
@@ -25,8 +26,11 @@ type serverCore interface {
 	// Server.Mount, once per namespace, before any client reaches it.
 	mount(n *Namespace) namespaceCore
 	// close closes every connection and stops the core; Shutdown calls it
-	// once its sockets are disconnected. It waits at most a few seconds.
-	close()
+	// once its sockets are disconnected. It waits until the core runs
+	// nothing any more (clients get a few seconds to take their last
+	// output), or ctx ends: then what is left is cut and ctx's error
+	// returned.
+	close(ctx context.Context) error
 }
 
 // namespaceCore is one namespace's part of the core. Its methods are safe

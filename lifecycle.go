@@ -17,12 +17,16 @@ import (
 //     second), so that clients sending before they heard are answered;
 //  3. sockets are disconnected in batches, so that clients do not all
 //     reconnect elsewhere at the same instant;
-//  4. the Socket.IO server and the adapter are closed.
+//  4. the Socket.IO server is closed: Shutdown waits until every
+//     connection has ended and the server's goroutines with it; clients
+//     get 5 s to take their last output and answer the close, what
+//     remains then (or when ctx ends) is cut;
+//  5. the adapter is closed.
 //
 // Call it before http.Server.Shutdown: websocket connections are hijacked
 // and invisible to the http.Server. Shutdown returns ctx's error if the
-// handlers did not finish in time (the rest still happens). Calling it
-// again returns nil at once.
+// handlers did not finish in time, or the connections did not end in time
+// (the rest still happens). Calling it again returns nil at once.
 func (s *Server) Shutdown(ctx context.Context) error {
 	if s.closing.Swap(true) {
 		return nil
@@ -43,7 +47,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		disconnectAll(batch)
 	}
 	s.closed.Store(true)
-	s.core.close()
+	if cerr := s.core.close(ctx); cerr != nil && err == nil {
+		err = cerr
+	}
 	for _, n := range s.Namespaces() {
 		if err := n.others().Close(); err != nil {
 			s.log.Warn("rtkit: shutdown: namespace adapter", "namespace", n.name, "err", err)

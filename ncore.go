@@ -1,6 +1,7 @@
 package rtkit
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -67,7 +68,7 @@ func (c *nCore) namespace(name string) *nNamespace {
 	return c.nss[name]
 }
 
-func (c *nCore) close() { c.eng.Close() }
+func (c *nCore) close(ctx context.Context) error { return c.eng.Close(ctx) }
 
 // connectTimeout is how long a connection may stay without a namespace.
 func (c *nCore) connectTimeout() time.Duration {

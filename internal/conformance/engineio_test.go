@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -23,7 +24,7 @@ func TestEngineIOReferenceConfiguration(t *testing.T) {
 	mux.Handle("/engine.io/", srv)
 	hs := httptest.NewServer(mux)
 	defer hs.Close()
-	defer srv.Close()
+	defer func() { require.NoError(t, srv.Close(context.Background())) }()
 
 	do := func(method, query, body string) string {
 		req, err := http.NewRequest(method, hs.URL+"/engine.io/?"+query, strings.NewReader(body))

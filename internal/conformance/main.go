@@ -54,9 +54,9 @@ func main() {
 	defer stop()
 	go func() {
 		<-ctx.Done()
-		eio.Close()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
+		_ = eio.Close(shutdown)
 		_ = sio.Shutdown(shutdown)
 		_ = srv.Shutdown(shutdown)
 		if client != nil {

@@ -91,6 +91,7 @@ func flushConns(conns []*Conn) {
 // flusher writes the connections handed to FlushSoon, on a goroutine that
 // runs while there are some.
 type flusher struct {
+	gs      *goroutines
 	mu      sync.Mutex
 	pending []*Conn
 	spare   []*Conn
@@ -106,6 +107,7 @@ func (f *flusher) add(conns []*Conn) {
 	f.running = true
 	f.mu.Unlock()
 	if start {
+		f.gs.start()
 		go f.run()
 	}
 }
@@ -118,11 +120,13 @@ func (f *flusher) add1(c *Conn) {
 	f.running = true
 	f.mu.Unlock()
 	if start {
+		f.gs.start()
 		go f.run()
 	}
 }
 
 func (f *flusher) run() {
+	defer f.gs.end()
 	for {
 		f.mu.Lock()
 		conns := f.pending

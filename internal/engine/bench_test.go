@@ -29,7 +29,7 @@ func echoServer(b testing.TB, o engine.Options) (*engine.Server, string) {
 	srv := engine.NewServer(benchEcho{}, o)
 	hs := httptest.NewServer(srv)
 	b.Cleanup(func() {
-		srv.Close()
+		closeServer(b, srv)
 		hs.Close()
 	})
 	return srv, "ws" + strings.TrimPrefix(hs.URL, "http") + "/?EIO=4&transport=websocket"
@@ -204,7 +204,6 @@ func BenchmarkBroadcast1000(b *testing.B) {
 	srv := engine.NewServer(h, engine.Options{MaxBuffered: 64 << 20})
 	hs := httptest.NewServer(srv)
 	defer hs.Close()
-	defer srv.Close()
 	url := "ws" + strings.TrimPrefix(hs.URL, "http") + "/?EIO=4&transport=websocket"
 	conns := make([]*engine.Conn, 0, n)
 	var wg sync.WaitGroup
@@ -213,7 +212,7 @@ func BenchmarkBroadcast1000(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		wg.Go(func() { _, _ = io.Copy(io.Discard, c) })
+		wg.Go(func() { _, _ = io.Copy(io.Discard, c); _ = c.Close() }) // closes its side after the server's
 		defer c.Close()
 		conns = append(conns, <-h.opens)
 	}
@@ -230,7 +229,7 @@ func BenchmarkBroadcast1000(b *testing.B) {
 		batch.Flush()
 	}
 	b.ReportMetric(float64(threadCPU()-start)/float64(b.N*n), "cpu-ns/delivery")
-	srv.Close()
+	closeServer(b, srv)
 	wg.Wait()
 }
 

@@ -274,7 +274,8 @@ func (c *Conn) closeLocked(reason string, graceful bool) {
 // finishLocked ends a closing connection: its network connection, its buffers.
 // After a graceful close the websocket is only half closed: the client
 // gets its last output, a close frame and a FIN, and the reader goes on
-// until the client closes its side (or lingerTimeout passes), so that
+// until the client answers the close frame or closes its side (or
+// lingerTimeout passes; see linger.go), so that
 // nothing the client still sends makes the kernel reset the connection
 // under the output it has not read yet.
 func (c *Conn) finishLocked() {

@@ -26,7 +26,7 @@ func TestTLS(t *testing.T) {
 	srv := engine.NewServer(rec, engine.Options{})
 	hs := httptest.NewTLSServer(srv)
 	t.Cleanup(func() {
-		srv.Close()
+		closeServer(t, srv)
 		hs.Close()
 	})
 	client := hs.Client()

@@ -30,6 +30,15 @@
 // UpgradeTimeout is closed; the session goes on over long-polling, as in
 // Node's engine.io.
 //
+// # Closing
+//
+// A websocket closed gracefully gets its last output, a close frame and a
+// FIN; the server closes the TCP connection when the client answers the
+// close frame (RFC 6455), or closes its side, or lingerTimeout (5 s)
+// passes. Server.Close waits until every session has ended that way and
+// every goroutine of the server with it, cutting what is left after 5 s
+// or when its context ends.
+//
 // # Cost per connection
 //
 // On Linux an idle websocket connection costs no goroutine: the server's

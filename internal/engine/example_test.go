@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"context"
 	"fmt"
 	"net/http/httptest"
 	"strings"
@@ -36,14 +37,19 @@ func Example() {
 	_ = ws.WriteMessage(websocket.TextMessage, []byte("4hello"))
 	_, reply, _ := ws.ReadMessage()
 	fmt.Println(string(reply))
-	srv.Close()
+	// Close waits until the client has closed its side of the websocket
+	// (at most 5 s), or ctx ends.
+	done := make(chan error, 1)
+	go func() { done <- srv.Close(context.Background()) }()
 	fmt.Println("closed:", <-h.closed)
 	_, _, err = ws.ReadMessage() // the server's close frame
 	fmt.Println(err != nil)
 	ws.Close()
+	fmt.Println("Close:", <-done)
 	// Output:
 	// true
 	// 4hello
 	// closed: server shutting down
 	// true
+	// Close: <nil>
 }

@@ -104,6 +104,7 @@ type config struct {
 	anyOrigin          bool
 	origins            map[string]bool
 	probeNoopDelay     time.Duration // probeNoopDelay, or what a test set
+	lingerTimeout      time.Duration // lingerTimeout, or what a test set
 }
 
 func newConfig(o Options) config {
@@ -125,7 +126,7 @@ func newConfig(o Options) config {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	c := config{Options: o, origins: map[string]bool{}, probeNoopDelay: probeNoopDelay}
+	c := config{Options: o, origins: map[string]bool{}, probeNoopDelay: probeNoopDelay, lingerTimeout: lingerTimeout}
 	if len(o.Transports) == 0 {
 		c.polling, c.websocket = true, true
 	}

@@ -144,12 +144,14 @@ func (c *Conn) flushLocked() {
 		c.releaseOut()
 	default:
 		c.draining = true
+		c.srv.gs.start()
 		go c.drain()
 	}
 }
 
 // drain writes the output with blocking writes until it is empty, then ends.
 func (c *Conn) drain() {
+	defer c.srv.gs.end()
 	for {
 		c.mu.Lock()
 		if c.state == stateClosed || c.outLen() == 0 {

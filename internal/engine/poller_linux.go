@@ -52,6 +52,7 @@ var errUnwatched = errors.New("engine: connection not watched")
 // poller watches a Server's websocket connections between reads. Its
 // methods are safe for concurrent use.
 type poller struct {
+	gs    *goroutines // its loop and the readers it starts count here
 	mu    sync.RWMutex
 	ep    *epollFile // nil while no connection is watched
 	conns map[uint64]*wsTransport
@@ -80,7 +81,7 @@ type epollLink struct {
 	err     error
 }
 
-func newPoller() *poller { return &poller{conns: map[uint64]*wsTransport{}} }
+func newPoller(gs *goroutines) *poller { return &poller{gs: gs, conns: map[uint64]*wsTransport{}} }
 
 // add watches t under an id of its own, which it keeps until remove, and
 // starts the poller if it was not running; false when epoll cannot be used
@@ -103,6 +104,7 @@ func (p *poller) add(t *wsTransport) bool {
 			return false
 		}
 		p.ep = ep
+		p.gs.start()
 		go p.loop(ep)
 	}
 	p.next++
@@ -192,6 +194,7 @@ func openEpoll() (*epollFile, error) {
 // loop waits for ready connections and starts a reader for each; it ends
 // when remove closes ep.
 func (p *poller) loop(ep *epollFile) {
+	defer p.gs.end()
 	rc, err := ep.f.SyscallConn()
 	if err != nil {
 		return
@@ -216,6 +219,7 @@ func (p *poller) loop(ep *epollFile) {
 		for _, ev := range events[:n] {
 			id := uint64(uint32(ev.Fd)) | uint64(uint32(ev.Pad))<<32
 			if t := p.conns[id]; t != nil {
+				p.gs.start()
 				go t.ep.serve()
 			}
 		}

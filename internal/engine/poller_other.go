@@ -15,7 +15,7 @@ type epollLink struct {
 	added   bool
 }
 
-func newPoller() *poller { return nil }
+func newPoller(*goroutines) *poller { return nil }
 
 func (*poller) add(*wsTransport) bool  { return false }
 func (*poller) remove(*wsTransport)    {}

@@ -25,6 +25,7 @@ const idleAfter = 20 * time.Millisecond
 // server's poller when there is nothing to deliver first and the
 // connection is not a probe, otherwise on a reader goroutine.
 func (t *wsTransport) start(initial []byte) {
+	defer t.c.srv.gs.end() // handed over: the reader or the poller counts now
 	if len(initial) == 0 && !t.probing {
 		t.serveMu.Lock()
 		ok := t.watch()
@@ -33,7 +34,14 @@ func (t *wsTransport) start(initial []byte) {
 			return
 		}
 	}
+	t.c.srv.gs.start()
 	go t.run(initial)
+}
+
+// abandon closes a websocket that is never started.
+func (t *wsTransport) abandon() {
+	t.closeNet()
+	t.c.srv.gs.end()
 }
 
 // serve is the reader the poller starts when a watched connection becomes
@@ -85,6 +93,7 @@ func (t *wsTransport) extendIdleDeadline() {
 // (see runAfter). serveMu orders it after the reader before it (which may
 // have run on another goroutine).
 func (t *wsTransport) run(initial []byte) {
+	defer t.c.srv.gs.end()
 	t.serveMu.Lock()
 	if t.loop(initial) {
 		t.serveMu.Unlock()
@@ -122,12 +131,26 @@ func (t *wsTransport) loop(initial []byte) bool {
 			t.closeNet() // once the reader ends, nothing else needs the connection
 			return true
 		}
-		if !t.stopped {
+		wasStopped := t.stopped
+		switch {
+		case !t.stopped:
 			err = t.consume((*buf)[:n])
+		case t.skipFrames((*buf)[:n]) && t.closedByPeer():
+			readPool.Put(buf)
+			t.closeNet() // the client answered the close: it has read everything
+			return true
 		}
 		readPool.Put(buf)
 		if held, ok := t.settle(err); !ok {
 			return held
+		}
+		if !wasStopped && t.stopped && len(t.pending) > 0 { // what followed the frame that found the session closed
+			p := t.pending
+			t.pending = nil
+			if t.skipFrames(p) && t.closedByPeer() {
+				t.closeNet()
+				return true
+			}
 		}
 		t.warm = true
 	}
@@ -175,6 +198,7 @@ func (t *wsTransport) runAfter() bool {
 func (t *wsTransport) handOver() {
 	v := t.inline.Load()
 	if v&1 == 1 && t.inline.CompareAndSwap(v, v+1) {
+		t.c.srv.gs.start()
 		go t.run(nil)
 	}
 }

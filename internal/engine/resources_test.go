@@ -5,6 +5,7 @@ package engine_test
 // that do not read.
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -47,7 +48,7 @@ func TestIdleWebsocketGoroutines(t *testing.T) {
 			s := engine.NewServer(rec, engine.Options{DisableEpoll: mode.disableEpoll})
 			hs := httptest.NewServer(s)
 			defer hs.Close()
-			defer s.Close()
+			defer closeServer(t, s)
 			ts := &testServer{Server: s, http: hs, url: hs.URL + "/"}
 			http.DefaultClient.CloseIdleConnections()
 			time.Sleep(100 * time.Millisecond)
@@ -87,7 +88,7 @@ func TestIdleWebsocketsAddNoGoroutine(t *testing.T) {
 	s := engine.NewServer(rec, engine.Options{})
 	hs := httptest.NewServer(s)
 	defer hs.Close()
-	defer s.Close()
+	defer closeServer(t, s)
 	ts := &testServer{Server: s, http: hs, url: hs.URL + "/"}
 	first, _ := ts.dialOpen(t) // starts the poller
 	rec.nextOpen(t)
@@ -223,15 +224,18 @@ func TestServerCloseShutsDownConnections(t *testing.T) {
 	pc := rec.nextOpen(t)
 	require.NoError(t, wc.Send([]byte("last words"), false))
 	require.NoError(t, pc.Send([]byte("last words"), false))
-	s.Close()
+	done := make(chan error, 1)
+	go func() { done <- s.Close(context.Background()) }()
 	reasons := []string{rec.nextClose(t).reason, rec.nextClose(t).reason}
 	require.Equal(t, []string{engine.ReasonServerShutdown, engine.ReasonServerShutdown}, reasons)
 	require.Equal(t, "4last words", readText(t, ws))
 	waitClosed(t, ws)
+	require.NoError(t, ws.Close())
 	status, body := s.poll(t, sid)
 	require.Equal(t, http.StatusOK, status)
 	require.Equal(t, "4last words\x1e1", body)
-	eventually(t, "no connection left", func() bool { return s.Len() == 0 })
+	require.NoError(t, closed(t, done), "Close returns once both sessions have ended")
+	require.Zero(t, s.Len())
 
 	status, body, _ = do(t, http.MethodGet, s.url+"?EIO=4&transport=polling", "", nil)
 	requireError(t, status, body, http.StatusServiceUnavailable, 3)

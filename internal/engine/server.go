@@ -53,14 +53,19 @@ type Server struct {
 
 	flusher flusher // Batch.FlushSoon
 	poller  *poller // watches idle websockets (Linux); nil with Options.DisableEpoll
+	gs      goroutines
+	// lingering are the websockets closed gracefully whose clients have
+	// not closed their side yet, for Close to cut when its context ends.
+	lingering socketSet
 }
 
 // NewServer returns a Server that hands its connections to h. It panics
 // when o names an unknown transport.
 func NewServer(h Handler, o Options) *Server {
 	s := &Server{h: h, cfg: newConfig(o), conns: map[string]*Conn{}}
+	s.flusher.gs = &s.gs
 	if !o.DisableEpoll {
-		s.poller = newPoller()
+		s.poller = newPoller(&s.gs)
 	}
 	tail := `,"pingInterval":` + strconv.FormatInt(s.cfg.PingInterval.Milliseconds(), 10) +
 		`,"pingTimeout":` + strconv.FormatInt(s.cfg.PingTimeout.Milliseconds(), 10) +
@@ -78,21 +83,6 @@ func (s *Server) Len() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return len(s.conns)
-}
-
-// Close refuses new sessions and closes every connection with
-// ReasonServerShutdown (each writes out what it has queued first).
-func (s *Server) Close() {
-	s.mu.Lock()
-	s.closed = true
-	conns := make([]*Conn, 0, len(s.conns))
-	for _, c := range s.conns {
-		conns = append(conns, c)
-	}
-	s.mu.Unlock()
-	for _, c := range conns {
-		c.Close(ReasonServerShutdown)
-	}
 }
 
 // ioTimeout bounds one blocking read or write for a connection: a client
@@ -202,7 +192,7 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, q url.Values,
 	}
 	c.ws = t
 	if !s.register(c) {
-		t.closeNet()
+		t.abandon()
 		return
 	}
 	c.rmu.Lock()
@@ -247,7 +237,7 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, c *Conn) {
 	if !c.startProbe(t) { // already upgraded, or upgrading over another websocket
 		t.probing = true
 		_ = t.writeDirect(ws.OpClose, ws.NewCloseFrameBody(ws.StatusPolicyViolation, "session has its transport"))
-		t.closeNet()
+		t.abandon()
 		return
 	}
 	t.start(initial) // a probe: on a reader goroutine until it is the transport

@@ -53,6 +53,7 @@ type wsTransport struct {
 	wbuf            []byte
 
 	pending    []byte    // an incomplete frame
+	skip       int64     // after the close: payload bytes still to skip (see skipFrames)
 	msg        []byte    // fragments of an incomplete message
 	msgOp      ws.OpCode // the fragmented message's opcode
 	fragmented bool
@@ -79,8 +80,11 @@ type wsTransport struct {
 	closeOnce sync.Once
 }
 
+// newWSTransport counts the websocket for Server.Close until it is
+// started (or abandoned).
 func newWSTransport(c *Conn, nc net.Conn) *wsTransport {
 	t := &wsTransport{c: c, nc: nc}
+	c.srv.gs.start()
 	if sc, ok := nc.(syscall.Conn); ok {
 		if rc, err := sc.SyscallConn(); err == nil {
 			t.rc = rc
@@ -130,6 +134,7 @@ func (t *wsTransport) closeNet() {
 			testHookCloseNet(t)
 		}
 		_ = t.nc.Close()
+		t.c.srv.lingering.remove(t)
 	})
 }
 
@@ -138,7 +143,8 @@ func (t *wsTransport) closeNet() {
 var testHookCloseNet func(*wsTransport)
 
 // closeWrite half closes the connection after the last output; the reader
-// closes it when the client has closed its side, or at lingerTimeout: the
+// closes it when the client has answered the close frame or closed its
+// side, or at lingerTimeout: the
 // read deadline ends a reader goroutine's wait, the timer (no goroutine
 // until it fires) a connection that the poller watches.
 func (t *wsTransport) closeWrite() {
@@ -147,8 +153,10 @@ func (t *wsTransport) closeWrite() {
 		t.closeNet()
 		return
 	}
-	_ = t.nc.SetReadDeadline(time.Now().Add(lingerTimeout))
-	t.linger.Store(time.AfterFunc(lingerTimeout, t.closeNet))
+	d := t.c.srv.cfg.lingerTimeout
+	_ = t.nc.SetReadDeadline(time.Now().Add(d))
+	t.c.srv.lingering.add(t)
+	t.linger.Store(time.AfterFunc(d, t.closeNet))
 }
 
 // tryWrite writes what the socket takes without blocking (under Conn.mu).
@@ -256,6 +264,9 @@ func (t *wsTransport) consume(chunk []byte) error {
 		data = t.pending
 	}
 	used, err := t.process(data)
+	if errors.Is(err, errStop) {
+		t.keep(data, used) // the frames after are skipped from there (skipFrames)
+	}
 	if err != nil {
 		return err
 	}
@@ -376,8 +387,12 @@ func (t *wsTransport) frame(h ws.Header, p []byte) error {
 		}
 		c := t.c
 		c.mu.Lock()
+		closed := c.state == stateClosed
 		c.closeLocked(ReasonTransportClose, true) // answers with a close frame
 		c.mu.Unlock()
+		if closed {
+			return errPeerClosed // the answer to the server's close frame (see linger.go)
+		}
 		return errStop
 	}
 	return nil // pong

@@ -14,7 +14,9 @@
 // websocket readers and epoll poller while a connection closed gracefully
 // lingers, half closed, until its client closes its side (at most the
 // engine's lingerTimeout, 5 s): under load the client's FIN may take
-// longer to be read than goleak's own retries last.
+// longer to be read than goleak's own retries last. engine.Server.Close
+// itself waits for them, so this allowance only covers connections that
+// a test closed while leaving their server open.
 package leakcheck
 
 import (

@@ -1,0 +1,176 @@
+package engine_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/rtkit-go/rtkit/internal/engine"
+)
+
+// clientSide ignores the test's HTTP client and the httptest server's
+// own goroutines: only the engine's are looked for.
+var clientSide = []goleak.Option{
+	goleak.IgnoreAnyFunction("net/http.(*persistConn).readLoop"),
+	goleak.IgnoreAnyFunction("net/http.(*persistConn).writeLoop"),
+	goleak.IgnoreAnyFunction("net/http.(*conn).serve"),
+	goleak.IgnoreAnyFunction("net/http/httptest.(*Server).goServe.func1"),
+}
+
+// Server.Close returns only once the server runs nothing any more. Here
+// it has a websocket whose client closes its side two seconds after the
+// test began to close the server (the server's side lingers meanwhile, on
+// a reader goroutine or on the poller), an idle websocket whose client
+// closes at once, a websocket probe in progress and a long-polling
+// session with a GET waiting (usually: the GET may also come after). When Close returns, goleak finds no
+// goroutine of the server, with no allowance beyond its own retries (well
+// under the two seconds the lingering client takes). The clients run no
+// goroutine of their own meanwhile: their closes are timers.
+func TestCloseWaitsForWhatTheServerRuns(t *testing.T) {
+	for _, mode := range readerModes {
+		t.Run(mode.name, func(t *testing.T) {
+			before := goleak.IgnoreCurrent()
+			rec := newRecorder(t, false)
+			srv := engine.NewServer(rec, engine.Options{DisableEpoll: mode.disableEpoll})
+			hs := httptest.NewServer(srv)
+			defer hs.Close()
+			s := &testServer{Server: srv, http: hs, url: hs.URL + "/"}
+			slow, _ := s.dialOpen(t)
+			idle, _ := s.dialOpen(t)
+			sid := s.handshake(t).Sid
+			probe, _, err := s.dial(t, "EIO=4&transport=websocket&sid="+sid, nil)
+			require.NoError(t, err)
+			writeText(t, probe, "2probe")
+			require.Equal(t, "3probe", readText(t, probe))
+			pollSid := s.handshake(t).Sid
+			polled := make(chan string, 1)
+			go func() {
+				_, body, _ := get(s.url + "?EIO=4&transport=polling&sid=" + pollSid)
+				polled <- body
+			}()
+			for range 4 {
+				rec.nextOpen(t)
+			}
+
+			time.AfterFunc(2*time.Second, func() { _ = slow.Close() })
+			time.AfterFunc(0, func() { _ = idle.Close() })
+			ctx, cancel := context.WithTimeout(context.Background(), wait)
+			defer cancel()
+			require.NoError(t, srv.Close(ctx))
+			next(t, polled) // the close packet, or 400 if the GET came after Close
+			require.NoError(t, goleak.Find(append(clientSide, before)...), "left running after Close")
+			http.DefaultClient.CloseIdleConnections()
+		})
+	}
+}
+
+// When ctx ends before everything has, Close cuts what remains (here a
+// websocket whose client neither reads nor closes, with output the server
+// is still trying to write) and returns ctx's error; what the server ran
+// then ends on its own, within goleak's short retries.
+func TestCloseCutsWhatRemainsWhenCtxEnds(t *testing.T) {
+	for _, mode := range readerModes {
+		t.Run(mode.name, func(t *testing.T) {
+			before := goleak.IgnoreCurrent()
+			rec := newRecorder(t, false)
+			srv := engine.NewServer(rec, engine.Options{DisableEpoll: mode.disableEpoll, MaxBuffered: 64 << 20})
+			hs := httptest.NewServer(srv)
+			s := &testServer{Server: srv, http: hs, url: hs.URL + "/"}
+			stuck, _ := s.dialOpen(t)
+			c := rec.nextOpen(t)
+			big := []byte(strings.Repeat("x", 1<<20))
+			for range 16 { // more than the sockets' buffers take: a drain waits
+				require.NoError(t, c.Send(big, false))
+			}
+
+			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+			defer cancel()
+			require.ErrorIs(t, srv.Close(ctx), context.DeadlineExceeded)
+			require.NoError(t, goleak.Find(append(clientSide, before)...), "left running after the cut")
+			require.Zero(t, srv.Len())
+			hs.Close()
+			_ = stuck.Close()
+		})
+	}
+}
+
+// A client that answers the server's close frame (gorilla/websocket does,
+// as browsers do) and then waits for the server to close the TCP
+// connection, as RFC 6455 has it, is not kept waiting until the linger
+// timeout (stretched here to an hour): the answer ends the connection,
+// and Close returns. The client's next read finds the connection closed.
+// The same holds when the client sends a message before its answer.
+func TestCloseFrameAnswerEndsLingering(t *testing.T) {
+	for _, mode := range readerModes {
+		for _, before := range []string{"", "4late"} {
+			t.Run(mode.name+"/"+before, func(t *testing.T) {
+				rec := newRecorder(t, false)
+				s := startTestServer(t, rec, engine.Options{DisableEpoll: mode.disableEpoll})
+				engine.SetLingerTimeout(s.Server, time.Hour)
+				ws, _ := s.dialOpen(t)
+				rec.nextOpen(t)
+				if before != "" {
+					// what the client sends after the session closed is
+					// skipped, and its close frame still found behind it
+					ws.SetCloseHandler(func(code int, _ string) error {
+						_ = ws.WriteMessage(websocket.TextMessage, []byte(before))
+						return ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""), time.Now().Add(wait))
+					})
+				}
+				done := make(chan error, 1)
+				go func() { done <- s.Close(context.Background()) }()
+				waitClosed(t, ws) // reads the close frame and answers it
+				require.NoError(t, closed(t, done))
+				_, _, err := ws.ReadMessage()
+				require.Error(t, err, "the server closed the connection")
+			})
+		}
+	}
+}
+
+// Clients get the linger timeout (stretched down here) to take their last
+// output, then Close cuts what remains and returns nil: a websocket whose
+// client neither reads nor closes, with output the server is still
+// trying to write; one whose client does not answer the close frame; a
+// long-polling session with output queued and no GET coming for it.
+// Nothing of the server runs afterwards, and the cut session is gone.
+func TestCloseCutsWhatOutlivesTheGrace(t *testing.T) {
+	for _, mode := range readerModes {
+		t.Run(mode.name, func(t *testing.T) {
+			before := goleak.IgnoreCurrent()
+			rec := newRecorder(t, false)
+			srv := engine.NewServer(rec, engine.Options{DisableEpoll: mode.disableEpoll, MaxBuffered: 64 << 20})
+			engine.SetLingerTimeout(srv, 300*time.Millisecond)
+			hs := httptest.NewServer(srv)
+			defer hs.Close()
+			s := &testServer{Server: srv, http: hs, url: hs.URL + "/"}
+			stuck, _ := s.dialOpen(t)
+			defer stuck.Close()
+			c := rec.nextOpen(t)
+			big := []byte(strings.Repeat("x", 1<<20))
+			for range 16 {
+				require.NoError(t, c.Send(big, false))
+			}
+			mute, _ := s.dialOpen(t)
+			defer mute.Close()
+			rec.nextOpen(t)
+			sid := s.handshake(t).Sid
+			require.NoError(t, rec.nextOpen(t).Send([]byte("never fetched"), false))
+
+			ctx, cancel := context.WithTimeout(context.Background(), wait)
+			defer cancel()
+			require.NoError(t, srv.Close(ctx))
+			require.NoError(t, goleak.Find(append(clientSide, before)...), "left running after Close")
+			status, _ := s.poll(t, sid)
+			require.Equal(t, http.StatusBadRequest, status, "the session was cut")
+			http.DefaultClient.CloseIdleConnections()
+		})
+	}
+}
