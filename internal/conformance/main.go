@@ -54,9 +54,11 @@ func main() {
 	defer stop()
 	go func() {
 		<-ctx.Done()
+		eioDone, cancelEIO := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = eio.Close(eioDone) // its own budget: it may use all of it on clients that linger
+		cancelEIO()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_ = eio.Close(shutdown)
 		_ = sio.Shutdown(shutdown)
 		_ = srv.Shutdown(shutdown)
 		if client != nil {
