@@ -110,7 +110,9 @@
 //
 // # Outages
 //
-// While Redis is unreachable, local delivery is unaffected: an emit
+// While Redis is unreachable, or reachable but not answering (a process
+// stopped or overloaded, DEBUG SLEEP, CLIENT PAUSE: connections are
+// accepted and nothing comes back), local delivery is unaffected: an emit
 // reaches this server's sockets at once and blocks at most
 // Options.Timeout; publishes fail fast (ErrUnavailable) for 250 ms after a
 // failure. A command that outlives Options.Timeout is a failure too, even
@@ -131,6 +133,25 @@
 // while the outage is known, broadcasts fail at once. Bursts of
 // broadcasts then cost both servers far less CPU per delivered message
 // (docs/performance.md).
+//
+// A Redis that hangs needs the bound to come from the client's socket
+// deadlines: go-redis sets them from a command's context only for a client
+// created with ContextTimeoutEnabled, and otherwise waits for its own
+// ReadTimeout (5 s by default). FromURL creates its client that way; give
+// Redis and NewEmitter such a client too:
+//
+//	opt, err := redis.ParseURL(os.Getenv("REDIS_URL"))
+//	if err != nil { … }
+//	opt.ContextTimeoutEnabled = true
+//	a := adapter.Redis(redis.NewClient(opt), adapter.Options{})
+//
+// The adapter keeps Options.Timeout with any other client as well, by no
+// longer waiting for a command at its deadline, but that command stays on
+// its connection until the client's ReadTimeout, and Redis may still carry
+// it out if it resumes meanwhile: a broadcast reported as failed then
+// reaches the other servers late. With ContextTimeoutEnabled the connection
+// is closed at the deadline, and a command Redis had not read is dropped
+// with it.
 //
 // go-redis writes its own dial errors to the standard logger; silence them
 // in main with redis.SetLogger if they are unwanted.

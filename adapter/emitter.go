@@ -9,6 +9,7 @@ import (
 
 	"github.com/rtkit-go/rtkit"
 	"github.com/rtkit-go/rtkit/adapter/internal/wire"
+	"github.com/rtkit-go/rtkit/internal/redisdeadline"
 )
 
 // Emitter publishes events to the sockets of the servers of an
@@ -29,20 +30,24 @@ import (
 // publish get the event; nothing is stored. An Emitter is safe for
 // concurrent use.
 type Emitter struct {
-	client rds.UniversalClient
-	opts   Options
+	client  rds.UniversalClient
+	opts    Options
+	honours bool // the client bounds a command by its context's deadline
 }
 
 var _ rtkit.Publisher = (*Emitter)(nil)
 
 // NewEmitter returns an emitter over client (the caller keeps ownership
 // of it). opts.Prefix and opts.Classic must be the servers'; opts.Timeout
-// bounds each publish whose context has no deadline.
+// bounds each publish whose context has no deadline. As for Redis, create
+// client with ContextTimeoutEnabled; without it the deadline is kept by
+// waiting for the publish in a goroutine of its own, which stays busy
+// until the client's ReadTimeout when Redis does not answer.
 func NewEmitter(client rds.UniversalClient, opts Options) *Emitter {
 	if client == nil {
 		panic("adapter: NewEmitter: nil client")
 	}
-	return &Emitter{client: client, opts: opts.withDefaults()}
+	return &Emitter{client: client, opts: opts.withDefaults(), honours: redisdeadline.Honours(client)}
 }
 
 // Publish implements rtkit.Publisher: one publish of a broadcast that the
@@ -69,11 +74,12 @@ func (e *Emitter) Publish(ctx context.Context, namespace string, rooms, except [
 		ctx, cancel = context.WithTimeout(ctx, e.opts.Timeout)
 		defer cancel()
 	}
-	if e.opts.Classic {
-		err = e.client.Publish(ctx, wire.BroadcastChannel(e.opts.Prefix, namespace, sel), b).Err()
-	} else {
-		err = e.client.SPublish(ctx, wire.Channel(e.opts.Prefix, namespace), b).Err()
-	}
+	err = redisdeadline.Run(ctx, e.honours, func(ctx context.Context) error {
+		if e.opts.Classic {
+			return e.client.Publish(ctx, wire.BroadcastChannel(e.opts.Prefix, namespace, sel), b).Err()
+		}
+		return e.client.SPublish(ctx, wire.Channel(e.opts.Prefix, namespace), b).Err()
+	})
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}

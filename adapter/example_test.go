@@ -49,7 +49,9 @@ func ExampleOptions_pipeline() {
 // Emit typed events from a worker that runs no Socket.IO server: declare
 // the namespace as the servers do, and reach it through an Emitter.
 func ExampleNewEmitter() {
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
+	// ContextTimeoutEnabled: a Redis that hangs fails the publish at
+	// Options.Timeout, on the socket itself.
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", ContextTimeoutEnabled: true})
 	defer rdb.Close()
 	em := adapter.NewEmitter(rdb, adapter.Options{Prefix: "workspace"})
 
@@ -96,6 +98,7 @@ func ExampleRedis_cluster() {
 	rdb := redis.NewClusterClient(&redis.ClusterOptions{
 		Addrs: []string{"10.0.0.1:6379", "10.0.0.2:6379", "10.0.0.3:6379"},
 		// ReadOnly stays off: subscriptions on replicas would not be counted.
+		ContextTimeoutEnabled: true, // Options.Timeout bounds a hung node
 	})
 	defer rdb.Close()
 	srv := rtkit.NewServer(rtkit.WithAdapter(adapter.Redis(rdb, adapter.Options{Prefix: "workspace"})))

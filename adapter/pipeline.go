@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	rds "github.com/redis/go-redis/v9"
 )
@@ -119,9 +120,14 @@ func (n *nsAdapter) sendQueued() {
 // any Redis error (logged, State unhealthy).
 func (n *nsAdapter) sendPipeline(batch []outgoing) {
 	cmds := make([]*rds.IntCmd, len(batch))
+	// finished: the pipeline returned, so cmds may be read. A pipeline
+	// that outlived Options.Timeout on a client that ignores deadlines
+	// may still be filling them in (see RedisAdapter.command).
+	var finished atomic.Bool
 	// The adapter's context, not the namespace's: a namespace that
 	// closes still sends what it queued before.
 	err := n.a.command(n.a.ctx, func(ctx context.Context) error {
+		defer finished.Store(true)
 		_, err := n.a.client.Pipelined(ctx, func(p rds.Pipeliner) error {
 			for i, m := range batch {
 				if m.classic {
@@ -139,6 +145,8 @@ func (n *nsAdapter) sendPipeline(batch []outgoing) {
 			continue
 		}
 		switch {
+		case !finished.Load():
+			m.done <- sent{err: err}
 		case cmds[i] != nil && cmds[i].Err() == nil:
 			m.done <- sent{receivers: cmds[i].Val()}
 		case err != nil:

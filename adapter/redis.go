@@ -13,6 +13,7 @@ import (
 	rds "github.com/redis/go-redis/v9"
 
 	"github.com/rtkit-go/rtkit"
+	"github.com/rtkit-go/rtkit/internal/redisdeadline"
 )
 
 // Options configures the Redis adapter and the Emitter. The zero value
@@ -33,7 +34,10 @@ type Options struct {
 	Classic bool
 	// Timeout bounds each Redis command issued for a broadcast, a cluster
 	// operation, an emitter's publish or a health check (1 s by default).
-	// It is how long an emit may block while Redis is unreachable.
+	// It is how long an emit may block while Redis is unreachable, or
+	// reachable but not answering (a hung or paused server), whatever the
+	// client's settings (see Redis). A client's ReadTimeout or
+	// WriteTimeout shorter than Timeout ends a command earlier.
 	Timeout time.Duration
 	// Logger receives Redis errors, at most one line per second
 	// (slog.Default() when nil).
@@ -105,10 +109,13 @@ var ErrUnavailable = errors.New("adapter: redis unavailable")
 type RedisAdapter struct {
 	client rds.UniversalClient
 	owned  bool // created by FromURL: Close closes it
-	opts   Options
-	ctx    context.Context
-	cancel context.CancelFunc
-	closed atomic.Bool
+	// honours: the client bounds a command by its context's deadline
+	// (ContextTimeoutEnabled); otherwise command waits for it aside.
+	honours bool
+	opts    Options
+	ctx     context.Context
+	cancel  context.CancelFunc
+	closed  atomic.Bool
 
 	wgMu    sync.Mutex
 	closing bool           // under wgMu: no new goroutine starts
@@ -130,11 +137,24 @@ var _ rtkit.Adapter = (*RedisAdapter)(nil)
 // *redis.ClusterClient for Redis Cluster. The caller keeps ownership of
 // client: Close does not close it. Give every server of an application the
 // same Options.Prefix and Options.Classic.
+//
+// Create client with ContextTimeoutEnabled: true. go-redis applies a
+// context's deadline to its socket reads only with that option, so
+// without it a Redis that accepts commands and never answers (a stopped
+// or overloaded server, DEBUG SLEEP, CLIENT PAUSE) would hold each command
+// for the client's ReadTimeout (5 s by default), not Options.Timeout. The
+// adapter keeps its bound either way, because an emit that blocks for
+// seconds stalls the emitting handler and everything queued behind it:
+// for a client without the option (or one it cannot inspect, such as a
+// wrapper), each command runs in a goroutine of its own that the emit
+// stops waiting for at Options.Timeout; the command, and its pooled
+// connection, remain busy until the client's ReadTimeout ends them. With
+// the option set, nothing is left behind and no goroutine is added.
 func Redis(client rds.UniversalClient, opts Options) *RedisAdapter {
 	if client == nil {
 		panic("adapter: Redis: nil client")
 	}
-	a := &RedisAdapter{client: client, opts: opts.withDefaults()}
+	a := &RedisAdapter{client: client, opts: opts.withDefaults(), honours: redisdeadline.Honours(client)}
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 	a.healthy.Store(true)
 	return a
@@ -144,7 +164,11 @@ func Redis(client rds.UniversalClient, opts Options) *RedisAdapter {
 // REDIS_URL convention, redis://[user:password@]host:port[/db] or
 // rediss:// for TLS. A URL with addr query parameters
 // (redis://host1:6379?addr=host2:6379&addr=host3:6379) connects to a Redis
-// Cluster. The adapter owns that client and closes it in Close.
+// Cluster. The adapter owns that client and closes it in Close. The client
+// is created with ContextTimeoutEnabled, so that Options.Timeout bounds
+// each of its commands by the socket's own deadline; the URL's
+// read_timeout and write_timeout still bound what has no deadline of its
+// own.
 func FromURL(rawURL string, opts Options) (*RedisAdapter, error) {
 	client, err := clientFromURL(rawURL)
 	if err != nil {
@@ -168,12 +192,14 @@ func clientFromURL(rawURL string) (rds.UniversalClient, error) {
 		if err != nil {
 			return nil, fmt.Errorf("adapter: redis cluster URL: %w", err)
 		}
+		co.ContextTimeoutEnabled = true
 		return rds.NewClusterClient(co), nil
 	}
 	o, err := rds.ParseURL(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("adapter: redis URL: %w", err)
 	}
+	o.ContextTimeoutEnabled = true
 	return rds.NewClient(o), nil
 }
 
@@ -196,7 +222,10 @@ func (a *RedisAdapter) State(ctx context.Context) rtkit.AdapterState {
 	}
 	ctx, cancel := context.WithTimeout(ctx, a.opts.Timeout)
 	defer cancel()
-	if err := a.client.Ping(ctx).Err(); err != nil {
+	err := redisdeadline.Run(ctx, a.honours, func(ctx context.Context) error {
+		return a.client.Ping(ctx).Err()
+	})
+	if err != nil {
 		a.report(err)
 		st.Healthy, st.Detail = false, "redis unreachable: "+err.Error()
 		return st
@@ -246,7 +275,9 @@ func (a *RedisAdapter) unavailable() error {
 
 // command runs fn with the context of one Redis command (ctx bounded by
 // Options.Timeout), or returns ErrUnavailable at once while a recent
-// command failed. Failures wrap ErrUnavailable.
+// command failed. Failures wrap ErrUnavailable. The bound holds even for
+// a client that ignores deadlines (see Redis): after a failure, fn may
+// still be running, so a caller must not read what fn writes.
 func (a *RedisAdapter) command(ctx context.Context, fn func(ctx context.Context) error) error {
 	if err := a.unavailable(); err != nil {
 		return err
@@ -255,7 +286,7 @@ func (a *RedisAdapter) command(ctx context.Context, fn func(ctx context.Context)
 	defer cancel()
 	stop := context.AfterFunc(a.ctx, cancel)
 	defer stop()
-	err := fn(ctx)
+	err := redisdeadline.Run(ctx, a.honours, fn)
 	a.report(err)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
@@ -276,7 +307,10 @@ func (a *RedisAdapter) publish(ctx context.Context, classic bool, channel string
 		}
 		return err
 	})
-	return n, err
+	if err != nil {
+		return 0, err // n may still be written by a command left running
+	}
+	return n, nil
 }
 
 // report records the outcome of a Redis command: failures open the fast

@@ -35,10 +35,14 @@
 // Budgets live in a Store. The default keeps them in memory, with
 // golang.org/x/time/rate token buckets: one process. NewRedisStore keeps
 // them in Redis with GCRA (github.com/go-redis/redis_rate), so that several
-// server processes share one budget. When the store fails (Redis down), the
-// event is let through (FailOpen) or refused (the default), the failure is
-// logged at most once per second, and the call never waits longer than the
-// store's timeout.
+// server processes share one budget. When the store fails (Redis down, or
+// hung: accepting connections and answering nothing), the event is let
+// through (FailOpen) or refused (the default), the failure is logged at
+// most once per second, and the call never waits longer than the store's
+// timeout. Give NewRedisStore a client created with ContextTimeoutEnabled:
+// the timeout then ends a hung call at its socket; with another client the
+// event stops waiting at the timeout too, but the call holds its
+// connection until the client's ReadTimeout.
 //
 // Limits of each event and namespace appear in the server's Spec under the
 // annotations "rateLimit" and "rateLimitCost", for the generated docs.

@@ -6,6 +6,8 @@ import (
 
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/rtkit-go/rtkit/internal/redisdeadline"
 )
 
 // RedisStore keeps budgets in Redis with GCRA, so that several server
@@ -14,6 +16,7 @@ type RedisStore struct {
 	lim     *redis_rate.Limiter
 	prefix  string
 	timeout time.Duration
+	honours bool // the client bounds a command by its context's deadline
 }
 
 var _ Store = (*RedisStore)(nil)
@@ -34,13 +37,25 @@ var (
 type RedisOptions struct {
 	// Prefix is prepended to every key (default "rtkit:rl:").
 	Prefix string
-	// Timeout bounds each call to Redis (default 200 ms): a slow or
-	// unreachable Redis fails the call instead of holding the event.
+	// Timeout bounds each call to Redis (default 200 ms): a slow,
+	// unreachable or hung Redis fails the call instead of holding the
+	// event, whatever the client's own ReadTimeout (see NewRedisStore).
 	Timeout time.Duration
 }
 
 // NewRedisStore returns a store on rdb (a *redis.Client, *redis.ClusterClient
 // or *redis.Ring). The caller keeps ownership of rdb and closes it.
+//
+// Create rdb with ContextTimeoutEnabled: true. go-redis applies a
+// context's deadline to its socket reads only with that option; without
+// it, a Redis that accepts commands and never answers (a stopped server,
+// DEBUG SLEEP, CLIENT PAUSE) would hold every limited event for the
+// client's ReadTimeout (5 s by default) instead of Options.Timeout. The
+// store keeps its Timeout either way, since a check sits in front of every
+// event: for a client without the option (or one it cannot inspect), each
+// check runs in a goroutine of its own that the event stops waiting for at
+// the deadline, and that check, with its pooled connection, stays busy
+// until the client's ReadTimeout. With the option, nothing is left behind.
 func NewRedisStore(rdb RedisClient, opts RedisOptions) *RedisStore {
 	if opts.Prefix == "" {
 		opts.Prefix = "rtkit:rl:"
@@ -48,14 +63,22 @@ func NewRedisStore(rdb RedisClient, opts RedisOptions) *RedisStore {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 200 * time.Millisecond
 	}
-	return &RedisStore{lim: redis_rate.NewLimiter(rdb), prefix: opts.Prefix, timeout: opts.Timeout}
+	return &RedisStore{
+		lim: redis_rate.NewLimiter(rdb), prefix: opts.Prefix, timeout: opts.Timeout,
+		honours: redisdeadline.Honours(rdb),
+	}
 }
 
 // Take implements Store.
 func (r *RedisStore) Take(ctx context.Context, key string, limit Limit, n int) (time.Duration, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.timeout)
 	defer cancel()
-	res, err := r.lim.AllowN(ctx, r.prefix+key, redis_rate.Limit{Rate: limit.Events, Burst: limit.burst(), Period: limit.Per}, n)
+	var res *redis_rate.Result
+	err := redisdeadline.Run(ctx, r.honours, func(ctx context.Context) error {
+		var err error
+		res, err = r.lim.AllowN(ctx, r.prefix+key, redis_rate.Limit{Rate: limit.Events, Burst: limit.burst(), Period: limit.Per}, n)
+		return err
+	})
 	if err != nil {
 		return 0, err
 	}

@@ -14,7 +14,9 @@ import (
 // the delivery log; recovery is then on behind the adapter, and a client
 // that reconnects to another server gets exactly what it missed.
 func Example() {
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
+	// ContextTimeoutEnabled: the Timeout options end a command against a
+	// Redis that hangs on the socket itself (see "Outages").
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", ContextTimeoutEnabled: true})
 	defer rdb.Close()
 	const window = 2 * time.Minute
 	srv := rtkit.NewServer(
@@ -28,7 +30,7 @@ func Example() {
 // A worker without a Socket.IO server emits through the log, so that its
 // events are logged and replayed like the servers' own.
 func ExampleLog_Publish() {
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", ContextTimeoutEnabled: true})
 	defer rdb.Close()
 	ns := rtkit.NewNamespace("/notifications") // the servers' declarations
 	note := rtkit.NewEvent[struct {

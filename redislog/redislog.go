@@ -28,6 +28,28 @@
 // server: one XADD and one XREAD wake-up (see the package benchmarks for
 // the cost). When Redis fails, rtkit delivers through the adapter instead
 // and clients are told to resync on their next reconnect.
+//
+// # Outages
+//
+// Options.Timeout bounds each command, so that an emit does not wait for
+// a Redis that is down or that hangs (accepts connections and answers
+// nothing: a stopped or overloaded process, DEBUG SLEEP, CLIENT PAUSE)
+// before delivering without the log. go-redis applies a command's deadline
+// to the socket only for a client created with ContextTimeoutEnabled:
+//
+//	opt, err := redis.ParseURL(os.Getenv("REDIS_URL"))
+//	if err != nil { … }
+//	opt.ContextTimeoutEnabled = true
+//	log := redislog.New(redis.NewClient(opt), redislog.Options{})
+//
+// With another client the log still returns at the deadline, but the
+// command stays on its connection until the client's ReadTimeout (5 s by
+// default), and Redis may carry it out if it resumes meanwhile. A timed-out
+// append has an unknown outcome either way: when Redis adds the entry after
+// all, every server's reader delivers it, and the sockets that already got
+// the event without the log get it a second time, with its offset. ContextTimeoutEnabled makes that rare: the connection is
+// closed at the deadline, and an append Redis had not yet read goes with
+// it.
 package redislog
 
 import (
@@ -43,6 +65,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/rtkit-go/rtkit"
+	"github.com/rtkit-go/rtkit/internal/redisdeadline"
 )
 
 // Options configures a Log. The zero value means the defaults.
@@ -55,11 +78,13 @@ type Options struct {
 	// to the server's WithRecovery window plus a quarter, the interval at
 	// which rtkit refreshes connected clients' offsets.
 	MaxAge time.Duration
-	// Timeout bounds each command but the blocking read (default 1 s).
+	// Timeout bounds each command (default 1 s), also against a Redis
+	// that accepts commands and never answers, whatever the client's own
+	// ReadTimeout (see New); the blocking read gets Block plus Timeout.
 	Timeout time.Duration
 	// Block is how long a read waits for new entries before it looks
-	// again; it bounds how long closing a namespace's log takes (default
-	// 250 ms).
+	// again; it bounds how long closing a namespace's log takes (plus
+	// Timeout while Redis hangs; default 250 ms).
 	Block time.Duration
 }
 
@@ -85,15 +110,37 @@ func (o Options) withDefaults() Options {
 // Log is an rtkit.DeliveryLog in Redis Streams. It is safe for concurrent
 // use. It never closes the Redis client.
 type Log struct {
-	client redis.UniversalClient
-	opts   Options
+	client  redis.UniversalClient
+	opts    Options
+	honours bool // the client bounds a command by its context's deadline
 }
 
 var _ rtkit.DeliveryLog = (*Log)(nil)
 
 // New returns a log that keeps its streams and sessions in client.
+//
+// Create client with ContextTimeoutEnabled: true. go-redis applies a
+// context's deadline to its socket reads only with that option; without
+// it, a Redis that accepts commands and never answers (a stopped server,
+// DEBUG SLEEP, CLIENT PAUSE) would hold an emit's append for the client's
+// ReadTimeout (5 s by default) instead of Options.Timeout, and the emit
+// with it. The log keeps Options.Timeout either way, since rtkit falls
+// back to delivering through the adapter only once the append fails: for
+// a client without the option (or one it cannot inspect), each command
+// runs in a goroutine of its own that the caller stops waiting for at the
+// deadline, and that command, with its pooled connection, stays busy
+// until the client's ReadTimeout. With the option, nothing is left behind.
 func New(client redis.UniversalClient, opts Options) *Log {
-	return &Log{client: client, opts: opts.withDefaults()}
+	return &Log{client: client, opts: opts.withDefaults(), honours: redisdeadline.Honours(client)}
+}
+
+// do runs fn with ctx bounded by d, even on a client that ignores
+// deadlines (see New). When it fails, fn may still be running: the
+// caller must not read what fn writes.
+func (l *Log) do(ctx context.Context, d time.Duration, fn func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	return redisdeadline.Run(ctx, l.honours, fn)
 }
 
 // streamKey is the key of namespace's stream.
@@ -113,7 +160,12 @@ func (l *Log) Open(ctx context.Context, namespace string, deliver func(rtkit.Log
 		deliver: deliver,
 		done:    make(chan struct{}),
 	}
-	last, err := l.client.XRevRangeN(ctx, n.key, "+", "-", 1).Result()
+	var last []redis.XMessage
+	err := l.do(ctx, l.opts.Timeout, func(ctx context.Context) error {
+		var err error
+		last, err = l.client.XRevRangeN(ctx, n.key, "+", "-", 1).Result()
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("redislog: open %s: %w", namespace, err)
 	}
@@ -150,8 +202,9 @@ const (
 	fDisconnect = "d"
 )
 
-func (n *nsLog) ctx(parent context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(parent, n.l.opts.Timeout)
+// do runs fn with ctx bounded by Options.Timeout (see Log.do).
+func (n *nsLog) do(ctx context.Context, fn func(context.Context) error) error {
+	return n.l.do(ctx, n.l.opts.Timeout, fn)
 }
 
 func (n *nsLog) Append(ctx context.Context, e rtkit.LogEntry) error {
@@ -170,11 +223,11 @@ func (n *nsLog) Append(ctx context.Context, e rtkit.LogEntry) error {
 	if e.Disconnect {
 		values = append(values, fDisconnect, "1")
 	}
-	ctx, cancel := n.ctx(ctx)
-	defer cancel()
-	return n.l.client.XAdd(ctx, &redis.XAddArgs{
-		Stream: n.key, MaxLen: n.l.opts.MaxLen, Approx: true, Values: values,
-	}).Err()
+	return n.do(ctx, func(ctx context.Context) error {
+		return n.l.client.XAdd(ctx, &redis.XAddArgs{
+			Stream: n.key, MaxLen: n.l.opts.MaxLen, Approx: true, Values: values,
+		}).Err()
+	})
 }
 
 func (n *nsLog) Head() string { return n.head }
@@ -182,15 +235,26 @@ func (n *nsLog) Head() string { return n.head }
 // read delivers the stream's new entries, in order, until Close.
 func (n *nsLog) read(ctx context.Context, last string) {
 	defer close(n.done)
+	// Commands are not cancelled by Close but bounded by their deadlines,
+	// so that none is still running once Close returned, even on a client
+	// that ignores deadlines (see New).
+	cmdCtx := context.WithoutCancel(ctx)
 	trimmed := time.Now()
 	for ctx.Err() == nil {
 		if time.Since(trimmed) > time.Second {
-			n.trim(ctx)
+			n.trim(cmdCtx)
 			trimmed = time.Now()
 		}
-		res, err := n.l.client.XRead(ctx, &redis.XReadArgs{
-			Streams: []string{n.key, last}, Count: 512, Block: n.l.opts.Block,
-		}).Result()
+		var res []redis.XStream
+		// Block plus Timeout: a Redis that hangs fails the read, and
+		// Close returns, that much later at most.
+		err := n.l.do(cmdCtx, n.l.opts.Block+n.l.opts.Timeout, func(ctx context.Context) error {
+			var err error
+			res, err = n.l.client.XRead(ctx, &redis.XReadArgs{
+				Streams: []string{n.key, last}, Count: 512, Block: n.l.opts.Block,
+			}).Result()
+			return err
+		})
 		if err != nil {
 			if errors.Is(err, redis.Nil) || ctx.Err() != nil {
 				continue
@@ -209,10 +273,10 @@ func (n *nsLog) read(ctx context.Context, last string) {
 
 // trim drops entries older than MaxAge (approximately: whole nodes only).
 func (n *nsLog) trim(ctx context.Context) {
-	ctx, cancel := n.ctx(ctx)
-	defer cancel()
 	min := time.Now().Add(-n.l.opts.MaxAge).UnixMilli()
-	_ = n.l.client.XTrimMinIDApprox(ctx, n.key, strconv.FormatInt(min, 10)+"-0", 0).Err()
+	_ = n.do(ctx, func(ctx context.Context) error {
+		return n.l.client.XTrimMinIDApprox(ctx, n.key, strconv.FormatInt(min, 10)+"-0", 0).Err()
+	})
 }
 
 func sleep(ctx context.Context, d time.Duration) {
@@ -251,9 +315,12 @@ func (n *nsLog) Range(ctx context.Context, after, through string, fn func(rtkit.
 	} else if _, ok := parseID(through); !ok {
 		return rtkit.ErrLogGap
 	}
-	cctx, cancel := n.ctx(ctx)
-	info, err := n.l.client.XInfoStream(cctx, n.key).Result()
-	cancel()
+	var info *redis.XInfoStream
+	err := n.do(ctx, func(ctx context.Context) error {
+		var err error
+		info, err = n.l.client.XInfoStream(ctx, n.key).Result()
+		return err
+	})
 	switch {
 	case err != nil && strings.Contains(err.Error(), "no such key"):
 		if from != (streamID{}) {
@@ -271,9 +338,12 @@ func (n *nsLog) Range(ctx context.Context, after, through string, fn func(rtkit.
 	}
 	start := "(" + after
 	for {
-		cctx, cancel := n.ctx(ctx)
-		msgs, err := n.l.client.XRangeN(cctx, n.key, start, through, 1000).Result()
-		cancel()
+		var msgs []redis.XMessage
+		err := n.do(ctx, func(ctx context.Context) error {
+			var err error
+			msgs, err = n.l.client.XRangeN(ctx, n.key, start, through, 1000).Result()
+			return err
+		})
 		if err != nil {
 			return fmt.Errorf("redislog: %w", err)
 		}
@@ -298,16 +368,19 @@ func (n *nsLog) SaveSession(ctx context.Context, pid string, s rtkit.LogSession,
 	if err != nil {
 		return err
 	}
-	ctx, cancel := n.ctx(ctx)
-	defer cancel()
-	return n.l.client.Set(ctx, n.session+pid, b, ttl).Err()
+	return n.do(ctx, func(ctx context.Context) error {
+		return n.l.client.Set(ctx, n.session+pid, b, ttl).Err()
+	})
 }
 
 func (n *nsLog) TakeSession(ctx context.Context, pid string) (rtkit.LogSession, bool, error) {
 	var s rtkit.LogSession
-	ctx, cancel := n.ctx(ctx)
-	defer cancel()
-	b, err := n.l.client.GetDel(ctx, n.session+pid).Bytes()
+	var b []byte
+	err := n.do(ctx, func(ctx context.Context) error {
+		var err error
+		b, err = n.l.client.GetDel(ctx, n.session+pid).Bytes()
+		return err
+	})
 	if errors.Is(err, redis.Nil) {
 		return s, false, nil
 	}
@@ -338,9 +411,12 @@ func (n *nsLog) gap(ctx context.Context, from streamID, after string, info *redi
 		}
 		return nil
 	}
-	ctx, cancel := n.ctx(ctx)
-	defer cancel()
-	msgs, err := n.l.client.XRangeN(ctx, n.key, after, after, 1).Result()
+	var msgs []redis.XMessage
+	err := n.do(ctx, func(ctx context.Context) error {
+		var err error
+		msgs, err = n.l.client.XRangeN(ctx, n.key, after, after, 1).Result()
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("redislog: %w", err)
 	}
@@ -350,7 +426,8 @@ func (n *nsLog) gap(ctx context.Context, from streamID, after string, info *redi
 	return nil
 }
 
-// Close stops the reader and waits for it (at most Options.Block).
+// Close stops the reader and waits for it: at most Options.Block, or
+// Options.Block plus Options.Timeout while Redis hangs.
 func (n *nsLog) Close() error {
 	n.closeOnce.Do(n.cancel)
 	<-n.done

@@ -9,6 +9,7 @@ package redistest
 import (
 	"os"
 	"os/exec"
+	"syscall"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -82,6 +83,29 @@ func (s *Server) Stop() {
 	}
 	s.proc.kill()
 	s.proc = nil
+}
+
+// Freeze stops the server's process with SIGSTOP, by its PID: its port
+// still accepts connections (the kernel completes them) but nothing is
+// answered, as from a Redis that hangs. Thaw resumes it; so does the end
+// of the test, before Stop.
+func (s *Server) Freeze() {
+	s.t.Helper()
+	if s.proc == nil {
+		s.t.Fatal("redistest: Freeze: server stopped")
+	}
+	if err := s.proc.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		s.t.Fatalf("redistest: SIGSTOP: %v", err)
+	}
+	s.t.Cleanup(s.Thaw)
+}
+
+// Thaw resumes a server stopped by Freeze (SIGCONT, by its PID); it does
+// nothing to a server that is not frozen.
+func (s *Server) Thaw() {
+	if s.proc != nil {
+		_ = s.proc.cmd.Process.Signal(syscall.SIGCONT)
+	}
 }
 
 // Client returns a go-redis client of s, closed when the test ends.

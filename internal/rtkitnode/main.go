@@ -99,6 +99,7 @@ func run(log *slog.Logger) error {
 		if err != nil {
 			return err
 		}
+		ro.ContextTimeoutEnabled = true // the log's Timeout bounds each command
 		rc := redis.NewClient(ro)
 		defer rc.Close()
 		opts = append(opts, rtkit.WithDeliveryLog(redislog.New(rc, redislog.Options{})))

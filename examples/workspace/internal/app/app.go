@@ -135,6 +135,8 @@ func New(cfg config.Config, o Options) (*App, error) {
 			a.closeStores()
 			return nil, err
 		}
+		// Honour the store's timeout against a Redis that hangs.
+		lo.ContextTimeoutEnabled = true
 		a.limitClient = redis.NewClient(lo)
 		budgets = ratelimit.NewRedisStore(a.limitClient, ratelimit.RedisOptions{Prefix: "workspace:limit:"})
 	}
@@ -190,6 +192,7 @@ func New(cfg config.Config, o Options) (*App, error) {
 				a.closeStores()
 				return nil, err
 			}
+			lo.ContextTimeoutEnabled = true // the log's Timeout bounds each command
 			a.logClient = redis.NewClient(lo)
 			ro.DeliveryLog = redislog.New(a.logClient, redislog.Options{Prefix: "workspace"})
 		}
