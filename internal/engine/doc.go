@@ -20,11 +20,14 @@
 // A long-polling session upgrades when a websocket with its id sends
 // "2probe" and then the upgrade packet. The server answers "3probe" at
 // once; a GET that waits meanwhile (or comes during the probe) ends with a
-// noop 100 ms later rather than at once, as Node's engine.io does: the
-// client gets time to pause long-polling before its GET returns (the
-// zishang520 Go client loses track of a pause whose GET ended while it set
-// the pause up, and then sends nothing more), and a client that goes on
-// polling sends at most ten GETs a second, not a loop. Output queued
+// noop 100 ms later rather than at once, as Node's engine.io does. A
+// client that goes on polling during the probe thus sends at most ten GETs
+// a second, not a loop; one that pauses long-polling on "3probe" is not
+// answered while it sets the pause up (the zishang520 Go client loses
+// track of a pause whose GET ends at that moment, and then sends nothing
+// more; output or a POST ending then can still do it); and one that waits
+// for its GET before it sends the upgrade packet (the Go and JavaScript
+// clients do) upgrades about 100 ms after "3probe". Output queued
 // meanwhile ends the GET as usual, and the upgrade packet ends it with a
 // noop. A probe that does not send the upgrade packet within
 // UpgradeTimeout is closed; the session goes on over long-polling, as in
