@@ -14,33 +14,16 @@ import (
 func TestBoxRunsInOrderOneAtATime(t *testing.T) {
 	var p Pool
 	defer p.Stop()
-	release := make(chan struct{})
-	var mu sync.Mutex
-	var got []int
-	running := 0
-	b := &Box[int]{Pool: &p, Run: func(n int) {
-		mu.Lock()
-		running++
-		require.Equal(t, 1, running, "two events of one box at once")
-		mu.Unlock()
-		if n == 0 {
-			<-release
-		}
-		mu.Lock()
-		running--
-		got = append(got, n)
-		mu.Unlock()
-	}}
+	r := newOrderRig(t, &p)
+	b := r.box
 	require.True(t, b.Push(0, 3))
 	assert.False(t, b.Idle())
 	require.True(t, b.Push(1, 3))
 	require.True(t, b.Push(2, 3))
 	assert.False(t, b.Push(3, 3), "one running and two waiting fill a bound of 3")
-	close(release)
+	close(r.release)
 	require.Eventually(t, b.Idle, 5*time.Second, time.Millisecond)
-	mu.Lock()
-	assert.Equal(t, []int{0, 1, 2}, got)
-	mu.Unlock()
+	assert.Equal(t, []int{0, 1, 2}, r.ran())
 	assert.True(t, b.Push(4, 0), "no bound")
 	require.Eventually(t, b.Idle, 5*time.Second, time.Millisecond)
 }
@@ -175,4 +158,39 @@ func TestBoxStamp(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	assert.Equal(t, []ev{{0, 1}, {1, 2}, {2, 3}}, got)
+}
+
+// orderRig is a box whose events record the order they ran in and fail
+// the test if two run at once; event 0 waits for release.
+type orderRig struct {
+	box     *Box[int]
+	release chan struct{}
+	mu      sync.Mutex
+	got     []int
+	running int
+}
+
+func newOrderRig(t *testing.T, p *Pool) *orderRig {
+	r := &orderRig{release: make(chan struct{})}
+	r.box = &Box[int]{Pool: p, Run: func(n int) {
+		r.mu.Lock()
+		r.running++
+		require.Equal(t, 1, r.running, "two events of one box at once")
+		r.mu.Unlock()
+		if n == 0 {
+			<-r.release
+		}
+		r.mu.Lock()
+		r.running--
+		r.got = append(r.got, n)
+		r.mu.Unlock()
+	}}
+	return r
+}
+
+// ran returns the events run so far, in the order they ran.
+func (r *orderRig) ran() []int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]int(nil), r.got...)
 }

@@ -1,7 +1,6 @@
 package mailbox
 
 import (
-	"sync"
 	"testing"
 	"time"
 
@@ -15,23 +14,8 @@ import (
 func TestBoxClaimKeepsOrderAndBound(t *testing.T) {
 	var p Pool
 	defer p.Stop()
-	var mu sync.Mutex
-	var got []int
-	running := 0
-	release := make(chan struct{})
-	b := &Box[int]{Pool: &p, Run: func(n int) {
-		mu.Lock()
-		running++
-		require.Equal(t, 1, running, "two events of one box at once")
-		mu.Unlock()
-		if n == 0 {
-			<-release
-		}
-		mu.Lock()
-		running--
-		got = append(got, n)
-		mu.Unlock()
-	}}
+	r := newOrderRig(t, &p)
+	b := r.box
 	ev, ok := b.Claim(0)
 	require.True(t, ok)
 	assert.False(t, b.Idle())
@@ -45,12 +29,10 @@ func TestBoxClaimKeepsOrderAndBound(t *testing.T) {
 	require.True(t, b.Push(1, 3))
 	require.True(t, b.Push(2, 3))
 	assert.False(t, b.Push(3, 3), "the claimed event and two waiting fill a bound of 3")
-	close(release)
+	close(r.release)
 	<-done
 	require.Eventually(t, b.Idle, 5*time.Second, time.Millisecond)
-	mu.Lock()
-	assert.Equal(t, []int{0, 1, 2}, got)
-	mu.Unlock()
+	assert.Equal(t, []int{0, 1, 2}, r.ran())
 }
 
 // TestBoxClaimIdle: a box claimed and run with nothing pushed meanwhile is
