@@ -1,6 +1,9 @@
 package engine
 
-import "sync"
+import (
+	"runtime"
+	"sync"
+)
 
 // Batch defers writes so that several packets to many connections become
 // one write per connection: a broadcast queues its packet on every
@@ -88,6 +91,13 @@ func flushConns(conns []*Conn) {
 	}
 }
 
+// yieldEvery is how many connections the flusher writes before it lets
+// the other goroutines run: with one processor, a goroutine that
+// broadcasts again meanwhile queues its packet on the connections not
+// written yet, which then take both in one write, and readers and
+// handlers do not wait for the end of a long pass.
+const yieldEvery = 64
+
 // flusher writes the connections handed to FlushSoon, on a goroutine that
 // runs while there are some.
 type flusher struct {
@@ -137,7 +147,10 @@ func (f *flusher) run() {
 		}
 		f.pending, f.spare = f.spare[:0], nil
 		f.mu.Unlock()
-		flushConns(conns)
+		for i := 0; i < len(conns); i += yieldEvery {
+			flushConns(conns[i:min(i+yieldEvery, len(conns))])
+			runtime.Gosched()
+		}
 		f.mu.Lock()
 		f.spare = conns[:0]
 		f.mu.Unlock()

@@ -180,7 +180,7 @@ func (t *wsTransport) tryWrite(b []byte) (int, error) {
 // doWrite is the raw write callback; it never asks to wait.
 func (t *wsTransport) doWrite(fd uintptr) bool {
 	for {
-		t.wn, t.werr = syscall.Write(int(fd), t.wbuf)
+		t.wn, t.werr = writeNonblocking(fd, t.wbuf)
 		if t.werr != syscall.EINTR {
 			return true
 		}
