@@ -24,51 +24,43 @@ import (
 // sanity bounds on the 300 ms timeout, not speed goals.
 func TestRedisHangFailsWithinTimeout(t *testing.T) {
 	const timeout, bound = 300 * time.Millisecond, 2 * time.Second
-	for _, tc := range []struct {
-		name       string
-		ctxTimeout bool
-	}{{"ContextTimeoutEnabled", true}, {"WithoutContextTimeout", false}} {
-		t.Run(tc.name, func(t *testing.T) {
-			r := redistest.Start(t)
-			rdb := redis.NewClient(&redis.Options{Addr: r.Addr(), ContextTimeoutEnabled: tc.ctxTimeout})
-			t.Cleanup(func() { _ = rdb.Close() })
-			store := ratelimit.NewRedisStore(rdb, ratelimit.RedisOptions{Prefix: "test:" + t.Name() + ":", Timeout: timeout})
-			closedNS := newNamespace(ratelimit.Events(ratelimit.Config{Socket: ratelimit.PerMinute(100), Store: store, Logger: quiet()}))
-			openNS := rtkit.NewNamespace("/open", ratelimit.Events(ratelimit.Config{Socket: ratelimit.PerMinute(100), Store: store, FailOpen: true, Logger: quiet()}))
-			rtkit.Handle(openNS, evPing, func(_ context.Context, _ *rtkit.Socket, in ping) (pong, error) { return pong(in), nil })
-			srv := rtkit.NewServer(rtkit.WithLogger(quiet()))
-			srv.Mount(closedNS, openNS)
-			ts := rtkittest.Start(t, srv)
-			closed, open := ts.Dial(t, "/rl"), ts.Dial(t, "/open")
-			code, _ := call(t, closed, evPing, 0)
-			require.Equal(t, rtkit.Code(""), code)
+	redistest.ForEachDeadlineMode(t, func(t *testing.T, r *redistest.Server, rdb *redis.Client) {
+		store := ratelimit.NewRedisStore(rdb, ratelimit.RedisOptions{Prefix: "test:" + t.Name() + ":", Timeout: timeout})
+		closedNS := newNamespace(ratelimit.Events(ratelimit.Config{Socket: ratelimit.PerMinute(100), Store: store, Logger: quiet()}))
+		openNS := rtkit.NewNamespace("/open", ratelimit.Events(ratelimit.Config{Socket: ratelimit.PerMinute(100), Store: store, FailOpen: true, Logger: quiet()}))
+		rtkit.Handle(openNS, evPing, func(_ context.Context, _ *rtkit.Socket, in ping) (pong, error) { return pong(in), nil })
+		srv := rtkit.NewServer(rtkit.WithLogger(quiet()))
+		srv.Mount(closedNS, openNS)
+		ts := rtkittest.Start(t, srv)
+		closed, open := ts.Dial(t, "/rl"), ts.Dial(t, "/open")
+		code, _ := call(t, closed, evPing, 0)
+		require.Equal(t, rtkit.Code(""), code)
 
-			r.Freeze()
+		r.Freeze()
 
-			began := time.Now()
-			_, err := store.Take(context.Background(), "k", ratelimit.PerMinute(10), 1)
-			took := time.Since(began)
-			require.Error(t, err, "a check fails when Redis hangs")
-			assert.Less(t, took, bound, "bounded by the store's Timeout, not go-redis's ReadTimeout")
-			t.Logf("Take failed after %v: %v", took.Round(time.Millisecond), err)
+		began := time.Now()
+		_, err := store.Take(context.Background(), "k", ratelimit.PerMinute(10), 1)
+		took := time.Since(began)
+		require.Error(t, err, "a check fails when Redis hangs")
+		assert.Less(t, took, bound, "bounded by the store's Timeout, not go-redis's ReadTimeout")
+		t.Logf("Take failed after %v: %v", took.Round(time.Millisecond), err)
 
-			began = time.Now()
-			code, wait := call(t, closed, evPing, 1)
-			assert.Equal(t, rtkit.CodeRateLimited, code, "fail closed by default")
-			assert.Equal(t, time.Second, wait)
-			assert.Less(t, time.Since(began), bound, "the refused event does not wait for Redis")
-			began = time.Now()
-			code, _ = call(t, open, evPing, 1)
-			assert.Equal(t, rtkit.Code(""), code, "FailOpen lets the event through")
-			assert.Less(t, time.Since(began), bound, "the event let through does not wait for Redis")
+		began = time.Now()
+		code, wait := call(t, closed, evPing, 1)
+		assert.Equal(t, rtkit.CodeRateLimited, code, "fail closed by default")
+		assert.Equal(t, time.Second, wait)
+		assert.Less(t, time.Since(began), bound, "the refused event does not wait for Redis")
+		began = time.Now()
+		code, _ = call(t, open, evPing, 1)
+		assert.Equal(t, rtkit.Code(""), code, "FailOpen lets the event through")
+		assert.Less(t, time.Since(began), bound, "the event let through does not wait for Redis")
 
-			r.Thaw()
-			require.Eventually(t, func() bool {
-				code, _ := call(t, closed, evPing, 2)
-				return code == ""
-			}, 10*time.Second, 50*time.Millisecond, "limits work again after SIGCONT")
-			_, err = store.Take(context.Background(), "k", ratelimit.PerMinute(10), 1)
-			require.NoError(t, err)
-		})
-	}
+		r.Thaw()
+		require.Eventually(t, func() bool {
+			code, _ := call(t, closed, evPing, 2)
+			return code == ""
+		}, 10*time.Second, 50*time.Millisecond, "limits work again after SIGCONT")
+		_, err = store.Take(context.Background(), "k", ratelimit.PerMinute(10), 1)
+		require.NoError(t, err)
+	})
 }

@@ -35,90 +35,82 @@ import (
 // delivered once more after SIGCONT.
 func TestRedisHang(t *testing.T) {
 	const timeout, bound = 300 * time.Millisecond, 2 * time.Second
-	for _, tc := range []struct {
-		name       string
-		ctxTimeout bool
-	}{{"ContextTimeoutEnabled", true}, {"WithoutContextTimeout", false}} {
-		t.Run(tc.name, func(t *testing.T) {
-			rs := redistest.Start(t)
-			rdb := redis.NewClient(&redis.Options{Addr: rs.Addr(), ContextTimeoutEnabled: tc.ctxTimeout})
-			t.Cleanup(func() { _ = rdb.Close() })
-			log := redislog.New(rdb, redislog.Options{Timeout: timeout})
-			l, collected := logtest.Open(t, log, "/h")
+	redistest.ForEachDeadlineMode(t, func(t *testing.T, rs *redistest.Server, rdb *redis.Client) {
+		log := redislog.New(rdb, redislog.Options{Timeout: timeout})
+		l, collected := logtest.Open(t, log, "/h")
 
-			quiet := slog.New(slog.DiscardHandler)
-			ns := chaos.Namespace()
-			srv := rtkit.NewServer(rtkit.WithLogger(quiet),
-				rtkit.WithAdapter(adapter.Redis(rdb, adapter.Options{Logger: quiet, Timeout: timeout})),
-				rtkit.WithDeliveryLog(log))
-			srv.Mount(ns)
-			ts := rtkittest.Start(t, srv)
-			box := rtkittest.Listen(ts.Dial(t, "/chaos"), chaos.TickEvent)
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			require.NoError(t, rtkit.Emit(ns.To("feed"), chaos.TickEvent, chaos.Tick{N: 1}))
-			got, err := box.Next(ctx)
-			require.NoError(t, err)
-			require.Equal(t, 1, got.N)
+		quiet := slog.New(slog.DiscardHandler)
+		ns := chaos.Namespace()
+		srv := rtkit.NewServer(rtkit.WithLogger(quiet),
+			rtkit.WithAdapter(adapter.Redis(rdb, adapter.Options{Logger: quiet, Timeout: timeout})),
+			rtkit.WithDeliveryLog(log))
+		srv.Mount(ns)
+		ts := rtkittest.Start(t, srv)
+		box := rtkittest.Listen(ts.Dial(t, "/chaos"), chaos.TickEvent)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		require.NoError(t, rtkit.Emit(ns.To("feed"), chaos.TickEvent, chaos.Tick{N: 1}))
+		got, err := box.Next(ctx)
+		require.NoError(t, err)
+		require.Equal(t, 1, got.N)
 
-			rs.Freeze()
+		rs.Freeze()
 
-			began := time.Now()
-			err = l.Append(context.Background(), rtkit.LogEntry{Event: "note", Payload: note(1)})
-			took := time.Since(began)
-			require.Error(t, err, "an append fails when Redis hangs")
-			assert.Less(t, took, bound, "append bounded by Options.Timeout, not go-redis's ReadTimeout")
-			t.Logf("append failed after %v: %v", took.Round(time.Millisecond), err)
+		began := time.Now()
+		err = l.Append(context.Background(), rtkit.LogEntry{Event: "note", Payload: note(1)})
+		took := time.Since(began)
+		require.Error(t, err, "an append fails when Redis hangs")
+		assert.Less(t, took, bound, "append bounded by Options.Timeout, not go-redis's ReadTimeout")
+		t.Logf("append failed after %v: %v", took.Round(time.Millisecond), err)
 
-			began = time.Now()
-			assert.Error(t, l.Range(context.Background(), l.Head(), "", nil), "a range fails")
-			assert.Less(t, time.Since(began), bound, "range bounded by Options.Timeout")
-			began = time.Now()
-			_, _, err = l.TakeSession(context.Background(), "p")
-			assert.Error(t, err, "a session take fails")
-			assert.Less(t, time.Since(began), bound, "session take bounded by Options.Timeout")
+		began = time.Now()
+		assert.Error(t, l.Range(context.Background(), l.Head(), "", nil), "a range fails")
+		assert.Less(t, time.Since(began), bound, "range bounded by Options.Timeout")
+		began = time.Now()
+		_, _, err = l.TakeSession(context.Background(), "p")
+		assert.Error(t, err, "a session take fails")
+		assert.Less(t, time.Since(began), bound, "session take bounded by Options.Timeout")
 
-			// An emit: the append fails, then the adapter's publish does;
-			// the server's own socket gets the event meanwhile.
-			began = time.Now()
-			require.NoError(t, rtkit.Emit(ns.To("feed"), chaos.TickEvent, chaos.Tick{N: 2}))
-			assert.Less(t, time.Since(began), bound, "the emit is bounded by the timeouts")
+		// An emit: the append fails, then the adapter's publish does;
+		// the server's own socket gets the event meanwhile.
+		began = time.Now()
+		require.NoError(t, rtkit.Emit(ns.To("feed"), chaos.TickEvent, chaos.Tick{N: 2}))
+		assert.Less(t, time.Since(began), bound, "the emit is bounded by the timeouts")
+		got, err = box.Next(ctx)
+		require.NoError(t, err, "local delivery goes on without the log")
+		assert.Equal(t, 2, got.N)
+
+		rs.Thaw()
+		require.Eventually(t, func() bool {
+			return l.Append(context.Background(), rtkit.LogEntry{Event: "note", Payload: note(2)}) == nil
+		}, 10*time.Second, 50*time.Millisecond, "appends succeed after SIGCONT")
+		require.Eventually(t, func() bool {
+			for _, e := range collected.Entries() {
+				if string(e.Payload) == string(note(2)) {
+					return true
+				}
+			}
+			return false
+		}, 10*time.Second, 10*time.Millisecond, "the reader delivers again")
+		require.NoError(t, l.Range(context.Background(), l.Head(), "", nil))
+		require.NoError(t, rtkit.Emit(ns.To("feed"), chaos.TickEvent, chaos.Tick{N: 3}))
+		var before []int
+		for {
 			got, err = box.Next(ctx)
-			require.NoError(t, err, "local delivery goes on without the log")
-			assert.Equal(t, 2, got.N)
-
-			rs.Thaw()
-			require.Eventually(t, func() bool {
-				return l.Append(context.Background(), rtkit.LogEntry{Event: "note", Payload: note(2)}) == nil
-			}, 10*time.Second, 50*time.Millisecond, "appends succeed after SIGCONT")
-			require.Eventually(t, func() bool {
-				for _, e := range collected.Entries() {
-					if string(e.Payload) == string(note(2)) {
-						return true
-					}
-				}
-				return false
-			}, 10*time.Second, 10*time.Millisecond, "the reader delivers again")
-			require.NoError(t, l.Range(context.Background(), l.Head(), "", nil))
-			require.NoError(t, rtkit.Emit(ns.To("feed"), chaos.TickEvent, chaos.Tick{N: 3}))
-			var before []int
-			for {
-				got, err = box.Next(ctx)
-				require.NoError(t, err)
-				if got.N == 3 {
-					break
-				}
-				before = append(before, got.N)
+			require.NoError(t, err)
+			if got.N == 3 {
+				break
 			}
-			// The append that timed out may still be carried out once Redis
-			// resumes (without ContextTimeoutEnabled, its connection stays
-			// open until go-redis's ReadTimeout): the reader then delivers
-			// tick 2 again, with its offset. Nothing else arrives.
-			t.Logf("received after SIGCONT, before tick 3: %v", before)
-			assert.LessOrEqual(t, len(before), 1)
-			for _, n := range before {
-				assert.Equal(t, 2, n)
-			}
-		})
-	}
+			before = append(before, got.N)
+		}
+		// The append that timed out may still be carried out once Redis
+		// resumes (without ContextTimeoutEnabled, its connection stays
+		// open until go-redis's ReadTimeout): the reader then delivers
+		// tick 2 again, with its offset. Nothing else arrives.
+		t.Logf("received after SIGCONT, before tick 3: %v", before)
+		assert.LessOrEqual(t, len(before), 1)
+		for _, n := range before {
+			assert.Equal(t, 2, n)
+		}
+	})
 }

@@ -114,3 +114,22 @@ func (s *Server) Client(t testing.TB) *redis.Client {
 	t.Cleanup(func() { _ = rdb.Close() })
 	return rdb
 }
+
+// ForEachDeadlineMode runs f as two subtests, each with a redis-server of
+// its own and a client of it: one created with ContextTimeoutEnabled,
+// whose commands end at their context's deadline, and one without it,
+// whose wait for a reply only its ReadTimeout bounds. Tests of a Redis
+// that hangs (Freeze) run against both.
+func ForEachDeadlineMode(t *testing.T, f func(t *testing.T, s *Server, rdb *redis.Client)) {
+	for _, mode := range []struct {
+		name       string
+		ctxTimeout bool
+	}{{"ContextTimeoutEnabled", true}, {"WithoutContextTimeout", false}} {
+		t.Run(mode.name, func(t *testing.T) {
+			s := Start(t)
+			rdb := redis.NewClient(&redis.Options{Addr: s.Addr(), ContextTimeoutEnabled: mode.ctxTimeout})
+			t.Cleanup(func() { _ = rdb.Close() })
+			f(t, s, rdb)
+		})
+	}
+}
