@@ -252,6 +252,17 @@ func (s *testServer) dialOpen(t *testing.T) (*websocket.Conn, openPacket) {
 	return ws, parseOpen(t, readText(t, ws))
 }
 
+// probe opens the websocket of polling session sid and has its probe
+// answered: the session then waits for the upgrade packet.
+func (s *testServer) probe(t *testing.T, sid string) *websocket.Conn {
+	t.Helper()
+	ws, _, err := s.dial(t, "EIO=4&transport=websocket&sid="+sid, nil)
+	require.NoError(t, err)
+	writeText(t, ws, "2probe")
+	require.Equal(t, "3probe", readText(t, ws))
+	return ws
+}
+
 func readFrame(t *testing.T, ws *websocket.Conn) (int, []byte) {
 	t.Helper()
 	require.NoError(t, ws.SetReadDeadline(time.Now().Add(wait)))

@@ -277,10 +277,7 @@ func TestUpgradeMustNoopPendingGetAndAnswerProbe(t *testing.T) {
 		pending <- body
 	}()
 	time.Sleep(50 * time.Millisecond) // let the GET wait (if not, it gets the noop at once: same result)
-	ws, _, err := s.dial(t, "EIO=4&transport=websocket&sid="+sid, nil)
-	require.NoError(t, err)
-	writeText(t, ws, "2probe")
-	require.Equal(t, "3probe", readText(t, ws))
+	ws := s.probe(t, sid)
 	require.Equal(t, "6", <-pending)
 	require.Equal(t, engine.TransportPolling, c.Transport())
 

@@ -21,10 +21,7 @@ func TestUpgradeTimeoutKeepsPolling(t *testing.T) {
 	s := newTestServer(t, rec, engine.Options{UpgradeTimeout: 2 * time.Second})
 	sid := s.handshake(t).Sid
 	c := rec.nextOpen(t)
-	ws, _, err := s.dial(t, "EIO=4&transport=websocket&sid="+sid, nil)
-	require.NoError(t, err)
-	writeText(t, ws, "2probe")
-	require.Equal(t, "3probe", readText(t, ws))
+	ws := s.probe(t, sid)
 	waitClosed(t, ws) // no upgrade packet: closed at the deadline
 	require.Equal(t, engine.TransportPolling, c.Transport())
 
@@ -97,10 +94,7 @@ func TestUpgradeDeliversPostDuringProbe(t *testing.T) {
 	s := newTestServer(t, rec, engine.Options{})
 	sid := s.handshake(t).Sid
 	c := rec.nextOpen(t)
-	ws, _, err := s.dial(t, "EIO=4&transport=websocket&sid="+sid, nil)
-	require.NoError(t, err)
-	writeText(t, ws, "2probe")
-	require.Equal(t, "3probe", readText(t, ws))
+	ws := s.probe(t, sid)
 
 	status, body := s.push(t, sid, "4sent during the probe\x1e4and another")
 	require.Equal(t, http.StatusOK, status, body)
@@ -227,10 +221,7 @@ func TestProbeGetsAreNotABusyLoop(t *testing.T) {
 	s := newTestServer(t, rec, engine.Options{})
 	sid := s.handshake(t).Sid
 	c := rec.nextOpen(t)
-	ws, _, err := s.dial(t, "EIO=4&transport=websocket&sid="+sid, nil)
-	require.NoError(t, err)
-	writeText(t, ws, "2probe")
-	require.Equal(t, "3probe", readText(t, ws))
+	ws := s.probe(t, sid)
 
 	const span = time.Second
 	gets := 0
