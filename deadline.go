@@ -3,6 +3,7 @@ package rtkit
 import (
 	"context"
 	"errors"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -206,7 +207,12 @@ func (rt *runTimer) arm(s *Socket, r *handlerRun, d time.Duration) {
 		t.Reset(d)
 		return
 	}
-	rt.t.Store(time.AfterFunc(d, func() { rt.fire() }))
+	// Stored before it is started: a firing that comes before arm
+	// returns (d may be 1 ms, and this goroutine may be descheduled)
+	// re-arms the timer it finds here.
+	t := time.AfterFunc(time.Duration(math.MaxInt64), rt.fire)
+	rt.t.Store(t)
+	t.Reset(d)
 }
 
 // disarm stops the deadline of r, the socket's running handler, which
