@@ -64,11 +64,17 @@ func TestConnectFuncRefusesWithCode(t *testing.T) {
 }
 
 func TestEventMiddlewareOrderAndShortCircuit(t *testing.T) {
+	// The middleware runs on the server's goroutines; the client's reading
+	// of an acknowledgement orders it before the test's reads, but the
+	// race detector cannot see through the network: a lock shows it.
+	var mu sync.Mutex
 	var order []string
 	record := func(name string) rtkit.Middleware {
 		return func(next rtkit.HandlerFunc) rtkit.HandlerFunc {
 			return func(ctx context.Context, s *rtkit.Socket, req *rtkit.Request) (json.RawMessage, error) {
+				mu.Lock()
 				order = append(order, name+":"+req.Event.Name)
+				mu.Unlock()
 				return next(ctx, s, req)
 			}
 		}
@@ -97,6 +103,8 @@ func TestEventMiddlewareOrderAndShortCircuit(t *testing.T) {
 	assert.Equal(t, int64(1500), env.Error.RetryAfterMs)
 	_, err = rtkittest.CallRaw(ctx5(t), c, "unknown:thing")
 	require.Nil(t, err)
+	mu.Lock()
+	defer mu.Unlock()
 	assert.Equal(t, []string{
 		"server1:subscribe", "server2:subscribe", "ns:subscribe",
 		"server1:doc:update", "server2:doc:update", "ns:doc:update",
