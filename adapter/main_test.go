@@ -125,6 +125,16 @@ func next(in *rtkittest.Inbox[Note], d time.Duration) (Note, error) {
 	return in.Next(ctx)
 }
 
+// requireNote waits for a note with text on each inbox.
+func requireNote(t *testing.T, text string, inboxes ...*rtkittest.Inbox[Note]) {
+	t.Helper()
+	for _, in := range inboxes {
+		n, err := next(in, 5*time.Second)
+		require.NoError(t, err)
+		require.Equal(t, text, n.Text)
+	}
+}
+
 // testLogger logs to t (shown when the test fails or with -v), from
 // Warn level up.
 func testLogger(t testing.TB) *slog.Logger {

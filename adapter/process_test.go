@@ -211,11 +211,7 @@ func testProcKill(t *testing.T, r *redistest.Server, bin string) {
 	doomed, _ := d.dial(t, nodes[2], "r:1")
 
 	relayTo(t, sender, "r:1", "before", 1)
-	for _, in := range []*rtkittest.Inbox[Note]{in1, in2} {
-		n, err := next(in, 5*time.Second)
-		require.NoError(t, err)
-		require.Equal(t, "before", n.Text)
-	}
+	requireNote(t, "before", in1, in2)
 
 	require.Error(t, nodes[2].Kill(), "node3 was killed")
 	waitSubscribers(t, r, 2)

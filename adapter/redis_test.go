@@ -87,11 +87,7 @@ func TestRedisOutage(t *testing.T) {
 	inLocal, inRemote := rtkittest.Listen(local, noteNew), rtkittest.Listen(remote, noteNew)
 
 	require.NoError(t, rtkit.Emit(a.ns.To("r:1"), noteNew, Note{Text: "before"}))
-	for _, in := range []*rtkittest.Inbox[Note]{inLocal, inRemote} {
-		n, err := next(in, 5*time.Second)
-		require.NoError(t, err)
-		require.Equal(t, "before", n.Text)
-	}
+	requireNote(t, "before", inLocal, inRemote)
 
 	r.Stop()
 	ctx := context.Background()
