@@ -148,8 +148,10 @@ func (f *flusher) run() {
 		f.pending, f.spare = f.spare[:0], nil
 		f.mu.Unlock()
 		for i := 0; i < len(conns); i += yieldEvery {
+			if i > 0 {
+				runtime.Gosched() // between chunks, not after the last
+			}
 			flushConns(conns[i:min(i+yieldEvery, len(conns))])
-			runtime.Gosched()
 		}
 		f.mu.Lock()
 		f.spare = conns[:0]

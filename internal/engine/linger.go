@@ -51,6 +51,12 @@ func (t *wsTransport) skipFrames(chunk []byte) bool {
 	return false
 }
 
+// closeAnswered skips chunk (skipFrames) and reports whether the client
+// has answered the server's close: the connection can then be closed.
+func (t *wsTransport) closeAnswered(chunk []byte) bool {
+	return t.skipFrames(chunk) && t.closedByPeer()
+}
+
 // closedByPeer reports whether the session is fully closed, its close
 // frame out: the client's close frame then ends the connection.
 func (t *wsTransport) closedByPeer() bool {

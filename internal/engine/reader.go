@@ -135,7 +135,7 @@ func (t *wsTransport) loop(initial []byte) bool {
 		switch {
 		case !t.stopped:
 			err = t.consume((*buf)[:n])
-		case t.skipFrames((*buf)[:n]) && t.closedByPeer():
+		case t.closeAnswered((*buf)[:n]):
 			readPool.Put(buf)
 			t.closeNet() // the client answered the close: it has read everything
 			return true
@@ -147,7 +147,7 @@ func (t *wsTransport) loop(initial []byte) bool {
 		if !wasStopped && t.stopped && len(t.pending) > 0 { // what followed the frame that found the session closed
 			p := t.pending
 			t.pending = nil
-			if t.skipFrames(p) && t.closedByPeer() {
+			if t.closeAnswered(p) {
 				t.closeNet()
 				return true
 			}

@@ -148,14 +148,18 @@ var testHookCloseNet func(*wsTransport)
 // read deadline ends a reader goroutine's wait, the timer (no goroutine
 // until it fires) a connection that the poller watches.
 func (t *wsTransport) closeWrite() {
+	// Listed before the half close: once it is done the reader may close
+	// the connection at any moment, and closeNet's one removal must find
+	// it listed.
+	t.c.srv.lingering.add(t)
 	cw, ok := t.nc.(interface{ CloseWrite() error })
 	if !ok || cw.CloseWrite() != nil {
 		t.closeNet()
+		t.c.srv.lingering.remove(t) // closeNet may have run before the add
 		return
 	}
 	d := t.c.srv.cfg.lingerTimeout
 	_ = t.nc.SetReadDeadline(time.Now().Add(d))
-	t.c.srv.lingering.add(t)
 	t.linger.Store(time.AfterFunc(d, t.closeNet))
 }
 

@@ -71,10 +71,7 @@ func (m *Box[T]) loop() {
 			m.mu.Unlock()
 			return // detached: another loop runs the box now
 		}
-		m.busy = false
-		if len(m.events) == 0 || m.closed {
-			m.running = false
-			m.events = nil
+		if !m.finishLocked() {
 			m.mu.Unlock()
 			return
 		}
@@ -122,13 +119,22 @@ func (m *Box[T]) RunClaimed(ev T) {
 	if m.gen != gen {
 		return // detached: the box went on without ev
 	}
+	if m.finishLocked() {
+		m.Pool.Run(m.loop)
+	}
+}
+
+// finishLocked ends the running event's turn (under mu) and reports
+// whether events wait to run next; when none do (or the box is closed),
+// the box is idle again.
+func (m *Box[T]) finishLocked() bool {
 	m.busy = false
 	if len(m.events) == 0 || m.closed {
 		m.running = false
 		m.events = nil
-		return
+		return false
 	}
-	m.Pool.Run(m.loop)
+	return true
 }
 
 // Detach lets the box go on without the event that is running: its
