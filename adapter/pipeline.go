@@ -144,15 +144,12 @@ func (n *nsAdapter) sendPipeline(batch []outgoing) {
 		if m.done == nil {
 			continue
 		}
-		switch {
-		case !finished.Load():
-			m.done <- sent{err: err}
-		case cmds[i] != nil && cmds[i].Err() == nil:
+		// A finished pipeline sets every command, and reports the first
+		// failed one's error as err.
+		if finished.Load() && cmds[i].Err() == nil {
 			m.done <- sent{receivers: cmds[i].Val()}
-		case err != nil:
+		} else {
 			m.done <- sent{err: err}
-		default:
-			m.done <- sent{err: fmt.Errorf("%w: %w", ErrUnavailable, cmds[i].Err())}
 		}
 	}
 }

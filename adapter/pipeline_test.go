@@ -109,7 +109,7 @@ func TestPipelineQueueBound(t *testing.T) {
 	r := redistest.Start(t)
 	a, _, recB := pipelinePair(t, r, false, adapter.Options{Timeout: 10 * time.Second})
 	ctx := context.Background()
-	// Well below go-redis's read timeout (3 s by default, which bounds the
+	// Well below go-redis's read timeout (5 s by default, which bounds the
 	// wait for a reply of a client without ContextTimeoutEnabled): the
 	// paused pipeline must end with its replies, not a timeout.
 	require.NoError(t, r.Client(t).Do(ctx, "CLIENT", "PAUSE", "1500", "ALL").Err())
@@ -163,4 +163,17 @@ func TestPipelineCloseWithQueue(t *testing.T) {
 	require.NoError(t, a.Close(cctx))
 	assert.NoError(t, cctx.Err(), "Close returned before its deadline")
 	assert.ErrorIs(t, ns.Broadcast(ctx, rtkit.Packet{Args: []any{"e"}}, rtkit.Selection{}), adapter.ErrUnavailable)
+}
+
+// TestPipelineBroadcastDoesNotWait: a broadcast returns once queued, even
+// while Redis answers nothing (without Pipeline it would wait for the
+// reply and fail at Options.Timeout).
+func TestPipelineBroadcastDoesNotWait(t *testing.T) {
+	r := redistest.Start(t)
+	a, _, _ := pipelinePair(t, r, false, adapter.Options{Timeout: 2 * time.Second})
+	r.Freeze()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, a.Broadcast(ctx, rtkit.Packet{Args: []any{"e"}}, rtkit.Selection{Rooms: []string{"r"}}),
+		"queued without waiting for Redis")
 }
