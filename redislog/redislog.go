@@ -236,8 +236,10 @@ func (n *nsLog) Head() string { return n.head }
 func (n *nsLog) read(ctx context.Context, last string) {
 	defer close(n.done)
 	// Commands are not cancelled by Close but bounded by their deadlines,
-	// so that none is still running once Close returned, even on a client
-	// that ignores deadlines (see New).
+	// so that Close never cuts one midway. On a client that ignores
+	// deadlines, the reader stops waiting for a command at its deadline
+	// and the command itself may still finish after Close returned (see
+	// New).
 	cmdCtx := context.WithoutCancel(ctx)
 	trimmed := time.Now()
 	for ctx.Err() == nil {
