@@ -116,47 +116,56 @@ func errOverdue() *Error {
 // handlerRun is one handler call under a deadline: begin starts it, end
 // finishes it, and expire runs at the deadline if end has not come first.
 //
-// It is also the handler's context: a context cancelled at the deadline
-// (expire) that reports the deadline, and whose Value knows the run
-// (callerDeadline).
+// It is also the handler's context (runctx.go): a context cancelled at
+// the deadline (expire) that reports the deadline, and whose Value knows
+// the run (callerDeadline).
 type handlerRun struct {
-	context.Context
-
-	n     *Namespace
-	s     *Socket
-	event string
-	ack   ackSender
+	n   *Namespace
+	s   *Socket
+	ack ackSender
 	// stuck counts the overdue handlers of the event.
 	stuck *atomic.Int32
 	// obs is the event's observation (observer.go), nil without an
 	// Observer.
 	obs *eventObs
+	// req is what the handler and its middleware get: it shares the run's
+	// allocation.
+	req Request
 
-	cancel   context.CancelCauseFunc // nil: no deadline
+	// parent is the context the handler's derives from: its socket's,
+	// or the Observer's.
+	parent   context.Context
 	deadline time.Time
+	own      atomic.Pointer[runCtx] // made on first use (runctx.go)
+	cmu      sync.Mutex             // orders making own with cancelling before it exists
+	ended    error                  // the cause of a cancel that came before own (under cmu)
+	mu       sync.Mutex
 
+	// timed is set when the handler has a deadline: its context is then
+	// its own, cancelled at the deadline and when the handler returns.
+	timed bool
 	// inline is set when the handler runs on its connection's reader
 	// (inline.go): the timer first goes off inlineHandOver after the
 	// start, to hand the reading over.
-	inline bool
+	inline  bool
+	done    bool        // end came first (under mu)
+	overdue bool        // expire came first (under mu)
+	cut     atomic.Bool // the socket went away before the deadline (runTimer.cut)
 
-	cut      atomic.Bool // the socket went away before the deadline (runTimer.cut)
-	mu       sync.Mutex
-	done     bool          // end came first
-	overdue  bool          // expire came first
 	returned chan struct{} // set by expire (once), closed by end
 }
 
-// begin admits a handler call of s for event e (d nil for an unknown or
-// raw event; stuck is its overdue count) and arms its deadline. When the
+// begin admits a handler call of s for event ev, whose handler gets req
+// (req.Event.desc is nil for an unknown or raw event; stuck is its
+// overdue count), and arms its deadline. When the
 // server has an Observer, ob is not nil and begin starts the event's
 // observation once the call is admitted: the handler's context derives
 // from the Observer's, and the observation hears of a TIMEOUT at the
 // deadline. It returns the error to answer with instead when the call is
 // refused (nothing observed yet).
-func (n *Namespace) begin(s *Socket, ev incoming, d *eventDesc, stuck *atomic.Int32, ob *obsStart) (*handlerRun, *Error) {
+func (n *Namespace) begin(s *Socket, ev incoming, req *Request, stuck *atomic.Int32, ob *obsStart) (*handlerRun, *Error) {
 	srv := n.srv
-	timeout := srv.handlerTimeout(d)
+	timeout := srv.handlerTimeout(req.Event.desc)
 	if timeout > 0 && srv.cfg.maxOverdue > 0 && stuck.Load() >= srv.cfg.maxOverdue && !srv.closing.Load() {
 		return nil, errOverdue()
 	}
@@ -177,10 +186,11 @@ func (n *Namespace) begin(s *Socket, ev incoming, d *eventDesc, stuck *atomic.In
 	} else {
 		r = new(handlerRun)
 	}
-	r.Context, r.n, r.s, r.event, r.ack, r.stuck = parent, n, s, ev.name, ev.ack, stuck
+	r.parent, r.n, r.s, r.ack, r.stuck = parent, n, s, ev.ack, stuck
+	r.req = *req
 	if timeout > 0 {
+		r.timed = true
 		r.deadline = now.Add(timeout)
-		r.Context, r.cancel = context.WithCancelCause(parent)
 		first := timeout
 		if ev.inline {
 			r.inline = true
@@ -268,7 +278,7 @@ func (rt *runTimer) cut() {
 // fails with TIMEOUT.
 func (r *handlerRun) end(err *error) bool {
 	srv := r.n.srv
-	if r.cancel == nil {
+	if !r.timed {
 		srv.leave()
 		return true
 	}
@@ -283,7 +293,7 @@ func (r *handlerRun) end(err *error) bool {
 		// Still the socket's running handler: nothing else arms the
 		// timer meanwhile.
 		r.s.timer.disarm(r)
-		if *err != nil && context.Cause(r.Context) == ErrHandlerTimeout {
+		if *err != nil && context.Cause(r) == ErrHandlerTimeout {
 			*err = errHandlerTimeout().WithCause(*err)
 		}
 		r.cancel(nil)
@@ -296,7 +306,7 @@ func (r *handlerRun) end(err *error) bool {
 	r.stuck.Add(-1)
 	r.s.overdue.Add(-1)
 	srv.log.Warn("rtkit: handler returned after its deadline; its result is dropped",
-		"namespace", r.n.name, "event", r.event, "socket", r.s.ID(),
+		"namespace", r.n.name, "event", r.req.Event.Name, "socket", r.s.ID(),
 		"late", time.Since(r.deadline).Round(time.Millisecond), "code", string(CodeOf(*err)), "err", *err)
 	return false
 }
@@ -336,54 +346,23 @@ func (r *handlerRun) expire() {
 		// The socket is gone (its context ended before the deadline):
 		// nobody to answer, no queue to go on with.
 		srv.log.Warn("rtkit: handler of a disconnected socket still runs; it is overdue until it returns",
-			"namespace", n.name, "event", r.event, "socket", s.ID())
+			"namespace", n.name, "event", r.req.Event.Name, "socket", s.ID())
 		return
 	}
-	r.obs.report(n.reply(s, r.ack, r.event, nil, errHandlerTimeout()))
+	r.obs.report(n.reply(s, r.ack, r.req.Event.Name, nil, errHandlerTimeout()))
 	if onSocket > maxOverduePerSocket {
 		srv.log.Warn("rtkit: handler passed its deadline; the socket has too many overdue handlers and is disconnected",
-			"namespace", n.name, "event", r.event, "socket", s.ID(), "overdue", onSocket)
+			"namespace", n.name, "event", r.req.Event.Name, "socket", s.ID(), "overdue", onSocket)
 		s.Disconnect()
 		return
 	}
 	srv.log.Warn("rtkit: handler passed its deadline; the socket's next events go on without it",
-		"namespace", n.name, "event", r.event, "socket", s.ID())
+		"namespace", n.name, "event", r.req.Event.Name, "socket", s.ID())
 	s.box.Detach()
 }
 
 // runKey is the key under which a handler's context returns its run.
 type runKey struct{}
-
-// Deadline returns the handler's deadline (the socket context's, should
-// it come first).
-func (r *handlerRun) Deadline() (time.Time, bool) {
-	d, ok := r.Context.Deadline()
-	if r.cancel == nil || ok && d.Before(r.deadline) {
-		return d, ok
-	}
-	return r.deadline, true
-}
-
-// Err returns context.DeadlineExceeded once the deadline has cancelled
-// the context. (The context is a plain cancellable one, cancelled by the
-// socket's deadline timer: a context of its own with a timer would cost a
-// second timer per event. Contexts derived from it report
-// context.Canceled, with the same cause.)
-func (r *handlerRun) Err() error {
-	err := r.Context.Err()
-	if err != nil && r.cancel != nil && context.Cause(r.Context) == ErrHandlerTimeout {
-		return context.DeadlineExceeded
-	}
-	return err
-}
-
-// Value returns the run for runKey, the context's values otherwise.
-func (r *handlerRun) Value(key any) any {
-	if key == (runKey{}) {
-		return r
-	}
-	return r.Context.Value(key)
-}
 
 // callerDeadline reports whether ctx has a deadline other than the one of
 // the handler it comes from: the caller's own.
@@ -393,5 +372,5 @@ func callerDeadline(ctx context.Context) bool {
 		return false
 	}
 	r, _ := ctx.Value(runKey{}).(*handlerRun)
-	return r == nil || r.cancel == nil || !d.Equal(r.deadline)
+	return r == nil || !r.timed || !d.Equal(r.deadline)
 }

@@ -203,7 +203,7 @@ func (n *Namespace) dispatch(s *Socket, ev incoming) {
 		return
 	}
 	args, parent, state := traceArg(ev.args)
-	req := &Request{HasAck: ev.ack != nil, argc: len(args), args: args}
+	req := Request{HasAck: ev.ack != nil, argc: len(args), args: args}
 	if req.argc > 0 {
 		req.Payload = args[0]
 	}
@@ -217,7 +217,7 @@ func (n *Namespace) dispatch(s *Socket, ev incoming) {
 	if n.srv.obs != nil {
 		ob = &obsStart{declared: req.Event.Declared, parent: parent, state: state}
 	}
-	run, rerr := n.begin(s, ev, req.Event.desc, stuck, ob) // deadline.go
+	run, rerr := n.begin(s, ev, &req, stuck, ob) // deadline.go
 	if rerr != nil {
 		if ob == nil {
 			n.reply(s, ev.ack, ev.name, nil, rerr)
@@ -229,11 +229,11 @@ func (n *Namespace) dispatch(s *Socket, ev incoming) {
 		return
 	}
 	var panicked bool
-	data, err := n.call(run, h, s, req, &panicked)
+	data, err := n.call(run, h, s, &run.req, &panicked)
 	if !run.end(&err) {
 		return // past its deadline: the client got TIMEOUT, the observer heard
 	}
-	code := n.answer(s, ev, req, data, err)
+	code := n.answer(s, ev, &run.req, data, err)
 	if run.obs != nil {
 		run.obs.ob.Panicked = panicked
 		run.obs.report(code)

@@ -54,12 +54,27 @@ func (n *Namespace) runInline(s *Socket, ev incoming) bool {
 	if !ok {
 		return false
 	}
-	in := ev
-	in.inline = true
-	if s.raw.runAfter(func() { s.box.RunClaimed(in) }) {
+	if s.runInlined == nil {
+		s.runInlined = s.runClaimedInline
+	}
+	s.inlined = ev
+	s.inlined.inline = true
+	if s.raw.runAfter(s.runInlined) {
 		return true
 	}
 	// The reader cannot take it: a worker runs it, as Push would have.
+	s.inlined = incoming{}
 	n.srv.workers.Run(func() { s.box.RunClaimed(ev) })
 	return true
+}
+
+// runClaimedInline runs the event runInline claimed the mailbox's turn
+// for, on the reader. The event waits in the socket (inlined) rather than
+// in a closure made per event: a socket has one claimed event at most, and
+// the reader that claimed it runs it, so that nothing else touches it
+// meanwhile.
+func (s *Socket) runClaimedInline() {
+	ev := s.inlined
+	s.inlined = incoming{}
+	s.box.RunClaimed(ev)
 }

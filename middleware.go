@@ -17,11 +17,12 @@ type Request struct {
 	// HasAck reports whether the client asked for an acknowledgement.
 	HasAck bool
 
+	raw bool // a raw handler's request (HandleRaw)
+
 	argc int   // payload arguments the client sent
 	args []any // all of them, for raw handlers
 	// raw handlers' acknowledgement arguments (HandleRaw)
 	rawOut []any
-	raw    bool
 }
 
 // HandlerFunc is the untyped form every typed handler is wrapped into. It

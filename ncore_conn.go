@@ -90,8 +90,9 @@ func (nc *nConn) message(data []byte, binary bool) error {
 		return err
 	}
 	if p.Attachments > 0 {
-		p.Data = append([]byte(nil), p.Data...) // data is the reader's buffer
-		nc.bin = &p
+		bin := p                                  // a copy, so that p itself stays off the heap
+		bin.Data = append([]byte(nil), p.Data...) // data is the reader's buffer
+		nc.bin = &bin
 		return nil
 	}
 	if p.Type == sioproto.BinaryEvent || p.Type == sioproto.BinaryAck {

@@ -1,0 +1,133 @@
+package rtkit
+
+import (
+	"context"
+	"time"
+)
+
+// A handler's context. A handler with a deadline gets a context of its
+// own, cancelled at the deadline (cause ErrHandlerTimeout) and when the
+// handler returns. Most handlers never look at it: making it costs two
+// allocations, and cancelling it a lock of the socket's context, on every
+// event (docs/performance.md, 2026-12-06 "handler contexts on first use").
+// So the run is the handler's context, and the cancellable one behind it
+// is made the first time something needs it: Done, a Value other than the
+// run's, or an Err after a cancellation. Until then the run answers from
+// its parent, which is what the context made then would answer:
+//
+//   - Err is the parent's while neither the deadline nor the return has
+//     cancelled the run;
+//   - a cancellation that comes first is remembered (ended), unless the
+//     parent is already cancelled, and the context made later is made
+//     cancelled with it, whatever its parent does afterwards;
+//   - once made, the context is a plain context.WithCancelCause child of
+//     the parent, so that context.Cause, context.AfterFunc and contexts
+//     derived from the handler's see the context package's own.
+
+// runCtx is a handler's own context and its cancel function.
+type runCtx struct {
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+}
+
+// handlerCtx returns the context Done, Err and Value answer from: the
+// parent for a handler without deadline, the run's own context otherwise,
+// made now if it does not exist yet.
+func (r *handlerRun) handlerCtx() context.Context {
+	if !r.timed {
+		return r.parent
+	}
+	if c := r.own.Load(); c != nil {
+		return c.ctx
+	}
+	r.cmu.Lock()
+	defer r.cmu.Unlock()
+	if c := r.own.Load(); c != nil {
+		return c.ctx
+	}
+	c := new(runCtx)
+	if r.ended != nil {
+		// Cancelled before it existed: cancelled with that cause, not
+		// with whatever its parent got later.
+		c.ctx, c.cancel = context.WithCancelCause(context.WithoutCancel(r.parent))
+		c.cancel(r.ended)
+	} else {
+		c.ctx, c.cancel = context.WithCancelCause(r.parent)
+	}
+	r.own.Store(c)
+	return c.ctx
+}
+
+// cancel cancels the handler's context with cause (nil means
+// context.Canceled), as the cancel function of context.WithCancelCause
+// does.
+func (r *handlerRun) cancel(cause error) {
+	if c := r.own.Load(); c != nil {
+		c.cancel(cause)
+		return
+	}
+	r.cmu.Lock()
+	if c := r.own.Load(); c != nil {
+		r.cmu.Unlock()
+		c.cancel(cause)
+		return
+	}
+	// A context made from a cancelled parent is cancelled with the
+	// parent's cause: nothing to remember then.
+	if r.ended == nil && r.parent.Err() == nil {
+		if cause == nil {
+			cause = context.Canceled
+		}
+		r.ended = cause
+	}
+	r.cmu.Unlock()
+}
+
+// Deadline returns the handler's deadline (the parent's, should it come
+// first).
+func (r *handlerRun) Deadline() (time.Time, bool) {
+	d, ok := r.parent.Deadline()
+	if !r.timed || ok && d.Before(r.deadline) {
+		return d, ok
+	}
+	return r.deadline, true
+}
+
+// Done returns the channel closed when the handler's context is
+// cancelled.
+func (r *handlerRun) Done() <-chan struct{} { return r.handlerCtx().Done() }
+
+// Err returns context.DeadlineExceeded once the deadline has cancelled
+// the context. (The context is a plain cancellable one, cancelled by the
+// socket's deadline timer: a context of its own with a timer would cost a
+// second timer per event. Contexts derived from it report
+// context.Canceled, with the same cause.)
+func (r *handlerRun) Err() error {
+	if !r.timed {
+		return r.parent.Err()
+	}
+	if r.own.Load() == nil {
+		r.cmu.Lock()
+		ended := r.ended
+		r.cmu.Unlock()
+		if ended == nil {
+			return r.parent.Err()
+		}
+	}
+	ctx := r.handlerCtx()
+	err := ctx.Err()
+	if err != nil && context.Cause(ctx) == ErrHandlerTimeout {
+		return context.DeadlineExceeded
+	}
+	return err
+}
+
+// Value returns the run for runKey, the context's values otherwise.
+// Every other key makes the handler's own context: context.Cause asks it
+// for the context package's own key, which cannot be told apart here.
+func (r *handlerRun) Value(key any) any {
+	if key == (runKey{}) {
+		return r
+	}
+	return r.handlerCtx().Value(key)
+}
