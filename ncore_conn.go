@@ -26,6 +26,10 @@ type nConn struct {
 
 	bin  *sioproto.Packet // reader only: waiting for attachments
 	atts [][]byte
+	// lastNS is the namespace of the previous packet (reader only), so
+	// that parsing the next one in the same namespace makes no copy of
+	// its name.
+	lastNS string
 	// stuck is set by a binary packet that announced no attachment: like
 	// the reference parser, which then waits for attachments that never
 	// come, the connection takes no further message.
@@ -85,10 +89,11 @@ func (nc *nConn) message(data []byte, binary bool) error {
 	if nc.bin != nil {
 		return fmt.Errorf("%w: text while attachments are due", errProtocol)
 	}
-	p, err := sioproto.Parse(data)
+	p, err := sioproto.Parse(data, nc.lastNS)
 	if err != nil {
 		return err
 	}
+	nc.lastNS = p.Namespace
 	if p.Attachments > 0 {
 		bin := p                                  // a copy, so that p itself stays off the heap
 		bin.Data = append([]byte(nil), p.Data...) // data is the reader's buffer

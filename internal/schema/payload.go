@@ -31,9 +31,11 @@ func (ts *Type) Decode(v any, dst reflect.Value) *Invalid {
 		// there (checkShape refuses the others); they are set aside
 		// while the rest is validated.
 		var e *Invalid
-		if slots, e = ts.bin.take(&v, ts.maxBinary); e != nil {
+		w := v // take's copy escapes; v, without attachments, stays on the stack
+		if slots, e = ts.bin.take(&w, ts.maxBinary); e != nil {
 			return e
 		}
+		v = w
 	}
 	if e := checkShape(v); e != nil {
 		return e

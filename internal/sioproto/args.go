@@ -17,7 +17,9 @@ import (
 // value counts. Invalid UTF-8 is accepted and replaced by U+FFFD, as
 // encoding/json does. A fuzz test checks the two agree otherwise.
 func Args(data []byte) ([]any, error) {
-	var args []any
+	// Room for an event's name and payload, the usual shape: one
+	// allocation instead of growing from one element to two.
+	args := make([]any, 0, 2)
 	if err := json.Unmarshal(data, &args, argsOptions); err != nil {
 		return nil, invalid("payload: %v", err)
 	}

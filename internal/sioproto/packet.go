@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 )
 
@@ -52,8 +53,11 @@ func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
 }
 
-// Parse reads one packet's text.
-func Parse(b []byte) (Packet, error) {
+// Parse reads one packet's text. A namespace equal to one of known comes
+// back as that string rather than a copy of the text's bytes: a
+// connection passes the namespace of its previous packet, and the packets
+// of a namespace it is in then cost no allocation for the name.
+func Parse(b []byte, known ...string) (Packet, error) {
 	p := Packet{Namespace: "/"}
 	if len(b) == 0 {
 		return p, invalid("empty")
@@ -84,19 +88,23 @@ func Parse(b []byte) (Packet, error) {
 		if end-i > MaxNamespaceLen {
 			return p, invalid("namespace too long")
 		}
-		p.Namespace = string(b[i:end])
+		p.Namespace = namespace(b[i:end], known)
 		i = end
 		if j >= 0 {
 			i++
 		}
 	}
 	start := i
+	var id uint64
+	overflow := false
 	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		d := uint64(b[i] - '0')
+		overflow = overflow || id > (math.MaxUint64-d)/10
+		id = id*10 + d
 		i++
 	}
 	if i > start {
-		id, err := strconv.ParseUint(string(b[start:i]), 10, 64)
-		if i-start > maxIDDigits || err != nil || id == 1<<64-1 { // the last one is NoID's bits
+		if i-start > maxIDDigits || overflow || id == math.MaxUint64 { // the last one is NoID's bits
 			return p, invalid("id too large")
 		}
 		p.ID, p.HasID = id, true
@@ -105,6 +113,16 @@ func Parse(b []byte) (Packet, error) {
 		p.Data = b[i:]
 	}
 	return p, p.check()
+}
+
+// namespace returns the namespace b names: one of known, or a copy.
+func namespace(b []byte, known []string) string {
+	for _, k := range known {
+		if string(b) == k {
+			return k
+		}
+	}
+	return string(b)
 }
 
 // check enforces what each type carries.

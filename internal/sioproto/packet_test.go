@@ -3,6 +3,7 @@ package sioproto
 import (
 	"bytes"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -21,6 +22,8 @@ func TestParse(t *testing.T) {
 		{`2["a",1]`, Packet{Type: Event, Namespace: "/", Data: []byte(`["a",1]`)}},
 		{`2/x,12["a"]`, Packet{Type: Event, Namespace: "/x", ID: 12, HasID: true, Data: []byte(`["a"]`)}},
 		{`3/x,9999999999999999999[]`, Packet{Type: Ack, Namespace: "/x", ID: 9999999999999999999, HasID: true, Data: []byte(`[]`)}},
+		{`3/x,18446744073709551614[]`, Packet{Type: Ack, Namespace: "/x", ID: 1<<64 - 2, HasID: true, Data: []byte(`[]`)}},
+		{`3/x,00000000000000000007[]`, Packet{Type: Ack, Namespace: "/x", ID: 7, HasID: true, Data: []byte(`[]`)}},
 		{`52-/x,3["a",{"_placeholder":true,"num":0}]`, Packet{Type: BinaryEvent, Namespace: "/x", ID: 3, HasID: true, Attachments: 2,
 			Data: []byte(`["a",{"_placeholder":true,"num":0}]`)}},
 	} {
@@ -29,10 +32,29 @@ func TestParse(t *testing.T) {
 		assert.Equal(t, tc.want, p, tc.in)
 	}
 	for _, bad := range []string{``, `7`, `a`, `2`, `2{}`, `2"x"`, `3/x,[]`, `3/x,1{}`, `1["x"]`, `01{}`, `4{"message":"x"}`,
-		`5-["a"]`, `5x-["a"]`, `511-["a"]`, `2/x,99999999999999999999["a"]`, `0"auth"`} {
+		`5-["a"]`, `5x-["a"]`, `511-["a"]`, `2/x,99999999999999999999["a"]`, `0"auth"`,
+		`3/x,18446744073709551615[]`, `3/x,18446744073709551616[]`, `3/x,000000000000000000007[]`} {
 		_, err := Parse([]byte(bad))
 		assert.ErrorIs(t, err, ErrInvalid, "%q", bad)
 	}
+}
+
+// A namespace the caller knows comes back as the caller's string: the
+// packets of a connection's namespace are parsed without allocating.
+func TestParseKnownNamespace(t *testing.T) {
+	known := "/chat"
+	in := []byte(`2/chat,17["say",{"text":"hi"}]`)
+	p, err := Parse(in, "/other", known)
+	require.NoError(t, err)
+	assert.Equal(t, known, p.Namespace)
+	assert.Equal(t, unsafe.StringData(known), unsafe.StringData(p.Namespace), "the known string, not a copy")
+	assert.Zero(t, testing.AllocsPerRun(100, func() { _, _ = Parse(in, known) }))
+
+	p, err = Parse(in, "/chatroom")
+	require.NoError(t, err)
+	assert.Equal(t, "/chat", p.Namespace, "a name that is not known is copied")
+	in[3] = 'X'
+	assert.Equal(t, "/chat", p.Namespace, "the copy does not alias the text")
 }
 
 func TestAppendRoundTrip(t *testing.T) {
