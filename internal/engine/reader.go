@@ -78,12 +78,13 @@ func (t *wsTransport) watch() bool {
 // is at least half of that away still: a connection is handed over after
 // idleAfter/2 to idleAfter without input, and a busy one moves its
 // deadline (a runtime timer) once per idleAfter/2 rather than per read.
+// The check reads the monotonic clock only (idleAt carries a monotonic
+// reading): half the clock reads of time.Now, on every read.
 func (t *wsTransport) extendIdleDeadline() {
-	now := time.Now()
-	if t.idleAt.Sub(now) >= idleAfter/2 {
+	if time.Until(t.idleAt) >= idleAfter/2 {
 		return
 	}
-	t.idleAt = now.Add(idleAfter)
+	t.idleAt = time.Now().Add(idleAfter)
 	_ = t.nc.SetReadDeadline(t.idleAt)
 }
 
