@@ -132,8 +132,8 @@ type handlerRun struct {
 	// allocation.
 	req Request
 
-	// parent is the context the handler's derives from: its socket's,
-	// or the Observer's.
+	// parent is the context the handler's context derives from: its
+	// socket's, or the Observer's.
 	parent   context.Context
 	deadline time.Time
 	own      atomic.Pointer[runCtx] // made on first use (runctx.go)
@@ -157,12 +157,11 @@ type handlerRun struct {
 
 // begin admits a handler call of s for event ev, whose handler gets req
 // (req.Event.desc is nil for an unknown or raw event; stuck is its
-// overdue count), and arms its deadline. When the
-// server has an Observer, ob is not nil and begin starts the event's
-// observation once the call is admitted: the handler's context derives
-// from the Observer's, and the observation hears of a TIMEOUT at the
-// deadline. It returns the error to answer with instead when the call is
-// refused (nothing observed yet).
+// overdue count), and arms its deadline. When the server has an Observer,
+// ob is not nil and begin starts the event's observation once the call is
+// admitted: the handler's context derives from the Observer's, and the
+// observation hears of a TIMEOUT at the deadline. It returns the error to
+// answer with instead when the call is refused (nothing observed yet).
 func (n *Namespace) begin(s *Socket, ev incoming, req *Request, stuck *atomic.Int32, ob *obsStart) (*handlerRun, *Error) {
 	srv := n.srv
 	timeout := srv.handlerTimeout(req.Event.desc)
