@@ -54,27 +54,33 @@ func (n *Namespace) runInline(s *Socket, ev incoming) bool {
 	if !ok {
 		return false
 	}
-	if s.runInlined == nil {
-		s.runInlined = s.runClaimedInline
+	sl := s.inlined
+	if sl == nil { // the socket's first event on the reader
+		sl = new(inlineSlot)
+		sl.run = func() {
+			ev := sl.ev
+			sl.ev = incoming{}
+			s.box.RunClaimed(ev)
+		}
+		s.inlined = sl
 	}
-	s.inlined = ev
-	s.inlined.inline = true
-	if s.raw.runAfter(s.runInlined) {
+	sl.ev = ev
+	sl.ev.inline = true
+	if s.raw.runAfter(sl.run) {
 		return true
 	}
 	// The reader cannot take it: a worker runs it, as Push would have.
-	s.inlined = incoming{}
+	sl.ev = incoming{}
 	n.srv.workers.Run(func() { s.box.RunClaimed(ev) })
 	return true
 }
 
-// runClaimedInline runs the event runInline claimed the mailbox's turn
-// for, on the reader. The event waits in the socket (inlined) rather than
-// in a closure made per event: a socket has one claimed event at most, and
-// the reader that claimed it runs it, so that nothing else touches it
-// meanwhile.
-func (s *Socket) runClaimedInline() {
-	ev := s.inlined
-	s.inlined = incoming{}
-	s.box.RunClaimed(ev)
+// inlineSlot holds the event runInline claimed the mailbox's turn for,
+// until the reader runs it (run), instead of a closure made per event: a
+// socket has one claimed event at most, and the reader that claimed it
+// runs it, so that nothing else touches the slot meanwhile. A socket gets
+// its slot with its first event on the reader; an idle one has none.
+type inlineSlot struct {
+	ev  incoming
+	run func()
 }

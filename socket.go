@@ -33,11 +33,9 @@ type Socket struct {
 	overdue atomic.Int32
 	// timer is the deadline of the running handler (deadline.go).
 	timer runTimer
-	// inlined is the event to run on the connection's reader, and
-	// runInlined the function that runs it (inline.go); only that reader
-	// uses them.
-	inlined    incoming
-	runInlined func()
+	// inlined holds the event to run on the connection's reader
+	// (inline.go); only that reader uses it.
+	inlined *inlineSlot
 }
 
 // Handshake is what the client sent when it connected: the Socket.IO auth
