@@ -144,16 +144,18 @@ func TestPipelineQueueBound(t *testing.T) {
 }
 
 // TestPipelineCloseWithQueue: closing an adapter whose publications wait
-// for a Redis that does not answer returns (within its context), drops
-// them, and leaves no goroutine behind (TestMain); the namespace refuses
-// broadcasts afterwards.
+// for a Redis that does not answer at all (stopped) returns within its
+// context, although each command's own bound (Timeout) is longer than that
+// context: it drops the queue rather than waiting for Redis. It leaves no
+// goroutine behind (TestMain), and the namespace refuses broadcasts
+// afterwards.
 func TestPipelineCloseWithQueue(t *testing.T) {
 	r := redistest.Start(t)
 	ctx := context.Background()
-	a := adapter.Redis(r.Client(t), adapter.Options{Pipeline: true, Logger: quiet()})
+	a := adapter.Redis(r.Client(t), adapter.Options{Pipeline: true, Timeout: time.Minute, Logger: quiet()})
 	ns, err := a.Open(ctx, "/chat", newRecorder())
 	require.NoError(t, err)
-	require.NoError(t, r.Client(t).Do(ctx, "CLIENT", "PAUSE", "1000", "ALL").Err())
+	r.Freeze() // thawed at cleanup, before the server stops
 	for i := range 1000 {
 		require.NoError(t, ns.Broadcast(ctx, rtkit.Packet{Args: []any{"e", json.RawMessage(strconv.Itoa(i))}}, rtkit.Selection{}))
 	}
