@@ -136,10 +136,12 @@ type handlerRun struct {
 	// socket's, or the Observer's.
 	parent   context.Context
 	deadline time.Time
-	own      atomic.Pointer[runCtx] // made on first use (runctx.go)
-	cmu      sync.Mutex             // orders making own with cancelling before it exists
-	ended    error                  // the cause of a cancel that came before own (under cmu)
-	mu       sync.Mutex
+	// The handler's own context and its cancel function, made on first
+	// use (runctx.go): set under cmu before made.
+	ownCtx    context.Context
+	ownCancel context.CancelCauseFunc
+	cmu       sync.Mutex // orders making the context with cancelling before it exists
+	mu        sync.Mutex
 
 	// timed is set when the handler has a deadline: its context is then
 	// its own, cancelled at the deadline and when the handler returns.
@@ -150,6 +152,8 @@ type handlerRun struct {
 	inline  bool
 	done    bool        // end came first (under mu)
 	overdue bool        // expire came first (under mu)
+	made    atomic.Bool // ownCtx exists
+	ended   uint8       // how the run was cancelled before ownCtx existed (under cmu)
 	cut     atomic.Bool // the socket went away before the deadline (runTimer.cut)
 
 	returned chan struct{} // set by expire (once), closed by end

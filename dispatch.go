@@ -203,8 +203,8 @@ func (n *Namespace) dispatch(s *Socket, ev incoming) {
 		return
 	}
 	args, parent, state := traceArg(ev.args)
-	req := Request{HasAck: ev.ack != nil, argc: len(args), args: args}
-	if req.argc > 0 {
+	req := Request{HasAck: ev.ack != nil, args: args}
+	if len(args) > 0 {
 		req.Payload = args[0]
 	}
 	h, stuck := n.unknown, &n.unknownStuck

@@ -19,8 +19,7 @@ type Request struct {
 
 	raw bool // a raw handler's request (HandleRaw)
 
-	argc int   // payload arguments the client sent
-	args []any // all of them, for raw handlers
+	args []any // the payload arguments the client sent (raw handlers take them all)
 	// raw handlers' acknowledgement arguments (HandleRaw)
 	rawOut []any
 }

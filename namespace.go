@@ -184,9 +184,9 @@ func typedHandler[In, Out any](n *Namespace, d *eventDesc, fn func(context.Conte
 	declared := n.eventCodes(d)
 	c := codec[In, Out]{d}
 	return func(ctx context.Context, s *Socket, req *Request) (json.RawMessage, error) {
-		if req.argc > 1 {
+		if len(req.args) > 1 {
 			return nil, &Error{Code: CodeValidation, Message: "invalid payload",
-				Details: []ErrorDetail{{Message: fmt.Sprintf("expected one payload argument, got %d", req.argc)}}}
+				Details: []ErrorDetail{{Message: fmt.Sprintf("expected one payload argument, got %d", len(req.args))}}}
 		}
 		in, verr := c.payload(req.Payload)
 		if verr != nil {

@@ -24,11 +24,13 @@ import (
 //     the parent, so that context.Cause, context.AfterFunc and contexts
 //     derived from the handler's see the context package's own.
 
-// runCtx is a handler's own context and its cancel function.
-type runCtx struct {
-	ctx    context.Context
-	cancel context.CancelCauseFunc
-}
+// Causes a run remembers when it is cancelled before its context exists
+// (handlerRun.ended): the only two its callers give.
+const (
+	endedNot      uint8 = iota // not cancelled
+	endedReturned              // the handler returned: context.Canceled
+	endedTimeout               // its deadline passed: ErrHandlerTimeout
+)
 
 // handlerCtx returns the context Done, Err and Value answer from: the
 // parent for a handler without deadline, the run's own context otherwise,
@@ -37,50 +39,64 @@ func (r *handlerRun) handlerCtx() context.Context {
 	if !r.timed {
 		return r.parent
 	}
-	if c := r.own.Load(); c != nil {
-		return c.ctx
+	if !r.made.Load() {
+		r.cmu.Lock()
+		if !r.made.Load() {
+			r.makeLocked()
+		}
+		r.cmu.Unlock()
 	}
-	r.cmu.Lock()
-	defer r.cmu.Unlock()
-	if c := r.own.Load(); c != nil {
-		return c.ctx
-	}
-	c := new(runCtx)
-	if r.ended != nil {
+	return r.ownCtx // written before made was set
+}
+
+// makeLocked makes the run's own context (under cmu, once).
+func (r *handlerRun) makeLocked() {
+	switch r.ended {
+	case endedNot:
+		r.ownCtx, r.ownCancel = context.WithCancelCause(r.parent)
+	default:
 		// Cancelled before it existed: cancelled with that cause, not
 		// with whatever its parent got later.
-		c.ctx, c.cancel = context.WithCancelCause(context.WithoutCancel(r.parent))
-		c.cancel(r.ended)
-	} else {
-		c.ctx, c.cancel = context.WithCancelCause(r.parent)
+		r.ownCtx, r.ownCancel = context.WithCancelCause(context.WithoutCancel(r.parent))
+		cause := context.Canceled
+		if r.ended == endedTimeout {
+			cause = ErrHandlerTimeout
+		}
+		r.ownCancel(cause)
 	}
-	r.own.Store(c)
-	return c.ctx
+	r.made.Store(true)
 }
 
 // cancel cancels the handler's context with cause (nil means
 // context.Canceled), as the cancel function of context.WithCancelCause
 // does.
 func (r *handlerRun) cancel(cause error) {
-	if c := r.own.Load(); c != nil {
-		c.cancel(cause)
+	if r.made.Load() {
+		r.ownCancel(cause)
 		return
 	}
 	r.cmu.Lock()
-	if c := r.own.Load(); c != nil {
-		r.cmu.Unlock()
-		c.cancel(cause)
-		return
-	}
-	// A context made from a cancelled parent is cancelled with the
-	// parent's cause: nothing to remember then.
-	if r.ended == nil && r.parent.Err() == nil {
-		if cause == nil {
-			cause = context.Canceled
+	if !r.made.Load() {
+		switch {
+		case r.ended != endedNot || r.parent.Err() != nil:
+			// Already cancelled; or a context made from a cancelled
+			// parent is cancelled with the parent's cause: nothing to
+			// remember.
+			r.cmu.Unlock()
+			return
+		case cause == nil || cause == context.Canceled:
+			r.ended = endedReturned
+			r.cmu.Unlock()
+			return
+		case cause == ErrHandlerTimeout:
+			r.ended = endedTimeout
+			r.cmu.Unlock()
+			return
 		}
-		r.ended = cause
+		r.makeLocked() // a cause it cannot remember
 	}
 	r.cmu.Unlock()
+	r.ownCancel(cause)
 }
 
 // Deadline returns the handler's deadline (the parent's, should it come
@@ -106,11 +122,11 @@ func (r *handlerRun) Err() error {
 	if !r.timed {
 		return r.parent.Err()
 	}
-	if r.own.Load() == nil {
+	if !r.made.Load() {
 		r.cmu.Lock()
 		ended := r.ended
 		r.cmu.Unlock()
-		if ended == nil {
+		if ended == endedNot {
 			return r.parent.Err()
 		}
 	}

@@ -45,10 +45,10 @@ func TestRunContextNotMadeUntilNeeded(t *testing.T) {
 	assert.True(t, ok)
 	assert.Equal(t, r.deadline, d)
 	assert.Same(t, r, r.Value(runKey{}))
-	assert.Nil(t, r.own.Load(), "Err, Deadline and the run's own key need no context")
+	assert.False(t, r.made.Load(), "Err, Deadline and the run's own key need no context")
 
 	r.cancel(nil) // the handler returned
-	assert.Nil(t, r.own.Load(), "a cancellation before first use is remembered, not made")
+	assert.False(t, r.made.Load(), "a cancellation before first use is remembered, not made")
 	allocs := testing.AllocsPerRun(100, func() {
 		r, _ := timedRun(t)
 		r.cancel(nil)
@@ -60,7 +60,7 @@ func TestRunContextNotMadeUntilNeeded(t *testing.T) {
 func TestRunContextMadeOnFirstUse(t *testing.T) {
 	r, _ := timedRun(t)
 	done := r.Done()
-	require.NotNil(t, r.own.Load())
+	require.True(t, r.made.Load())
 	assert.False(t, closed(done))
 	assert.Equal(t, "v", r.Value(valueKey{}), "values come from the parent")
 
@@ -68,6 +68,21 @@ func TestRunContextMadeOnFirstUse(t *testing.T) {
 	assert.True(t, closed(done))
 	assert.ErrorIs(t, r.Err(), context.DeadlineExceeded)
 	assert.ErrorIs(t, context.Cause(r), ErrHandlerTimeout)
+
+	// A handler that uses its context costs what context.WithCancelCause
+	// costs, and no more.
+	used := testing.AllocsPerRun(100, func() {
+		r, _ := timedRun(t)
+		_ = r.Done()
+		r.cancel(nil)
+	})
+	plain := testing.AllocsPerRun(100, func() {
+		r, _ := timedRun(t)
+		ctx, cancel := context.WithCancelCause(r.parent)
+		_ = ctx.Done()
+		cancel(nil)
+	})
+	assert.Equal(t, plain, used)
 }
 
 func TestRunCancelledBeforeFirstUse(t *testing.T) {
@@ -129,7 +144,7 @@ func TestRunWithoutDeadlineIsItsParent(t *testing.T) {
 	cancel(errGone)
 	assert.ErrorIs(t, r.Err(), context.Canceled)
 	assert.ErrorIs(t, context.Cause(r), errGone)
-	assert.Nil(t, r.own.Load())
+	assert.False(t, r.made.Load())
 }
 
 // Readers of the context on several goroutines, a deadline and a return
