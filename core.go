@@ -118,6 +118,9 @@ type incoming struct {
 	name string
 	args []any
 	ack  ackSender
+	// entry is the event's handler, nil for an unknown event: looked up
+	// once, on arrival (Namespace.receive).
+	entry *handlerEntry
 	// run, when set, is the core's own work on the mailbox instead of an
 	// event (a socket's connect hooks).
 	run func()

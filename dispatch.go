@@ -147,6 +147,7 @@ func (n *Namespace) receive(s *Socket, ev incoming) {
 	if n.srv.closing.Load() {
 		n.srv.lastEvent.Store(time.Now().UnixNano())
 	}
+	ev.entry = n.handlers[ev.name]
 	if n.runInline(s, ev) {
 		return
 	}
@@ -208,7 +209,7 @@ func (n *Namespace) dispatch(s *Socket, ev incoming) {
 		req.Payload = args[0]
 	}
 	h, stuck := n.unknown, &n.unknownStuck
-	if e, ok := n.handlers[ev.name]; ok {
+	if e := ev.entry; e != nil {
 		req.Event, h, stuck = e.info, e.run, &e.stuck
 	} else {
 		req.Event = &EventInfo{Namespace: n.name, Name: ev.name}
@@ -266,7 +267,7 @@ func (n *Namespace) refuse(s *Socket, ev incoming, e *Error, why string) {
 		return
 	}
 	_, parent, state := traceArg(ev.args)
-	_, declared := n.handlers[ev.name]
+	declared := ev.entry != nil
 	var obs eventObs
 	obs.begin(n, s, ev, obsStart{declared: declared, parent: parent, state: state}, why, monoNow())
 	obs.report(n.reply(s, ev.ack, ev.name, nil, e))

@@ -44,8 +44,8 @@ const inlineHandOver = time.Millisecond
 // through the mailbox instead. The caller is the reader.
 func (n *Namespace) runInline(s *Socket, ev incoming) bool {
 	var d *eventDesc
-	if e, ok := n.handlers[ev.name]; ok {
-		d = e.info.desc
+	if ev.entry != nil {
+		d = ev.entry.info.desc
 	}
 	if n.srv.handlerTimeout(d) <= 0 {
 		return false
@@ -66,20 +66,20 @@ func (n *Namespace) runInline(s *Socket, ev incoming) bool {
 	}
 	sl.ev = ev
 	sl.ev.inline = true
-	if s.raw.runAfter(sl.run) {
-		return true
+	if !s.raw.runAfter(sl.run) {
+		// The reader cannot take it: a worker runs it, as Push would have.
+		sl.ev.inline = false
+		n.srv.workers.Run(sl.run)
 	}
-	// The reader cannot take it: a worker runs it, as Push would have.
-	sl.ev = incoming{}
-	n.srv.workers.Run(func() { s.box.RunClaimed(ev) })
 	return true
 }
 
 // inlineSlot holds the event runInline claimed the mailbox's turn for,
-// until the reader runs it (run), instead of a closure made per event: a
-// socket has one claimed event at most, and the reader that claimed it
-// runs it, so that nothing else touches the slot meanwhile. A socket gets
-// its slot with its first event on the reader; an idle one has none.
+// until run runs it (on the reader, or on a worker when the reader cannot
+// take it), instead of a closure made per event: a socket has one claimed
+// event at most, and nothing but its run touches the slot until the turn
+// ends. A socket gets its slot with its first event on the reader; an idle
+// one has none.
 type inlineSlot struct {
 	ev  incoming
 	run func()

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -31,6 +32,10 @@ var (
 	evInlineBlock = rtkit.NewEvent[Note, Empty]("inline:block")
 	evInlineFree  = rtkit.NewEvent[Note, Answer]("inline:free", rtkit.HandlerTimeout(0))
 )
+
+// blockedReturned is what evInlineBlock's handler records in seqs when it
+// returns.
+const blockedReturned = -1
 
 // inlineRig serves the events above and records what their handlers saw.
 type inlineRig struct {
@@ -74,6 +79,9 @@ func startInlineRig(t *testing.T) *inlineRig {
 		case <-ctx.Done():
 			r.ended <- context.Cause(ctx)
 		}
+		r.mu.Lock()
+		r.seqs = append(r.seqs, blockedReturned)
+		r.mu.Unlock()
 		return Empty{}, nil
 	})
 	rtkit.Handle(ns, evInlineFree, func(_ context.Context, _ *rtkit.Socket, in Note) (Answer, error) {
@@ -98,6 +106,16 @@ func (r *inlineRig) calls(t *testing.T, c *rtkittest.Client, first, n int) {
 		require.Nil(t, err)
 		require.Equal(t, i, out.A)
 	}
+}
+
+// startWarm starts the rig with one client whose first calls have warmed
+// its reader, and the count of handlers on the reader back at zero.
+func startWarm(t *testing.T) (*inlineRig, *rtkittest.Client) {
+	r := startInlineRig(t)
+	c := r.ts.Dial(t, "/inline")
+	r.calls(t, c, 0, 5)
+	r.inline.Store(0)
+	return r, c
 }
 
 // blockOnReader starts a blocking handler of c that runs on its
@@ -144,11 +162,8 @@ func TestInlineEventsKeepOrder(t *testing.T) {
 // A handler on the reader that waits for its own client's acknowledgement
 // gets it.
 func TestInlineHandlerGetsClientAck(t *testing.T) {
-	r := startInlineRig(t)
-	c := r.ts.Dial(t, "/inline")
+	r, c := startWarm(t)
 	rtkittest.Answer(c, evAsk, func(q Question) Answer { return Answer{A: len(q.Q)} })
-	r.calls(t, c, 0, 5)
-	r.inline.Store(0)
 	for i := range 20 {
 		q := strings.Repeat("q", i)
 		out, err := rtkittest.Call(ctx5(t), c, evInlineAsk, Question{Q: q})
@@ -182,11 +197,16 @@ func TestInlineBlockingHandlerDoesNotStall(t *testing.T) {
 		_, err := rtkittest.Call(ctx5(t), a, evInlineSeq, Note{Seq: 99})
 		next <- err
 	}()
+	// Released only once the next event waits in the socket's queue: run
+	// before the blocked handler returned, it would be recorded first.
+	require.Eventually(t, func() bool {
+		return r.ts.RT.Health(context.Background()).Handlers.Waiting == 1
+	}, 5*time.Second, time.Millisecond, "the next event waits behind the blocked one")
 	close(r.release)
 	require.Nil(t, <-blocked)
 	require.Nil(t, <-next)
 	r.mu.Lock()
-	assert.Equal(t, 99, r.seqs[len(r.seqs)-1], "the queued event ran after the blocked one")
+	assert.Equal(t, []int{blockedReturned, 99}, r.seqs[len(r.seqs)-2:], "the queued event ran after the blocked one")
 	r.mu.Unlock()
 }
 
@@ -209,10 +229,7 @@ func TestInlineBlockedHandlerSeesDisconnect(t *testing.T) {
 // A handler that panics on the reader answers INTERNAL; the socket, its
 // reader and the server go on.
 func TestInlinePanicContained(t *testing.T) {
-	r := startInlineRig(t)
-	c := r.ts.Dial(t, "/inline")
-	r.calls(t, c, 0, 5)
-	r.inline.Store(0)
+	r, c := startWarm(t)
 	for i := range 10 {
 		_, err := rtkittest.Call(ctx5(t), c, evPanic, Empty{})
 		require.NotNil(t, err)
@@ -225,10 +242,7 @@ func TestInlinePanicContained(t *testing.T) {
 // An event without a deadline never runs on the reader: nothing could
 // hand the reading over while it runs.
 func TestInlineNeedsDeadline(t *testing.T) {
-	r := startInlineRig(t)
-	c := r.ts.Dial(t, "/inline")
-	r.calls(t, c, 0, 5)
-	r.inline.Store(0)
+	r, c := startWarm(t)
 	for i := range 30 {
 		out, err := rtkittest.Call(ctx5(t), c, evInlineFree, Note{Seq: i})
 		require.Nil(t, err)

@@ -71,32 +71,35 @@ func (r *handlerRun) makeLocked() {
 // context.Canceled), as the cancel function of context.WithCancelCause
 // does.
 func (r *handlerRun) cancel(cause error) {
-	if r.made.Load() {
-		r.ownCancel(cause)
-		return
-	}
-	r.cmu.Lock()
 	if !r.made.Load() {
-		switch {
-		case r.ended != endedNot || r.parent.Err() != nil:
-			// Already cancelled; or a context made from a cancelled
-			// parent is cancelled with the parent's cause: nothing to
-			// remember.
-			r.cmu.Unlock()
-			return
-		case cause == nil || cause == context.Canceled:
-			r.ended = endedReturned
-			r.cmu.Unlock()
-			return
-		case cause == ErrHandlerTimeout:
-			r.ended = endedTimeout
-			r.cmu.Unlock()
+		r.cmu.Lock()
+		kept := !r.made.Load() && r.rememberLocked(cause)
+		if !kept && !r.made.Load() {
+			r.makeLocked() // a cause it cannot remember
+		}
+		r.cmu.Unlock()
+		if kept {
 			return
 		}
-		r.makeLocked() // a cause it cannot remember
 	}
-	r.cmu.Unlock()
 	r.ownCancel(cause)
+}
+
+// rememberLocked records a cancellation that comes before the context
+// exists (under cmu); false for a cause it cannot keep.
+func (r *handlerRun) rememberLocked(cause error) bool {
+	switch {
+	case r.ended != endedNot || r.parent.Err() != nil:
+		// Already cancelled; or a context made from a cancelled parent
+		// is cancelled with the parent's cause: nothing to remember.
+	case cause == nil || cause == context.Canceled:
+		r.ended = endedReturned
+	case cause == ErrHandlerTimeout:
+		r.ended = endedTimeout
+	default:
+		return false
+	}
+	return true
 }
 
 // Deadline returns the handler's deadline (the parent's, should it come

@@ -112,6 +112,14 @@ func TestRunCancelledBeforeFirstUse(t *testing.T) {
 		assert.True(t, closed(r.Done()))
 		assert.ErrorIs(t, context.Cause(r), context.Canceled)
 	})
+	t.Run("another cause makes the context at once", func(t *testing.T) {
+		r, cancelParent := timedRun(t)
+		r.cancel(errGone)
+		assert.True(t, r.made.Load())
+		cancelParent(ErrHandlerTimeout)
+		assert.True(t, closed(r.Done()))
+		assert.ErrorIs(t, context.Cause(r), errGone)
+	})
 	t.Run("a second cancellation changes nothing", func(t *testing.T) {
 		r, _ := timedRun(t)
 		r.cancel(ErrHandlerTimeout)
