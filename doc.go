@@ -355,8 +355,8 @@ goroutines, timers that are not goroutines, a broadcast encoded once and
 written with one system call per recipient. An event that finds its
 socket's queue empty runs on the connection's reader, without a hand-off to
 another goroutine; the reading passes to a new goroutine if its handler
-waits for the client or runs longer than a millisecond. The heartbeat is Socket.IO's
-usual 25 s / 20 s ([WithPing]).
+waits for the client or runs longer than a millisecond. The heartbeat is
+Socket.IO's usual 25 s / 20 s ([WithPing]).
 
 # Observability
 
