@@ -18,7 +18,6 @@ type pollState struct {
 	clientClosed bool          // the client sent a close packet: a waiting GET gets a noop
 	probed       bool          // a websocket probe was answered: GETs end with a noop after probeNoopDelay
 	noopTimer    *time.Timer   // armed while a GET waits during an answered probe
-	noopGen      uint32        // tells a stopped noopTimer's late call from the current one's
 	noopDue      bool          // noopTimer fired: the waiting GET ends with a noop
 }
 

@@ -124,19 +124,21 @@ func (c *Conn) armProbeNoopLocked() {
 	if !c.poll.probed || !c.poll.getActive || c.poll.noopDue || c.poll.noopTimer != nil {
 		return
 	}
-	c.poll.noopGen++
-	gen := c.poll.noopGen
-	c.poll.noopTimer = time.AfterFunc(c.srv.cfg.probeNoopDelay, func() { c.probeNoop(gen) })
+	var tm *time.Timer
+	tm = time.AfterFunc(c.srv.cfg.probeNoopDelay, func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		// tm was set under c.mu; a timer stopped (and maybe replaced)
+		// after it fired finds itself no longer armed.
+		if c.poll.noopTimer == tm {
+			c.probeNoopLocked()
+		}
+	})
+	c.poll.noopTimer = tm
 }
 
-// probeNoop ends the waiting GET with a noop, unless the timer of
-// generation gen was stopped meanwhile.
-func (c *Conn) probeNoop(gen uint32) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.poll.noopTimer == nil || c.poll.noopGen != gen {
-		return
-	}
+// probeNoopLocked ends the waiting GET with a noop, when its timer fires.
+func (c *Conn) probeNoopLocked() {
 	c.poll.noopTimer = nil
 	if c.poll.probed && c.poll.getActive {
 		c.poll.noopDue = true
