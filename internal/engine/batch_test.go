@@ -23,7 +23,7 @@ func TestDeferredOutputIsWrittenAtFlushAt(t *testing.T) {
 	s := NewServer(h, Options{MaxBuffered: maxBuffered})
 	hs := httptest.NewServer(s)
 	defer hs.Close()
-	defer closeForTest(t, s)
+	defer CloseForTest(t, s)
 	var got [2]atomic.Int64
 	var conns []*Conn
 	for i := range 2 {

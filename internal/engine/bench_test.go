@@ -29,7 +29,7 @@ func echoServer(b testing.TB, o engine.Options) (*engine.Server, string) {
 	srv := engine.NewServer(benchEcho{}, o)
 	hs := httptest.NewServer(srv)
 	b.Cleanup(func() {
-		closeServer(b, srv)
+		engine.CloseForTest(b, srv)
 		hs.Close()
 	})
 	return srv, "ws" + strings.TrimPrefix(hs.URL, "http") + "/?EIO=4&transport=websocket"
@@ -229,7 +229,7 @@ func BenchmarkBroadcast1000(b *testing.B) {
 		batch.Flush()
 	}
 	b.ReportMetric(float64(threadCPU()-start)/float64(b.N*n), "cpu-ns/delivery")
-	closeServer(b, srv)
+	engine.CloseForTest(b, srv)
 	wg.Wait()
 }
 

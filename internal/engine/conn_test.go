@@ -26,7 +26,7 @@ func TestTLS(t *testing.T) {
 	srv := engine.NewServer(rec, engine.Options{})
 	hs := httptest.NewTLSServer(srv)
 	t.Cleanup(func() {
-		closeServer(t, srv)
+		engine.CloseForTest(t, srv)
 		hs.Close()
 	})
 	client := hs.Client()

@@ -18,9 +18,9 @@ func SetLingerTimeout(s *Server, d time.Duration) { s.cfg.lingerTimeout = d }
 // ProbeNoopDelay is the default of SetProbeNoopDelay.
 const ProbeNoopDelay = probeNoopDelay
 
-// closeForTest closes s and fails the test when s did not end everything
+// CloseForTest closes s and fails the test when s did not end everything
 // it ran within ten seconds.
-func closeForTest(t testing.TB, s *Server) {
+func CloseForTest(t testing.TB, s *Server) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -1,7 +1,6 @@
 package engine_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -173,7 +172,7 @@ func startTestServer(t *testing.T, h engine.Handler, o engine.Options) *testServ
 	mux.Handle("/engine.io/", srv)
 	hs := httptest.NewServer(mux)
 	t.Cleanup(func() {
-		closeServer(t, srv)
+		engine.CloseForTest(t, srv)
 		hs.Close()
 	})
 	return &testServer{Server: srv, http: hs, url: hs.URL + "/engine.io/"}
@@ -307,17 +306,6 @@ func eventually(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting: %s", what)
 		}
 		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-// closeServer closes s and fails the test when s did not end everything
-// it ran within wait.
-func closeServer(t testing.TB, s *engine.Server) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
-	defer cancel()
-	if err := s.Close(ctx); err != nil {
-		t.Errorf("engine: Close: %v", err)
 	}
 }
 

@@ -25,7 +25,7 @@ func TestUnsentOutputNeverPassesMaxBuffered(t *testing.T) {
 	s := NewServer(h, Options{MaxBuffered: maxBuffered})
 	hs := httptest.NewServer(s)
 	defer hs.Close()
-	defer closeForTest(t, s)
+	defer CloseForTest(t, s)
 	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(hs.URL, "http")+"/?EIO=4&transport=websocket", nil)
 	require.NoError(t, err)
 	defer ws.Close()

@@ -34,7 +34,7 @@ func startPollerServer(t *testing.T, h Handler) (*Server, string) {
 	s := NewServer(h, Options{})
 	hs := httptest.NewServer(s)
 	t.Cleanup(hs.Close)
-	t.Cleanup(func() { closeForTest(t, s) })
+	t.Cleanup(func() { CloseForTest(t, s) })
 	return s, "ws" + strings.TrimPrefix(hs.URL, "http") + "/?EIO=4&transport=websocket"
 }
 

@@ -48,7 +48,7 @@ func TestIdleWebsocketGoroutines(t *testing.T) {
 			s := engine.NewServer(rec, engine.Options{DisableEpoll: mode.disableEpoll})
 			hs := httptest.NewServer(s)
 			defer hs.Close()
-			defer closeServer(t, s)
+			defer engine.CloseForTest(t, s)
 			ts := &testServer{Server: s, http: hs, url: hs.URL + "/"}
 			http.DefaultClient.CloseIdleConnections()
 			time.Sleep(100 * time.Millisecond)
@@ -88,7 +88,7 @@ func TestIdleWebsocketsAddNoGoroutine(t *testing.T) {
 	s := engine.NewServer(rec, engine.Options{})
 	hs := httptest.NewServer(s)
 	defer hs.Close()
-	defer closeServer(t, s)
+	defer engine.CloseForTest(t, s)
 	ts := &testServer{Server: s, http: hs, url: hs.URL + "/"}
 	first, _ := ts.dialOpen(t) // starts the poller
 	rec.nextOpen(t)
