@@ -129,7 +129,7 @@ func TestCloseFrameAnswerEndsLingering(t *testing.T) {
 				waitClosed(t, ws) // reads the close frame and answers it
 				// With an hour's linger, Close returns only because the
 				// answer ended the connection.
-				require.NoError(t, closed(t, done))
+				require.NoError(t, next(t, done))
 			})
 		}
 	}

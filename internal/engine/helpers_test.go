@@ -309,14 +309,17 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// closed waits for the result of a Close running on another goroutine.
-func closed(t *testing.T, done <-chan error) error {
+// next receives from ch, or fails the test when nothing arrives within
+// wait (a Close on another goroutine that does not return, a message
+// that does not come).
+func next[T any](t *testing.T, ch <-chan T) T {
 	t.Helper()
 	select {
-	case err := <-done:
-		return err
+	case v := <-ch:
+		return v
 	case <-time.After(wait):
-		t.Fatal("Close did not return")
-		return nil
+		t.Fatal("nothing arrived within", wait)
+		var zero T
+		return zero
 	}
 }

@@ -234,7 +234,7 @@ func TestServerCloseShutsDownConnections(t *testing.T) {
 	status, body := s.poll(t, sid)
 	require.Equal(t, http.StatusOK, status)
 	require.Equal(t, "4last words\x1e1", body)
-	require.NoError(t, closed(t, done), "Close returns once both sessions have ended")
+	require.NoError(t, next(t, done), "Close returns once both sessions have ended")
 	require.Zero(t, s.Len())
 
 	status, body, _ = do(t, http.MethodGet, s.url+"?EIO=4&transport=polling", "", nil)

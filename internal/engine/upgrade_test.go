@@ -200,17 +200,6 @@ func readAll(ws *websocket.Conn) (<-chan string, <-chan string) {
 	return texts, pongs
 }
 
-func next(t *testing.T, ch <-chan string) string {
-	t.Helper()
-	select {
-	case s := <-ch:
-		return s
-	case <-time.After(wait):
-		t.Fatal("nothing arrived")
-		return ""
-	}
-}
-
 // A client that goes on long-polling during an answered probe (it missed
 // "3probe", or does not pause) gets each GET answered with a noop after
 // ProbeNoopDelay, not at once: it cannot turn the probe into a loop of
