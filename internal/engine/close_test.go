@@ -38,17 +38,12 @@ func TestCloseWaitsForWhatTheServerRuns(t *testing.T) {
 		t.Run(mode.name, func(t *testing.T) {
 			before := goleak.IgnoreCurrent()
 			rec := newRecorder(t, false)
-			srv := engine.NewServer(rec, engine.Options{DisableEpoll: mode.disableEpoll})
-			hs := httptest.NewServer(srv)
-			defer hs.Close()
-			s := &testServer{Server: srv, http: hs, url: hs.URL + "/"}
+			s := startUnclosed(t, rec, engine.Options{DisableEpoll: mode.disableEpoll})
+			srv := s.Server
 			slow, _ := s.dialOpen(t)
 			idle, _ := s.dialOpen(t)
-			sid := s.handshake(t).Sid
-			probe, _, err := s.dial(t, "EIO=4&transport=websocket&sid="+sid, nil)
-			require.NoError(t, err)
-			writeText(t, probe, "2probe")
-			require.Equal(t, "3probe", readText(t, probe))
+			probe := s.probe(t, s.handshake(t).Sid)
+			defer probe.Close()
 			pollSid := s.handshake(t).Sid
 			polled := make(chan string, 1)
 			go func() {
@@ -80,23 +75,16 @@ func TestCloseCutsWhatRemainsWhenCtxEnds(t *testing.T) {
 		t.Run(mode.name, func(t *testing.T) {
 			before := goleak.IgnoreCurrent()
 			rec := newRecorder(t, false)
-			srv := engine.NewServer(rec, engine.Options{DisableEpoll: mode.disableEpoll, MaxBuffered: 64 << 20})
-			hs := httptest.NewServer(srv)
-			s := &testServer{Server: srv, http: hs, url: hs.URL + "/"}
-			stuck, _ := s.dialOpen(t)
-			c := rec.nextOpen(t)
-			big := []byte(strings.Repeat("x", 1<<20))
-			for range 16 { // more than the sockets' buffers take: a drain waits
-				require.NoError(t, c.Send(big, false))
-			}
+			s := startUnclosed(t, rec, engine.Options{DisableEpoll: mode.disableEpoll, MaxBuffered: 64 << 20})
+			srv := s.Server
+			stuck := s.dialStuck(t, rec)
+			defer stuck.Close()
 
 			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 			defer cancel()
 			require.ErrorIs(t, srv.Close(ctx), context.DeadlineExceeded)
 			require.NoError(t, goleak.Find(append(clientSide, before)...), "left running after the cut")
 			require.Zero(t, srv.Len())
-			hs.Close()
-			_ = stuck.Close()
 		})
 	}
 }
@@ -146,18 +134,11 @@ func TestCloseCutsWhatOutlivesTheGrace(t *testing.T) {
 		t.Run(mode.name, func(t *testing.T) {
 			before := goleak.IgnoreCurrent()
 			rec := newRecorder(t, false)
-			srv := engine.NewServer(rec, engine.Options{DisableEpoll: mode.disableEpoll, MaxBuffered: 64 << 20})
+			s := startUnclosed(t, rec, engine.Options{DisableEpoll: mode.disableEpoll, MaxBuffered: 64 << 20})
+			srv := s.Server
 			engine.SetLingerTimeout(srv, 300*time.Millisecond)
-			hs := httptest.NewServer(srv)
-			defer hs.Close()
-			s := &testServer{Server: srv, http: hs, url: hs.URL + "/"}
-			stuck, _ := s.dialOpen(t)
+			stuck := s.dialStuck(t, rec)
 			defer stuck.Close()
-			c := rec.nextOpen(t)
-			big := []byte(strings.Repeat("x", 1<<20))
-			for range 16 {
-				require.NoError(t, c.Send(big, false))
-			}
 			mute, _ := s.dialOpen(t)
 			defer mute.Close()
 			rec.nextOpen(t)
@@ -173,4 +154,28 @@ func TestCloseCutsWhatOutlivesTheGrace(t *testing.T) {
 			http.DefaultClient.CloseIdleConnections()
 		})
 	}
+}
+
+// startUnclosed starts a server that the test closes itself (Close is
+// what it tests); only the HTTP server is closed at the end.
+func startUnclosed(t *testing.T, h engine.Handler, o engine.Options) *testServer {
+	t.Helper()
+	srv := engine.NewServer(h, o)
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	return &testServer{Server: srv, http: hs, url: hs.URL + "/"}
+}
+
+// dialStuck opens a websocket whose client neither reads nor closes, and
+// queues more output for it than the sockets' buffers take: a drain
+// waits, still trying to write.
+func (s *testServer) dialStuck(t *testing.T, rec *recorder) *websocket.Conn {
+	t.Helper()
+	ws, _ := s.dialOpen(t)
+	c := rec.nextOpen(t)
+	big := []byte(strings.Repeat("x", 1<<20))
+	for range 16 {
+		require.NoError(t, c.Send(big, false))
+	}
+	return ws
 }
