@@ -147,7 +147,10 @@ func TestCloseCutsWhatOutlivesTheGrace(t *testing.T) {
 
 			ctx, cancel := context.WithTimeout(context.Background(), wait)
 			defer cancel()
+			begun := time.Now()
 			require.NoError(t, srv.Close(ctx))
+			// nothing here ends on its own: only the cut, after the grace
+			require.GreaterOrEqual(t, time.Since(begun), 300*time.Millisecond, "Close cut before the grace")
 			require.NoError(t, goleak.Find(append(clientSide, before)...), "left running after Close")
 			status, _ := s.poll(t, sid)
 			require.Equal(t, http.StatusBadRequest, status, "the session was cut")
