@@ -14,6 +14,7 @@ package redisdeadline
 
 import (
 	"context"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -45,29 +46,56 @@ func Honours(client any) bool {
 // that is all. Otherwise fn runs in a goroutine of its own and Run
 // returns ctx's error as soon as ctx is done, without waiting for fn,
 // which the client ends later (at its ReadTimeout, or when Redis
-// answers). After Run returned an error, the caller must not read
-// anything fn writes.
+// answers).
 func Run(ctx context.Context, honours bool, fn func(context.Context) error) error {
+	_, err := Call(ctx, honours, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, fn(ctx)
+	})
+	return err
+}
+
+// Call is Run for a command with a result: it returns fn's result when
+// fn returned in time, and T's zero value with ctx's error when Call
+// stopped waiting for it. The result passes from fn to the caller only
+// through Call, so that a command left running never writes what the
+// caller reads.
+func Call[T any](ctx context.Context, honours bool, fn func(context.Context) (T, error)) (T, error) {
 	if honours {
 		return fn(ctx)
 	}
 	if _, ok := ctx.Deadline(); !ok {
 		return fn(ctx)
 	}
+	var zero T
 	if err := ctx.Err(); err != nil {
-		return err
+		return zero, err
 	}
-	done := make(chan error, 1)
-	go func() { done <- fn(ctx) }()
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := fn(ctx)
+		done <- result{v, err}
+	}()
 	select {
-	case err := <-done:
-		return err
+	case r := <-done:
+		return r.v, r.err
 	case <-ctx.Done():
 		select {
-		case err := <-done: // finished meanwhile: its outcome stands
-			return err
+		case r := <-done: // finished meanwhile: its outcome stands
+			return r.v, r.err
 		default:
-			return ctx.Err()
+			return zero, ctx.Err()
 		}
 	}
+}
+
+// Do is Call with ctx bounded by timeout: how each rtkit package runs one
+// command under its Timeout option.
+func Do[T any](ctx context.Context, honours bool, timeout time.Duration, fn func(context.Context) (T, error)) (T, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return Call(ctx, honours, fn)
 }

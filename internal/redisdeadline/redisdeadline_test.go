@@ -74,3 +74,40 @@ func TestRun(t *testing.T) {
 	cancel3()
 	assert.ErrorIs(t, redisdeadline.Run(cancelled, false, func(context.Context) error { t.Error("ran"); return nil }), context.Canceled)
 }
+
+// Call returns a command's result when it finished in time, and the zero
+// value when it stopped waiting for it; Do bounds the command by its
+// timeout, also on a context without a deadline.
+func TestCallAndDo(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	v, err := redisdeadline.Call(ctx, false, func(context.Context) (int, error) { return 7, nil })
+	assert.NoError(t, err)
+	assert.Equal(t, 7, v, "finished in time: its result")
+	boom := errors.New("boom")
+	v, err = redisdeadline.Call(ctx, false, func(context.Context) (int, error) { return 3, boom })
+	assert.ErrorIs(t, err, boom)
+	assert.Equal(t, 3, v, "finished in time with an error: its result too")
+
+	release := make(chan struct{})
+	left := make(chan struct{})
+	began := time.Now()
+	v, err = redisdeadline.Do(context.Background(), false, 50*time.Millisecond, func(ctx context.Context) (int, error) {
+		defer close(left)
+		<-release
+		return 9, nil
+	})
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Equal(t, 0, v, "abandoned: the zero value, never the late result")
+	assert.Less(t, time.Since(began), 2*time.Second, "returned at the timeout (sanity bound)")
+	close(release)
+	<-left // the command left behind ends
+
+	v, err = redisdeadline.Do(context.Background(), true, time.Minute, func(ctx context.Context) (int, error) {
+		_, ok := ctx.Deadline()
+		assert.True(t, ok, "the command's context carries the timeout")
+		return 5, nil
+	})
+	assert.NoError(t, err)
+	assert.Equal(t, 5, v)
+}
