@@ -71,13 +71,8 @@ func NewRedisStore(rdb RedisClient, opts RedisOptions) *RedisStore {
 
 // Take implements Store.
 func (r *RedisStore) Take(ctx context.Context, key string, limit Limit, n int) (time.Duration, error) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.timeout)
-	defer cancel()
-	var res *redis_rate.Result
-	err := redisdeadline.Run(ctx, r.honours, func(ctx context.Context) error {
-		var err error
-		res, err = r.lim.AllowN(ctx, r.prefix+key, redis_rate.Limit{Rate: limit.Events, Burst: limit.burst(), Period: limit.Per}, n)
-		return err
+	res, err := redisdeadline.Do(context.WithoutCancel(ctx), r.honours, r.timeout, func(ctx context.Context) (*redis_rate.Result, error) {
+		return r.lim.AllowN(ctx, r.prefix+key, redis_rate.Limit{Rate: limit.Events, Burst: limit.burst(), Period: limit.Per}, n)
 	})
 	if err != nil {
 		return 0, err

@@ -134,13 +134,10 @@ func New(client redis.UniversalClient, opts Options) *Log {
 	return &Log{client: client, opts: opts.withDefaults(), honours: redisdeadline.Honours(client)}
 }
 
-// do runs fn with ctx bounded by d, even on a client that ignores
-// deadlines (see New). When it fails, fn may still be running: the
-// caller must not read what fn writes.
-func (l *Log) do(ctx context.Context, d time.Duration, fn func(context.Context) error) error {
-	ctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
-	return redisdeadline.Run(ctx, l.honours, fn)
+// do runs one command of l with ctx bounded by Options.Timeout, even on a
+// client that ignores deadlines (see New), and returns its result.
+func do[T any](l *Log, ctx context.Context, fn func(context.Context) (T, error)) (T, error) {
+	return redisdeadline.Do(ctx, l.honours, l.opts.Timeout, fn)
 }
 
 // streamKey is the key of namespace's stream.
@@ -160,11 +157,8 @@ func (l *Log) Open(ctx context.Context, namespace string, deliver func(rtkit.Log
 		deliver: deliver,
 		done:    make(chan struct{}),
 	}
-	var last []redis.XMessage
-	err := l.do(ctx, l.opts.Timeout, func(ctx context.Context) error {
-		var err error
-		last, err = l.client.XRevRangeN(ctx, n.key, "+", "-", 1).Result()
-		return err
+	last, err := do(l, ctx, func(ctx context.Context) ([]redis.XMessage, error) {
+		return l.client.XRevRangeN(ctx, n.key, "+", "-", 1).Result()
 	})
 	if err != nil {
 		return nil, fmt.Errorf("redislog: open %s: %w", namespace, err)
@@ -202,11 +196,6 @@ const (
 	fDisconnect = "d"
 )
 
-// do runs fn with ctx bounded by Options.Timeout (see Log.do).
-func (n *nsLog) do(ctx context.Context, fn func(context.Context) error) error {
-	return n.l.do(ctx, n.l.opts.Timeout, fn)
-}
-
 func (n *nsLog) Append(ctx context.Context, e rtkit.LogEntry) error {
 	values := []any{fEvent, e.Event, fPayload, []byte(e.Payload)}
 	if len(e.Rooms) > 0 {
@@ -223,11 +212,12 @@ func (n *nsLog) Append(ctx context.Context, e rtkit.LogEntry) error {
 	if e.Disconnect {
 		values = append(values, fDisconnect, "1")
 	}
-	return n.do(ctx, func(ctx context.Context) error {
+	_, err := do(n.l, ctx, func(ctx context.Context) (string, error) {
 		return n.l.client.XAdd(ctx, &redis.XAddArgs{
 			Stream: n.key, MaxLen: n.l.opts.MaxLen, Approx: true, Values: values,
-		}).Err()
+		}).Result()
 	})
+	return err
 }
 
 func (n *nsLog) Head() string { return n.head }
@@ -247,15 +237,12 @@ func (n *nsLog) read(ctx context.Context, last string) {
 			n.trim(cmdCtx)
 			trimmed = time.Now()
 		}
-		var res []redis.XStream
 		// Block plus Timeout: a Redis that hangs fails the read, and
 		// Close returns, that much later at most.
-		err := n.l.do(cmdCtx, n.l.opts.Block+n.l.opts.Timeout, func(ctx context.Context) error {
-			var err error
-			res, err = n.l.client.XRead(ctx, &redis.XReadArgs{
+		res, err := redisdeadline.Do(cmdCtx, n.l.honours, n.l.opts.Block+n.l.opts.Timeout, func(ctx context.Context) ([]redis.XStream, error) {
+			return n.l.client.XRead(ctx, &redis.XReadArgs{
 				Streams: []string{n.key, last}, Count: 512, Block: n.l.opts.Block,
 			}).Result()
-			return err
 		})
 		if err != nil {
 			if errors.Is(err, redis.Nil) || ctx.Err() != nil {
@@ -276,8 +263,8 @@ func (n *nsLog) read(ctx context.Context, last string) {
 // trim drops entries older than MaxAge (approximately: whole nodes only).
 func (n *nsLog) trim(ctx context.Context) {
 	min := time.Now().Add(-n.l.opts.MaxAge).UnixMilli()
-	_ = n.do(ctx, func(ctx context.Context) error {
-		return n.l.client.XTrimMinIDApprox(ctx, n.key, strconv.FormatInt(min, 10)+"-0", 0).Err()
+	_, _ = do(n.l, ctx, func(ctx context.Context) (int64, error) {
+		return n.l.client.XTrimMinIDApprox(ctx, n.key, strconv.FormatInt(min, 10)+"-0", 0).Result()
 	})
 }
 
@@ -317,11 +304,8 @@ func (n *nsLog) Range(ctx context.Context, after, through string, fn func(rtkit.
 	} else if _, ok := parseID(through); !ok {
 		return rtkit.ErrLogGap
 	}
-	var info *redis.XInfoStream
-	err := n.do(ctx, func(ctx context.Context) error {
-		var err error
-		info, err = n.l.client.XInfoStream(ctx, n.key).Result()
-		return err
+	info, err := do(n.l, ctx, func(ctx context.Context) (*redis.XInfoStream, error) {
+		return n.l.client.XInfoStream(ctx, n.key).Result()
 	})
 	switch {
 	case err != nil && strings.Contains(err.Error(), "no such key"):
@@ -340,11 +324,8 @@ func (n *nsLog) Range(ctx context.Context, after, through string, fn func(rtkit.
 	}
 	start := "(" + after
 	for {
-		var msgs []redis.XMessage
-		err := n.do(ctx, func(ctx context.Context) error {
-			var err error
-			msgs, err = n.l.client.XRangeN(ctx, n.key, start, through, 1000).Result()
-			return err
+		msgs, err := do(n.l, ctx, func(ctx context.Context) ([]redis.XMessage, error) {
+			return n.l.client.XRangeN(ctx, n.key, start, through, 1000).Result()
 		})
 		if err != nil {
 			return fmt.Errorf("redislog: %w", err)
@@ -370,18 +351,16 @@ func (n *nsLog) SaveSession(ctx context.Context, pid string, s rtkit.LogSession,
 	if err != nil {
 		return err
 	}
-	return n.do(ctx, func(ctx context.Context) error {
-		return n.l.client.Set(ctx, n.session+pid, b, ttl).Err()
+	_, err = do(n.l, ctx, func(ctx context.Context) (string, error) {
+		return n.l.client.Set(ctx, n.session+pid, b, ttl).Result()
 	})
+	return err
 }
 
 func (n *nsLog) TakeSession(ctx context.Context, pid string) (rtkit.LogSession, bool, error) {
 	var s rtkit.LogSession
-	var b []byte
-	err := n.do(ctx, func(ctx context.Context) error {
-		var err error
-		b, err = n.l.client.GetDel(ctx, n.session+pid).Bytes()
-		return err
+	b, err := do(n.l, ctx, func(ctx context.Context) ([]byte, error) {
+		return n.l.client.GetDel(ctx, n.session+pid).Bytes()
 	})
 	if errors.Is(err, redis.Nil) {
 		return s, false, nil
@@ -413,11 +392,8 @@ func (n *nsLog) gap(ctx context.Context, from streamID, after string, info *redi
 		}
 		return nil
 	}
-	var msgs []redis.XMessage
-	err := n.do(ctx, func(ctx context.Context) error {
-		var err error
-		msgs, err = n.l.client.XRangeN(ctx, n.key, after, after, 1).Result()
-		return err
+	msgs, err := do(n.l, ctx, func(ctx context.Context) ([]redis.XMessage, error) {
+		return n.l.client.XRangeN(ctx, n.key, after, after, 1).Result()
 	})
 	if err != nil {
 		return fmt.Errorf("redislog: %w", err)
