@@ -245,8 +245,8 @@ func (n *nsAdapter) DisconnectSockets(ctx context.Context, sel rtkit.Selection, 
 // namespace's channel (sharded) or request channel (classic), as Node
 // counts them, at least 1.
 func (n *nsAdapter) ServerCount(ctx context.Context) (int, error) {
-	var total int64
-	err := n.a.command(ctx, func(ctx context.Context) error {
+	total, err := command(n.a, ctx, func(ctx context.Context) (int64, error) {
+		var total int64
 		count := func(ctx context.Context, c rds.UniversalClient) error {
 			var res map[string]int64
 			var err error
@@ -262,9 +262,11 @@ func (n *nsAdapter) ServerCount(ctx context.Context) (int, error) {
 		if cc, ok := n.a.client.(*rds.ClusterClient); ok {
 			// Each primary knows its own subscribers: add them up, as
 			// Node's adapters do.
-			return forEachMaster(ctx, cc, count)
+			err := forEachMaster(ctx, cc, count)
+			return total, err
 		}
-		return count(ctx, n.a.client)
+		err := count(ctx, n.a.client)
+		return total, err
 	})
 	if err != nil {
 		return 1, err

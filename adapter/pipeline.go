@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"sync/atomic"
 
 	rds "github.com/redis/go-redis/v9"
 )
@@ -119,15 +118,11 @@ func (n *nsAdapter) sendQueued() {
 // waiting callers each publication's outcome; a failure is reported as
 // any Redis error (logged, State unhealthy).
 func (n *nsAdapter) sendPipeline(batch []outgoing) {
-	cmds := make([]*rds.IntCmd, len(batch))
-	// finished: the pipeline returned, so cmds may be read. A pipeline
-	// that outlived Options.Timeout on a client that ignores deadlines
-	// may still be filling them in (see RedisAdapter.command).
-	var finished atomic.Bool
 	// The adapter's context, not the namespace's: a namespace that
-	// closes still sends what it queued before.
-	err := n.a.command(n.a.ctx, func(ctx context.Context) error {
-		defer finished.Store(true)
+	// closes still sends what it queued before. cmds is nil when the
+	// pipeline did not return in time (see command).
+	cmds, err := command(n.a, n.a.ctx, func(ctx context.Context) ([]*rds.IntCmd, error) {
+		cmds := make([]*rds.IntCmd, len(batch))
 		_, err := n.a.client.Pipelined(ctx, func(p rds.Pipeliner) error {
 			for i, m := range batch {
 				if m.classic {
@@ -138,7 +133,7 @@ func (n *nsAdapter) sendPipeline(batch []outgoing) {
 			}
 			return nil
 		})
-		return err
+		return cmds, err
 	})
 	for i, m := range batch {
 		if m.done == nil {
@@ -146,7 +141,7 @@ func (n *nsAdapter) sendPipeline(batch []outgoing) {
 		}
 		// A finished pipeline sets every command, and reports the first
 		// failed one's error as err.
-		if finished.Load() && cmds[i].Err() == nil {
+		if cmds != nil && cmds[i].Err() == nil {
 			m.done <- sent{receivers: cmds[i].Val()}
 		} else {
 			m.done <- sent{err: err}

@@ -220,10 +220,8 @@ func (a *RedisAdapter) State(ctx context.Context) rtkit.AdapterState {
 		st.Healthy, st.Detail = false, "closed"
 		return st
 	}
-	ctx, cancel := context.WithTimeout(ctx, a.opts.Timeout)
-	defer cancel()
-	err := redisdeadline.Run(ctx, a.honours, func(ctx context.Context) error {
-		return a.client.Ping(ctx).Err()
+	_, err := redisdeadline.Do(ctx, a.honours, a.opts.Timeout, func(ctx context.Context) (string, error) {
+		return a.client.Ping(ctx).Result()
 	})
 	if err != nil {
 		a.report(err)
@@ -273,44 +271,38 @@ func (a *RedisAdapter) unavailable() error {
 	return nil
 }
 
-// command runs fn with the context of one Redis command (ctx bounded by
-// Options.Timeout), or returns ErrUnavailable at once while a recent
-// command failed. Failures wrap ErrUnavailable. The bound holds even for
-// a client that ignores deadlines (see Redis): after a failure, fn may
-// still be running, so a caller must not read what fn writes.
-func (a *RedisAdapter) command(ctx context.Context, fn func(ctx context.Context) error) error {
+// command runs fn with the context of one Redis command of a (ctx
+// bounded by Options.Timeout, cancelled by Close) and returns its result,
+// or returns ErrUnavailable at once while a recent command failed.
+// Failures wrap ErrUnavailable. The bound holds even for a client that
+// ignores deadlines (see Redis); the result is fn's only when fn returned
+// in time (see redisdeadline.Call).
+func command[T any](a *RedisAdapter, ctx context.Context, fn func(ctx context.Context) (T, error)) (T, error) {
 	if err := a.unavailable(); err != nil {
-		return err
+		var zero T
+		return zero, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, a.opts.Timeout)
+	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stop := context.AfterFunc(a.ctx, cancel)
 	defer stop()
-	err := redisdeadline.Run(ctx, a.honours, fn)
+	v, err := redisdeadline.Do(ctx, a.honours, a.opts.Timeout, fn)
 	a.report(err)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return v, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	return nil
+	return v, nil
 }
 
 // publish publishes msg on channel (SPUBLISH, or PUBLISH for classic) and
 // returns the number of subscribers that received it.
 func (a *RedisAdapter) publish(ctx context.Context, classic bool, channel string, msg []byte) (int64, error) {
-	var n int64
-	err := a.command(ctx, func(ctx context.Context) error {
-		var err error
+	return command(a, ctx, func(ctx context.Context) (int64, error) {
 		if classic {
-			n, err = a.client.Publish(ctx, channel, msg).Result()
-		} else {
-			n, err = a.client.SPublish(ctx, channel, msg).Result()
+			return a.client.Publish(ctx, channel, msg).Result()
 		}
-		return err
+		return a.client.SPublish(ctx, channel, msg).Result()
 	})
-	if err != nil {
-		return 0, err // n may still be written by a command left running
-	}
-	return n, nil
 }
 
 // report records the outcome of a Redis command: failures open the fast
