@@ -132,7 +132,6 @@ func (t *wsTransport) loop(initial []byte) bool {
 			t.closeNet() // once the reader ends, nothing else needs the connection
 			return true
 		}
-		wasStopped := t.stopped
 		switch {
 		case !t.stopped:
 			err = t.consume((*buf)[:n])
@@ -145,14 +144,6 @@ func (t *wsTransport) loop(initial []byte) bool {
 		if held, ok := t.settle(err); !ok {
 			return held
 		}
-		if !wasStopped && t.stopped && len(t.pending) > 0 { // what followed the frame that found the session closed
-			p := t.pending
-			t.pending = nil
-			if t.closeAnswered(p) {
-				t.closeNet()
-				return true
-			}
-		}
 		t.warm = true
 	}
 }
@@ -162,6 +153,13 @@ func (t *wsTransport) loop(initial []byte) bool {
 // the caller still holds serveMu, and whether it goes on reading.
 func (t *wsTransport) settle(err error) (held, ok bool) {
 	ok = err == nil || t.stop(err)
+	if ok && err != nil { // errStop: the session closed during the batch
+		// What followed the frame that found it closed is skipped, and
+		// may hold the client's answer to the close.
+		rest := t.pending
+		t.pending = nil
+		ok = !t.closeAnswered(rest)
+	}
 	if !ok {
 		t.closeNet()
 	}

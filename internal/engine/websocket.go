@@ -268,14 +268,11 @@ func (t *wsTransport) consume(chunk []byte) error {
 		data = t.pending
 	}
 	used, err := t.process(data)
-	if errors.Is(err, errStop) {
-		t.keep(data, used) // the frames after are skipped from there (skipFrames)
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, errStop) {
 		return err
 	}
-	t.keep(data, used)
-	return nil
+	t.keep(data, used) // after errStop, the frames that follow (see settle)
+	return err
 }
 
 // keep retains the incomplete frame at the end of data for the next read.
