@@ -12,7 +12,6 @@ import (
 	"github.com/rtkit-go/rtkit"
 	"github.com/rtkit-go/rtkit/internal/redistest"
 	"github.com/rtkit-go/rtkit/ratelimit"
-	"github.com/rtkit-go/rtkit/rtkittest"
 )
 
 // TestRedisHangFailsWithinTimeout stops redis-server with SIGSTOP: it
@@ -26,15 +25,7 @@ func TestRedisHangFailsWithinTimeout(t *testing.T) {
 	const timeout, bound = 300 * time.Millisecond, 2 * time.Second
 	redistest.ForEachDeadlineMode(t, func(t *testing.T, r *redistest.Server, rdb *redis.Client) {
 		store := ratelimit.NewRedisStore(rdb, ratelimit.RedisOptions{Prefix: "test:" + t.Name() + ":", Timeout: timeout})
-		closedNS := newNamespace(ratelimit.Events(ratelimit.Config{Socket: ratelimit.PerMinute(100), Store: store, Logger: quiet()}))
-		openNS := rtkit.NewNamespace("/open", ratelimit.Events(ratelimit.Config{Socket: ratelimit.PerMinute(100), Store: store, FailOpen: true, Logger: quiet()}))
-		rtkit.Handle(openNS, evPing, func(_ context.Context, _ *rtkit.Socket, in ping) (pong, error) { return pong(in), nil })
-		srv := rtkit.NewServer(rtkit.WithLogger(quiet()))
-		srv.Mount(closedNS, openNS)
-		ts := rtkittest.Start(t, srv)
-		closed, open := ts.Dial(t, "/rl"), ts.Dial(t, "/open")
-		code, _ := call(t, closed, evPing, 0)
-		require.Equal(t, rtkit.Code(""), code)
+		closed, open := storeServer(t, store)
 
 		r.Freeze()
 

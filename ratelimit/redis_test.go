@@ -1,7 +1,6 @@
 package ratelimit_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -49,16 +48,7 @@ func TestRedisDownFailsClosedOrOpenWithoutHanging(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: r.Addr(), MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
 	t.Cleanup(func() { _ = rdb.Close() })
 	store := ratelimit.NewRedisStore(rdb, ratelimit.RedisOptions{Prefix: "test:" + t.Name() + ":", Timeout: 150 * time.Millisecond})
-	closedNS := newNamespace(ratelimit.Events(ratelimit.Config{Socket: ratelimit.PerMinute(100), Store: store, Logger: quiet()}))
-	openNS := rtkit.NewNamespace("/open", ratelimit.Events(ratelimit.Config{Socket: ratelimit.PerMinute(100), Store: store, FailOpen: true, Logger: quiet()}))
-	rtkit.Handle(openNS, evPing, func(_ context.Context, _ *rtkit.Socket, in ping) (pong, error) { return pong(in), nil })
-	srv := rtkit.NewServer(rtkit.WithLogger(quiet()))
-	srv.Mount(closedNS, openNS)
-	ts := rtkittest.Start(t, srv)
-	closed, open := ts.Dial(t, "/rl"), ts.Dial(t, "/open")
-
-	code, _ := call(t, closed, evPing, 0)
-	require.Equal(t, rtkit.Code(""), code)
+	closed, open := storeServer(t, store)
 
 	r.Stop() // Redis goes away mid-test
 	began := time.Now()

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/rtkit-go/rtkit"
 	"github.com/rtkit-go/rtkit/ratelimit"
 	"github.com/rtkit-go/rtkit/rtkittest"
@@ -67,4 +69,22 @@ func call(t *testing.T, c *rtkittest.Client, ev rtkit.Event[ping, pong], n int) 
 		return "", 0
 	}
 	return env.Error.Code, time.Duration(env.Error.RetryAfterMs) * time.Millisecond
+}
+
+// storeServer serves two namespaces limited through store: "/rl", which
+// refuses events while the store fails (the default), and "/open", which
+// lets them through (FailOpen). It returns a client of each, after a
+// first event on "/rl" passed.
+func storeServer(t *testing.T, store ratelimit.Store) (closed, open *rtkittest.Client) {
+	t.Helper()
+	closedNS := newNamespace(ratelimit.Events(ratelimit.Config{Socket: ratelimit.PerMinute(100), Store: store, Logger: quiet()}))
+	openNS := rtkit.NewNamespace("/open", ratelimit.Events(ratelimit.Config{Socket: ratelimit.PerMinute(100), Store: store, FailOpen: true, Logger: quiet()}))
+	rtkit.Handle(openNS, evPing, func(_ context.Context, _ *rtkit.Socket, in ping) (pong, error) { return pong(in), nil })
+	srv := rtkit.NewServer(rtkit.WithLogger(quiet()))
+	srv.Mount(closedNS, openNS)
+	ts := rtkittest.Start(t, srv)
+	closed, open = ts.Dial(t, "/rl"), ts.Dial(t, "/open")
+	code, _ := call(t, closed, evPing, 0)
+	require.Equal(t, rtkit.Code(""), code)
+	return closed, open
 }
