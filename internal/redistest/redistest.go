@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -132,4 +133,31 @@ func ForEachDeadlineMode(t *testing.T, f func(t *testing.T, s *Server, rdb *redi
 			f(t, s, rdb)
 		})
 	}
+}
+
+// HangTimeout is the Timeout option the tests of a Redis that hangs give
+// the package under test, and HangBound a sanity bound on what it bounds:
+// well above it, well below go-redis's own ReadTimeout (5 s), which bounds
+// a command of a client that ignores deadlines. Neither is a speed goal.
+const (
+	HangTimeout = 300 * time.Millisecond
+	HangBound   = 2 * time.Second
+)
+
+// FailsWithin runs op, one operation named what, against a Redis that
+// hangs (Freeze): the test fails at once unless op returns an error, and
+// fails unless op returned within HangBound. It returns op's error.
+func FailsWithin(t testing.TB, what string, op func() error) error {
+	t.Helper()
+	began := time.Now()
+	err := op()
+	took := time.Since(began)
+	if err == nil {
+		t.Fatalf("%s succeeded while Redis hangs", what)
+	}
+	if took >= HangBound {
+		t.Errorf("%s took %v: not bounded by the Timeout option (%v), only by go-redis's ReadTimeout", what, took, HangTimeout)
+	}
+	t.Logf("%s failed after %v: %v", what, took.Round(time.Millisecond), err)
+	return err
 }
