@@ -168,6 +168,7 @@ func TestProbeAnswerDoesNotEndTheWaitingGet(t *testing.T) {
 		require.NoError(t, ws.WriteControl(websocket.PingMessage, []byte("sync"), time.Now().Add(wait)))
 		require.Equal(t, "3probe", next(t, texts))
 		require.Equal(t, "sync", next(t, pongs))
+		require.True(t, engine.GetWaiting(c), "the GET still waits after 3probe (%s)", end)
 		if end == "output" {
 			require.NoError(t, c.Send([]byte("after the probe"), false))
 			require.Equal(t, "4after the probe", next(t, got), "the GET was still waiting")
