@@ -52,14 +52,13 @@ func (t *wsTransport) skipFrames(chunk []byte) bool {
 }
 
 // closeAnswered skips chunk (skipFrames) and reports whether the client
-// has answered the server's close: the connection can then be closed.
+// has answered the server's close: a close frame came and the session is
+// fully closed, its own close frame out. The connection can then be
+// closed.
 func (t *wsTransport) closeAnswered(chunk []byte) bool {
-	return t.skipFrames(chunk) && t.closedByPeer()
-}
-
-// closedByPeer reports whether the session is fully closed, its close
-// frame out: the client's close frame then ends the connection.
-func (t *wsTransport) closedByPeer() bool {
+	if !t.skipFrames(chunk) {
+		return false
+	}
 	c := t.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
