@@ -282,11 +282,11 @@ func command[T any](a *RedisAdapter, ctx context.Context, fn func(ctx context.Co
 		var zero T
 		return zero, err
 	}
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancel := context.WithTimeout(ctx, a.opts.Timeout)
 	defer cancel()
 	stop := context.AfterFunc(a.ctx, cancel)
 	defer stop()
-	v, err := redisdeadline.Do(ctx, a.honours, a.opts.Timeout, fn)
+	v, err := redisdeadline.Call(ctx, a.honours, fn)
 	a.report(err)
 	if err != nil {
 		return v, fmt.Errorf("%w: %w", ErrUnavailable, err)
