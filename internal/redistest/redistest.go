@@ -109,7 +109,11 @@ func (s *Server) Thaw() {
 	}
 }
 
-// Client returns a go-redis client of s, closed when the test ends.
+// Client returns a go-redis client of s, closed when the test ends. It is
+// created without ContextTimeoutEnabled, so that the tests using it run
+// commands through the packages' own bound for such a client
+// (internal/redisdeadline, a goroutine per command); tests of a
+// Redis that hangs run with both kinds (ForEachDeadlineMode).
 func (s *Server) Client(t testing.TB) *redis.Client {
 	rdb := redis.NewClient(&redis.Options{Addr: s.Addr()})
 	t.Cleanup(func() { _ = rdb.Close() })
