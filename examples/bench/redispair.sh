@@ -10,14 +10,15 @@
 #
 # Env: REPS [3], NS ["1000 5000"], SINGLES [10 single broadcasts per
 # run], BURST_MSGS [100000 notifications per burst; 0: no burst], PIN
-# [0; 1: both servers on CPU 0, generator and redis-server on CPU 1], RPORT [6390], OUT [a new folder under ${TMPDIR:-/tmp}], BEFORE
+# [0; 1: both servers on CPU 0, generator and redis-server on CPU 1],
+# RPORT [6390], OUT [a new folder under ${TMPDIR:-/tmp}], BEFORE
 # [a built examples/bench binary, e.g. of an earlier commit: measured too,
 # in the same rotation, as "rtkit-before"], PIPELINE [1: rtkit with the
 # Redis adapter's Options.Pipeline measured too, as "rtkit-pipeline"].
 # Needs go, node, redis-server, redis-cli, ss, setsid, timeout (and
 # taskset for PIN=1).
 set -euo pipefail
-[ $# -eq 0 ] || { sed -n '2,20p' "$0"; exit 2; }
+[ $# -eq 0 ] || { sed -n '2,19p' "$0"; exit 2; }
 RTKIT=$(cd "$(dirname "$0")/../.." && pwd)
 REPS=${REPS:-3}; NS=${NS:-"1000 5000"}; BURST_MSGS=${BURST_MSGS:-100000}; PIN=${PIN:-0}
 SINGLES=${SINGLES:-10}
