@@ -47,9 +47,9 @@
 // default), and Redis may carry it out if it resumes meanwhile. A timed-out
 // append has an unknown outcome either way: when Redis adds the entry after
 // all, every server's reader delivers it, and the sockets that already got
-// the event without the log get it a second time, with its offset. ContextTimeoutEnabled makes that rare: the connection is
-// closed at the deadline, and an append Redis had not yet read goes with
-// it.
+// the event without the log get it a second time, with its offset.
+// ContextTimeoutEnabled makes that rare: the connection is closed at the
+// deadline, and an append Redis had not yet read goes with it.
 package redislog
 
 import (
