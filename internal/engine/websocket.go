@@ -69,7 +69,9 @@ type wsTransport struct {
 	// after is the work to run once the current batch is delivered.
 	after func()
 	// inline counts the reader's runs of such work: odd while one runs
-	// (see runAfter, handOver).
+	// (see runAfter, handOver). A count, not a flag: a goroutine whose
+	// work was handed over must not, when its work returns, take the
+	// connection back from a later reader running work of its own.
 	inline atomic.Uint64
 
 	ep      epollLink // its registration with the server's poller
