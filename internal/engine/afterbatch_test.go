@@ -97,7 +97,7 @@ func TestRunAfterBatchOrder(t *testing.T) {
 		h := newAfterHandler(t)
 		s := startTestServer(t, h, o)
 		ws, _ := s.dialOpen(t)
-		<-h.opens
+		next(t, h.opens)
 		assert.False(t, sendAfter(t, ws, "m0"), "a reader's first batch runs no work")
 		taken := 0
 		for i := 1; i < 50; i++ {
@@ -123,7 +123,7 @@ func TestHandOverWhileWorkBlocks(t *testing.T) {
 		h := newAfterHandler(t)
 		s := startTestServer(t, h, o)
 		ws, _ := s.dialOpen(t)
-		c := <-h.opens
+		c := next(t, h.opens)
 		c.HandOver() // nothing runs: no effect
 		sendAfter(t, ws, "warm")
 		var blocked string
@@ -139,7 +139,7 @@ func TestHandOverWhileWorkBlocks(t *testing.T) {
 				t.Fatalf("unexpected answer %q", got)
 			}
 		}
-		require.Equal(t, blocked, <-h.started)
+		require.Equal(t, blocked, next(t, h.started))
 		writeText(t, ws, "4next")
 		c.HandOver()
 		assert.Equal(t, "4no:next", readText(t, ws), "delivered by a new reader (its first batch) while the work blocks")
@@ -158,7 +158,7 @@ func TestRunAfterBatchPolling(t *testing.T) {
 	h := newAfterHandler(t)
 	s := newTestServer(t, h, engine.Options{})
 	open := s.handshake(t)
-	<-h.opens
+	next(t, h.opens)
 	status, _ := s.push(t, open.Sid, "4a")
 	require.Equal(t, 200, status)
 	status, body := s.poll(t, open.Sid)
